@@ -1,0 +1,76 @@
+// Distance kernels in AssemblyScript, compiled to WebAssembly SIMD (f32x4).
+// Pointers are byte offsets into the index's memory; every row is padded with
+// zeros to a multiple of 8 floats (32 bytes), so the loops need no tail.
+
+// Squared L2 distance between the rows at `a` and `b` (`bytes` = padded row size).
+@inline
+function l2At(a: usize, b: usize, bytes: usize): f32 {
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  for (let i: usize = 0; i < bytes; i += 32) {
+    const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
+    const d1 = f32x4.sub(v128.load(a + i, 16), v128.load(b + i, 16));
+    s0 = f32x4.add(s0, f32x4.mul(d0, d0));
+    s1 = f32x4.add(s1, f32x4.mul(d1, d1));
+  }
+  const s = f32x4.add(s0, s1);
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) +
+    f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+// Dot product of the rows at `a` and `b`.
+@inline
+function dotAt(a: usize, b: usize, bytes: usize): f32 {
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  for (let i: usize = 0; i < bytes; i += 32) {
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), v128.load(b + i)));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + i, 16), v128.load(b + i, 16)));
+  }
+  const s = f32x4.add(s0, s1);
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) +
+    f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+/** Squared L2 between two rows. */
+export function l2(a: usize, b: usize, bytes: usize): f32 {
+  return l2At(a, b, bytes);
+}
+
+/** Inner-product distance (1 - dot) between two rows. */
+export function ip(a: usize, b: usize, bytes: usize): f32 {
+  return 1 - dotAt(a, b, bytes);
+}
+
+/**
+ * Squared L2 from the row at `q` to `count` rows named by the i32 ids at `ids`,
+ * row `id` starting at `base + id * bytes`; writes f32 distances to `out`.
+ */
+export function l2Ids(q: usize, ids: usize, count: i32, base: usize, bytes: usize, out: usize): void {
+  for (let j = 0; j < count; j++) {
+    const id = <usize>load<i32>(ids + (<usize>j << 2));
+    store<f32>(out + (<usize>j << 2), l2At(q, base + id * bytes, bytes));
+  }
+}
+
+/** Inner-product distances (1 - dot) from `q` to the rows named by `ids`. */
+export function ipIds(q: usize, ids: usize, count: i32, base: usize, bytes: usize, out: usize): void {
+  for (let j = 0; j < count; j++) {
+    const id = <usize>load<i32>(ids + (<usize>j << 2));
+    store<f32>(out + (<usize>j << 2), 1 - dotAt(q, base + id * bytes, bytes));
+  }
+}
+
+/** Squared L2 from `q` to `count` consecutive rows starting at `first` (brute force). */
+export function l2Range(q: usize, first: usize, count: i32, bytes: usize, out: usize): void {
+  for (let j = 0; j < count; j++) {
+    store<f32>(out + (<usize>j << 2), l2At(q, first + <usize>j * bytes, bytes));
+  }
+}
+
+/** Inner-product distances from `q` to `count` consecutive rows starting at `first`. */
+export function ipRange(q: usize, first: usize, count: i32, bytes: usize, out: usize): void {
+  for (let j = 0; j < count; j++) {
+    store<f32>(out + (<usize>j << 2), 1 - dotAt(q, first + <usize>j * bytes, bytes));
+  }
+}

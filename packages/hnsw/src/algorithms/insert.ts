@@ -1,0 +1,128 @@
+// Algorithm 1 of Malkov & Yashunin (2018): INSERT(hnsw, q, M, Mmax, efConstruction, mL).
+// Paper symbols: q = node `q` (its vector and level l already stored),
+// ep = `ep`, L = `L` (top layer), lc = `lc`, W = ctx.results,
+// neighbors = ctx.linkIds, Mmax = store.m (upper layers) / store.m0 (layer 0).
+
+import { acquireLock, releaseLock } from '../locks.js';
+import { META_ENTRY_POINT, META_GLOBAL_LOCK, META_MAX_LEVEL } from '../layout.js';
+import type { SearchContext } from './context.js';
+import { greedySearch } from './greedy-search.js';
+import { searchLayer } from './search-layer.js';
+import { selectNeighbors } from './select-neighbors.js';
+
+/**
+ * Links node `q` into the graph. With `ctx.concurrent`, other threads may
+ * insert at the same time: each link list is read and written under its
+ * node's lock, and the global lock is held for the whole insert when q goes
+ * above the current top layer (as hnswlib).
+ *
+ * Deviation from paper: the next layer starts from the single nearest
+ * element of W rather than all of W (hnswlib's choice; same recall, less work).
+ */
+export function insert(ctx: SearchContext, q: number, efConstruction: number): void {
+  const store = ctx.store;
+  const meta = store.meta;
+  const l = store.levels[q];
+  let holdsGlobal = false;
+  if (ctx.concurrent) {
+    acquireLock(meta, META_GLOBAL_LOCK);
+    if (l > Atomics.load(meta, META_MAX_LEVEL)) holdsGlobal = true;
+    else releaseLock(meta, META_GLOBAL_LOCK);
+  }
+  try {
+    const L = Atomics.load(meta, META_MAX_LEVEL);
+    let ep = Atomics.load(meta, META_ENTRY_POINT);
+    if (ep < 0) {
+      setEntryPoint(meta, q, l);
+      return;
+    }
+    const kernel = ctx.kernel;
+    kernel.setQueryNode(q);
+    let epDist = kernel.distanceToNode(ep);
+    if (L > l) {
+      greedySearch(ctx, ep, epDist, L, l);
+      ep = ctx.epNode;
+      epDist = ctx.epDist;
+    }
+    for (let lc = Math.min(L, l); lc >= 0; lc--) {
+      searchLayer(ctx, ep, epDist, efConstruction, lc, false);
+      ep = connectNewNode(ctx, q, lc, false);
+      epDist = ctx.epDist;
+      kernel.setQueryNode(q);
+    }
+    if (l > L) setEntryPoint(meta, q, l);
+  } finally {
+    if (holdsGlobal) releaseLock(meta, META_GLOBAL_LOCK);
+  }
+}
+
+/** Publishes a new entry point; the entry point is written first so readers never see a top layer it lacks. */
+function setEntryPoint(meta: Int32Array, node: number, level: number): void {
+  Atomics.store(meta, META_ENTRY_POINT, node);
+  Atomics.store(meta, META_MAX_LEVEL, level);
+}
+
+/**
+ * From the candidates in W (nearest to q), selects q's neighbours at layer
+ * `lc`, writes q's list and adds q to each neighbour's list (shrinking it
+ * with the same selection when full). Returns the nearest candidate, the
+ * entry point for the next layer (its distance in ctx.epDist). With
+ * `isUpdate`, q is skipped where a list has it already.
+ */
+export function connectNewNode(ctx: SearchContext, q: number, lc: number, isUpdate: boolean): number {
+  const store = ctx.store;
+  const count = ctx.drainResultsSorted();
+  const nearest = ctx.sortedIds[0];
+  ctx.epDist = ctx.sortedDists[0];
+  const size = selectNeighbors(ctx, ctx.sortedIds, ctx.sortedDists, count, store.m);
+  const neighbors = ctx.linkIds;
+  neighbors.set(ctx.selectedIds.subarray(0, size));
+
+  const links = store.linksArray(lc);
+  const offset = store.linksOffset(q, lc);
+  if (ctx.concurrent) acquireLock(store.locks, q);
+  for (let i = 0; i < size; i++) links[offset + 1 + i] = neighbors[i];
+  links[offset] = size;
+  if (ctx.concurrent) releaseLock(store.locks, q);
+
+  const mMax = lc === 0 ? store.m0 : store.m;
+  for (let i = 0; i < size; i++) addLink(ctx, neighbors[i], q, lc, mMax, isUpdate);
+  return nearest;
+}
+
+/**
+ * Adds `q` to the list of `e` at layer `lc`; when the list is full, keeps the
+ * `mMax` chosen by SELECT-NEIGHBORS among its links and q, with e as the base.
+ */
+function addLink(ctx: SearchContext, e: number, q: number, lc: number, mMax: number, isUpdate: boolean): void {
+  const store = ctx.store;
+  const kernel = ctx.kernel;
+  const links = store.linksArray(lc);
+  const offset = store.linksOffset(e, lc);
+  if (ctx.concurrent) acquireLock(store.locks, e);
+  try {
+    const count = links[offset];
+    if (isUpdate) {
+      for (let j = 1; j <= count; j++) if (links[offset + j] === q) return;
+    }
+    if (count < mMax) {
+      links[offset + 1 + count] = q;
+      links[offset] = count + 1;
+      return;
+    }
+    const ids = kernel.ids;
+    for (let j = 0; j < count; j++) ids[j] = links[offset + 1 + j];
+    ids[count] = q;
+    kernel.setQueryNode(e);
+    kernel.distancesToIds(count + 1);
+    const W = ctx.results;
+    W.clear();
+    for (let j = 0; j <= count; j++) W.push(kernel.out[j], ids[j]);
+    const sorted = ctx.drainResultsSorted();
+    const size = selectNeighbors(ctx, ctx.sortedIds, ctx.sortedDists, sorted, mMax);
+    for (let j = 0; j < size; j++) links[offset + 1 + j] = ctx.selectedIds[j];
+    links[offset] = size;
+  } finally {
+    if (ctx.concurrent) releaseLock(store.locks, e);
+  }
+}

@@ -1,0 +1,28 @@
+// Algorithm 5 of Malkov & Yashunin (2018): K-NN-SEARCH(hnsw, q, K, ef).
+// Paper symbols: q = the query set in ctx.kernel, K = `k`, ef = `ef`,
+// ep = the entry point, L = its layer, W = ctx.results.
+
+import { META_ENTRY_POINT, META_MAX_LEVEL } from '../layout.js';
+import type { SearchContext } from './context.js';
+import { greedySearch } from './greedy-search.js';
+import { searchLayer } from './search-layer.js';
+
+/**
+ * Leaves the K nearest accepted elements (not deleted, passing the context's
+ * filter) in W, furthest on top, and returns how many there are. The search
+ * at layer 0 uses max(ef, K) candidates, as hnswlib.
+ */
+export function knnSearch(ctx: SearchContext, k: number, ef: number): number {
+  const store = ctx.store;
+  const W = ctx.results;
+  W.clear();
+  const L = Atomics.load(store.meta, META_MAX_LEVEL);
+  const ep = Atomics.load(store.meta, META_ENTRY_POINT);
+  if (ep < 0) return 0;
+  // A concurrent insert may publish a new entry point between the two loads.
+  const top = Math.min(L, store.levels[ep]);
+  greedySearch(ctx, ep, ctx.kernel.distanceToNode(ep), top, 0);
+  searchLayer(ctx, ctx.epNode, ctx.epDist, Math.max(ef, k), 0, true);
+  while (W.size > k) W.pop();
+  return W.size;
+}

@@ -1,0 +1,99 @@
+// Typed errors the caller can handle: each carries a stable `code` and names
+// the argument and the value received. Made here and nowhere else.
+
+/** Stable machine-readable codes of smallworld's errors. */
+export type ErrorCode =
+  | 'INVALID_OPTION'
+  | 'INVALID_ARGUMENT'
+  | 'DIMENSION_MISMATCH'
+  | 'NON_FINITE_VALUE'
+  | 'INVALID_LABEL'
+  | 'DUPLICATE_LABEL'
+  | 'UNKNOWN_LABEL'
+  | 'CAPACITY_EXCEEDED'
+  | 'CORRUPT_FILE'
+  | 'UNSUPPORTED';
+
+/** Shows a received value in an error message, short and unambiguous. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length ?? value.byteLength}`;
+  if (typeof value === 'function') return 'a function';
+  return `a ${(value as object).constructor?.name ?? 'object'}`;
+}
+
+/** A value of the wrong type: `code` says which rule it broke. */
+export class SmallworldTypeError extends TypeError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'SmallworldTypeError';
+    this.code = code;
+  }
+}
+
+/** A value of the right type but out of range: `code` says which rule it broke. */
+export class SmallworldRangeError extends RangeError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'SmallworldRangeError';
+    this.code = code;
+  }
+}
+
+/** A vector whose length is not the index's dimension. */
+export class DimensionMismatchError extends SmallworldRangeError {
+  readonly expected: number;
+  readonly received: number;
+  constructor(argument: string, expected: number, received: number) {
+    super('DIMENSION_MISMATCH', `\`${argument}\` must have dimension ${expected} (got ${received})`);
+    this.name = 'DimensionMismatchError';
+    this.expected = expected;
+    this.received = received;
+  }
+}
+
+/** A file or byte buffer that is corrupt, truncated, hostile or of an unknown version. */
+export class CorruptFileError extends Error {
+  readonly code: ErrorCode = 'CORRUPT_FILE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptFileError';
+  }
+}
+
+/** Throws `TypeError`/`RangeError` for an option that is not an integer in [min, max]. */
+export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') {
+    throw new SmallworldTypeError('INVALID_OPTION', `\`${name}\` must be an integer >= ${min} (got ${describeValue(value)})`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new SmallworldRangeError('INVALID_OPTION', `\`${name}\` must be an integer ${range} (got ${value})`);
+  }
+  return value;
+}
+
+/** Throws for an options object with a key not in `known` (catches typos such as `efconstruction`). */
+export function checkKnownKeys(what: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new SmallworldTypeError('INVALID_OPTION', `unknown ${what} option \`${key}\` (known: ${known.join(', ')})`);
+    }
+  }
+}
+
+/** Throws unless `label` is a non-negative safe integer. */
+export function checkLabel(argument: string, label: unknown): number {
+  if (typeof label !== 'number') {
+    throw new SmallworldTypeError('INVALID_LABEL', `\`${argument}\` must be a non-negative integer (got ${describeValue(label)})`);
+  }
+  if (!Number.isSafeInteger(label) || label < 0) {
+    throw new SmallworldRangeError('INVALID_LABEL', `\`${argument}\` must be a non-negative safe integer (got ${label})`);
+  }
+  return label;
+}

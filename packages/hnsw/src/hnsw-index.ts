@@ -1,0 +1,146 @@
+// HnswIndex: the public HNSW index (Malkov & Yashunin, 2018) over typed-array
+// buffers. Construction options are checked once here.
+
+import { insert } from './algorithms/insert.js';
+import { knnSearch } from './algorithms/knn-search.js';
+import { update } from './algorithms/update.js';
+import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } from './base-index.js';
+import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
+import { MAX_LEVEL } from './layout.js';
+import { Random, drawLevel } from './random.js';
+
+/** Smallest M: below 2 the graph degenerates into ropes (each node one link onward). */
+export const M_MIN = 2;
+/** Largest M accepted; hnswlib's useful range ends near 100. */
+export const M_MAX = 2048;
+/** Defaults, as hnswlib: M 16, efConstruction 200, seed 100; efSearch 64. */
+export const DEFAULT_M = 16;
+export const DEFAULT_EF_CONSTRUCTION = 200;
+export const DEFAULT_EF_SEARCH = 64;
+export const DEFAULT_SEED = 100;
+
+/** Options of `new HnswIndex(...)`. */
+export interface HnswIndexOptions extends BaseIndexOptions {
+  /**
+   * Links per node on the upper layers (`M` in the paper); layer 0 keeps up
+   * to 2M (`Mmax0`). More links: higher recall at a given efSearch and on
+   * harder data, but more memory (4 x (2M + 1) bytes per point at layer 0)
+   * and slower builds and queries. Range 2-2048, usually 8-64. Default 16.
+   */
+  m?: number;
+  /**
+   * Candidates kept while linking a new point (`efConstruction` in the
+   * paper); raised to M when below. Higher: a better graph (recall) for a
+   * slower build. Default 200 (100 is often enough).
+   */
+  efConstruction?: number;
+  /** Default efSearch of `search` (see `SearchOptions.efSearch`). Default 64. */
+  efSearch?: number;
+  /**
+   * Seed of the level draw: with one thread, the same seed and the same adds
+   * give bit-identical graphs and results. Default 100.
+   */
+  seed?: number;
+  /**
+   * Neighbour selection: 'heuristic' (Algorithm 4, spreads links across
+   * directions; much better on clustered data) or 'simple' (Algorithm 3,
+   * the M nearest). Default 'heuristic'.
+   */
+  neighborSelection?: 'heuristic' | 'simple';
+  /**
+   * A new label may take the slot of a deleted point (hnswlib's
+   * replace_deleted), so memory stops growing under delete/add churn. Default false.
+   */
+  allowReplaceDeleted?: boolean;
+}
+
+const OPTION_KEYS = [
+  ...BASE_OPTION_KEYS, 'm', 'efConstruction', 'efSearch', 'seed', 'neighborSelection', 'allowReplaceDeleted',
+] as const;
+
+/**
+ * An HNSW approximate nearest-neighbour index.
+ *
+ * @example
+ * const index = new HnswIndex({ space: 'l2', dim: 128 });
+ * index.addBatch(vectors);                 // Float32Array of n x 128
+ * const { labels, distances } = index.search(query, 10);
+ */
+export class HnswIndex extends BaseIndex {
+  /** `M`: links per node on the upper layers (2M at layer 0). */
+  readonly m: number;
+  /** `efConstruction`: candidates kept while linking a new point. */
+  readonly efConstruction: number;
+  /** Seed of the level draw. */
+  readonly seed: number;
+  /** Neighbour selection algorithm. */
+  readonly neighborSelection: 'heuristic' | 'simple';
+  /** Whether new labels reuse deleted slots. */
+  readonly allowReplaceDeleted: boolean;
+  /** @internal The level draw's generator. */
+  readonly random: Random;
+  /** `mL` of the paper: 1 / ln(M). */
+  private readonly levelMultiplier: number;
+  private efSearchValue: number;
+
+  constructor(options: HnswIndexOptions) {
+    checkBaseOptions(options, OPTION_KEYS, 'HnswIndex');
+    const m = options.m === undefined ? DEFAULT_M : checkInteger('m', options.m, M_MIN, M_MAX);
+    super(options, m);
+    this.m = m;
+    const ef = options.efConstruction === undefined
+      ? DEFAULT_EF_CONSTRUCTION : checkInteger('efConstruction', options.efConstruction, 1);
+    this.efConstruction = Math.max(ef, m);
+    this.efSearchValue = options.efSearch === undefined
+      ? DEFAULT_EF_SEARCH : checkInteger('efSearch', options.efSearch, 1);
+    this.seed = options.seed === undefined ? DEFAULT_SEED : checkInteger('seed', options.seed, 0, 2 ** 32 - 1);
+    const selection = options.neighborSelection ?? 'heuristic';
+    if (selection !== 'heuristic' && selection !== 'simple') {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`neighborSelection\` must be 'heuristic' or 'simple' (got ${describeValue(selection)})`);
+    }
+    this.neighborSelection = selection;
+    this.ctx.heuristic = selection === 'heuristic';
+    if (options.allowReplaceDeleted !== undefined && typeof options.allowReplaceDeleted !== 'boolean') {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`allowReplaceDeleted\` must be a boolean (got ${describeValue(options.allowReplaceDeleted)})`);
+    }
+    this.allowReplaceDeleted = options.allowReplaceDeleted ?? false;
+    this.random = new Random(this.seed);
+    this.levelMultiplier = 1 / Math.log(m);
+  }
+
+  /** Default `efSearch` of `search` (`ef` in the paper), >= 1. Default 64. */
+  get efSearch(): number {
+    return this.efSearchValue;
+  }
+
+  set efSearch(value: number) {
+    this.efSearchValue = checkInteger('efSearch', value, 1);
+  }
+
+  protected override defaultEfSearch(): number {
+    return this.efSearchValue;
+  }
+
+  protected override drawLevel(): number {
+    return drawLevel(this.random, this.levelMultiplier, MAX_LEVEL);
+  }
+
+  protected override linkNode(node: number): void {
+    insert(this.ctx, node, this.efConstruction);
+  }
+
+  protected override relinkNode(node: number): void {
+    update(this.ctx, node, this.efConstruction);
+  }
+
+  protected override takeDeletedSlot(): number {
+    if (!this.allowReplaceDeleted || this.deletedNodes.size === 0) return -1;
+    const node = this.deletedNodes.values().next().value as number;
+    this.deletedNodes.delete(node);
+    return node;
+  }
+
+  protected override nearest(k: number, efSearch: number): number {
+    return knnSearch(this.ctx, k, efSearch);
+  }
+}

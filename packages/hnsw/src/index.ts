@@ -1,0 +1,19 @@
+// @smallworld/hnsw: the public API (browser/default build: no Node-only imports).
+
+export { HnswIndex, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M, DEFAULT_SEED, M_MAX, M_MIN } from './hnsw-index.js';
+export type { HnswIndexOptions } from './hnsw-index.js';
+export { BruteForceIndex } from './brute-force.js';
+export type { BruteForceIndexOptions } from './brute-force.js';
+export { DEFAULT_CAPACITY, EXACT_FILTER_FRACTION, MAX_DIM } from './base-index.js';
+export type { AddBatchOptions, BaseIndexOptions, SearchFilter, SearchOptions } from './base-index.js';
+export { BatchSearchResult } from './search-result.js';
+export type { SearchResult } from './search-result.js';
+export { distance, dot, normalize, squaredL2, SPACES } from './distance.js';
+export type { Space } from './distance.js';
+export { simdSupported } from './kernels/select.js';
+export type { KernelChoice } from './kernels/select.js';
+export type { MatrixLike, NdArrayLike, VectorLike } from './input.js';
+export {
+  CorruptFileError, DimensionMismatchError, SmallworldRangeError, SmallworldTypeError,
+} from './errors.js';
+export type { ErrorCode } from './errors.js';

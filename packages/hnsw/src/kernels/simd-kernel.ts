@@ -1,0 +1,114 @@
+// The WebAssembly SIMD kernel: AssemblyScript compiled at build time
+// (assembly/kernels.ts), instantiated per thread over the index's memory.
+// Each thread passes byte addresses of its own scratch slot.
+
+import type { Space } from '../distance.js';
+import type { GraphStore } from '../layout.js';
+import type { Kernel } from './kernel.js';
+import { SIMD_KERNELS_SHARED, SIMD_KERNELS_UNSHARED } from './simd-wasm.generated.js';
+
+interface KernelExports {
+  l2(a: number, b: number, bytes: number): number;
+  ip(a: number, b: number, bytes: number): number;
+  l2Ids(q: number, ids: number, count: number, base: number, bytes: number, out: number): void;
+  ipIds(q: number, ids: number, count: number, base: number, bytes: number, out: number): void;
+  l2Range(q: number, first: number, count: number, bytes: number, out: number): void;
+  ipRange(q: number, first: number, count: number, bytes: number, out: number): void;
+}
+
+let sharedModule: WebAssembly.Module | null | undefined;
+let unsharedModule: WebAssembly.Module | null | undefined;
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** The compiled kernel module for a shared or unshared memory; null where SIMD is unsupported. */
+export function simdModule(shared: boolean): WebAssembly.Module | null {
+  if (shared ? sharedModule === undefined : unsharedModule === undefined) {
+    const bytes = decode(shared ? SIMD_KERNELS_SHARED : SIMD_KERNELS_UNSHARED);
+    const module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    if (shared) sharedModule = module;
+    else unsharedModule = module;
+  }
+  return (shared ? sharedModule : unsharedModule) ?? null;
+}
+
+export class SimdKernel implements Kernel {
+  readonly name = 'simd' as const;
+  ids!: Int32Array;
+  out!: Float32Array;
+  readonly batchCapacity: number;
+  private readonly store: GraphStore;
+  private readonly exports: KernelExports;
+  private readonly pair: (a: number, b: number, bytes: number) => number;
+  private readonly byIds: KernelExports['l2Ids'];
+  private readonly byRange: KernelExports['l2Range'];
+  private readonly rowBytes: number;
+  private readonly dim: number;
+  private readonly scratchQuery: number;
+  private readonly scratchIds: number;
+  private readonly scratchOut: number;
+  private queryView!: Float32Array;
+  private base: number;
+  /** Address of the current query row: the scratch row or a stored node. */
+  private query: number;
+
+  /** `slot` is this thread's scratch slot in the store's memory (0 for the main thread). */
+  constructor(store: GraphStore, space: Space, slot: number) {
+    const memory = store.memory;
+    const module = memory === null ? null : simdModule(store.shared);
+    if (memory === null || module === null) throw new Error('WebAssembly SIMD kernels are unavailable here');
+    this.store = store;
+    this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+    const ip = space !== 'l2';
+    this.pair = ip ? this.exports.ip : this.exports.l2;
+    this.byIds = ip ? this.exports.ipIds : this.exports.l2Ids;
+    this.byRange = ip ? this.exports.ipRange : this.exports.l2Range;
+    this.rowBytes = store.rowBytes;
+    this.dim = store.dim;
+    this.batchCapacity = store.scratchIds;
+    this.scratchQuery = store.scratchAddress(slot);
+    this.scratchIds = this.scratchQuery + store.rowBytes;
+    this.scratchOut = this.scratchIds + 4 * store.scratchIds;
+    this.base = store.vectorsByteOffset;
+    this.query = this.scratchQuery;
+    this.refresh();
+  }
+
+  refresh(): void {
+    const buffer = this.store.memory!.buffer;
+    this.queryView = new Float32Array(buffer, this.scratchQuery, this.rowBytes / 4);
+    this.ids = new Int32Array(buffer, this.scratchIds, this.batchCapacity);
+    this.out = new Float32Array(buffer, this.scratchOut, this.batchCapacity);
+  }
+
+  setQuery(v: Float32Array, off: number): void {
+    const view = this.queryView;
+    for (let i = 0; i < this.dim; i++) view[i] = v[off + i];
+    this.query = this.scratchQuery;
+  }
+
+  setQueryNode(node: number): void {
+    this.query = this.base + node * this.rowBytes;
+  }
+
+  distanceToNode(node: number): number {
+    return this.pair(this.query, this.base + node * this.rowBytes, this.rowBytes);
+  }
+
+  distanceBetween(a: number, b: number): number {
+    return this.pair(this.base + a * this.rowBytes, this.base + b * this.rowBytes, this.rowBytes);
+  }
+
+  distancesToIds(count: number): void {
+    this.byIds(this.query, this.scratchIds, count, this.base, this.rowBytes, this.scratchOut);
+  }
+
+  distancesToRange(first: number, count: number): void {
+    this.byRange(this.query, this.base + first * this.rowBytes, count, this.rowBytes, this.scratchOut);
+  }
+}

@@ -1,0 +1,43 @@
+// Result types of search and searchBatch: typed arrays, nearest first.
+
+/** The nearest neighbours of one query, nearest first. */
+export interface SearchResult {
+  /** The caller's labels. */
+  labels: Float64Array;
+  /** The space's own distances (squared L2 for 'l2', 1 - dot for 'ip'/'cosine'). */
+  distances: Float32Array;
+}
+
+/**
+ * The results of a batch of queries in flat arrays: query i owns entries
+ * [i * k, i * k + counts[i]); entries past its count hold label -1 and
+ * distance Infinity.
+ */
+export class BatchSearchResult {
+  readonly k: number;
+  readonly labels: Float64Array;
+  readonly distances: Float32Array;
+  readonly counts: Uint32Array;
+
+  constructor(queries: number, k: number) {
+    this.k = k;
+    this.labels = new Float64Array(queries * k).fill(-1);
+    this.distances = new Float32Array(queries * k).fill(Infinity);
+    this.counts = new Uint32Array(queries);
+  }
+
+  /** Number of queries. */
+  get length(): number {
+    return this.counts.length;
+  }
+
+  /** The result of query `i` (views into the flat arrays, not copies). */
+  get(i: number): SearchResult {
+    if (!Number.isInteger(i) || i < 0 || i >= this.counts.length) {
+      throw new RangeError(`\`i\` must be an integer in [0, ${this.counts.length - 1}] (got ${i})`);
+    }
+    const start = i * this.k;
+    const end = start + this.counts[i];
+    return { labels: this.labels.subarray(start, end), distances: this.distances.subarray(start, end) };
+  }
+}
