@@ -1,4 +1,5 @@
-// @smallworld/hnsw under the `node` export condition: the portable API plus
-// what needs Node.js (worker threads, files) as later modules add it.
+// @smallworld/hnsw under the `node` export condition: the portable API, with
+// HnswIndex replaced by its Node.js subclass (worker threads, files).
 
 export * from './index.js';
+export { HnswIndex } from './node/hnsw-index-node.js';
