@@ -213,7 +213,7 @@ export abstract class BaseIndex {
   protected addRows(data: Float32Array, rows: number, labels: ArrayLike<number> | undefined): void {
     let fresh = 0;
     for (let i = 0; i < rows; i++) if (labels === undefined || !this.labelToNode.has(labels[i])) fresh++;
-    this.grow(this.store.count + fresh);
+    this.grow(this.store.count + Math.max(0, fresh - this.reusableSlots()));
     const store = this.store;
     for (let i = 0; i < rows; i++) {
       const label = labels === undefined ? this.nextLabel : labels[i];
@@ -248,6 +248,11 @@ export abstract class BaseIndex {
     const at = node * this.store.rowFloats;
     this.store.vectors.set(data.subarray(offset, offset + this.dim), at);
     if (this.space === 'cosine') normalize(this.store.vectors, at, this.dim);
+  }
+
+  /** @internal How many deleted slots new labels may take. */
+  protected reusableSlots(): number {
+    return 0;
   }
 
   /** @internal A deleted slot to reuse for a new label, or -1. */

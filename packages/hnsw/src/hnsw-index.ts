@@ -133,6 +133,10 @@ export class HnswIndex extends BaseIndex {
     update(this.ctx, node, this.efConstruction);
   }
 
+  protected override reusableSlots(): number {
+    return this.allowReplaceDeleted ? this.deletedNodes.size : 0;
+  }
+
   protected override takeDeletedSlot(): number {
     if (!this.allowReplaceDeleted || this.deletedNodes.size === 0) return -1;
     const node = this.deletedNodes.values().next().value as number;

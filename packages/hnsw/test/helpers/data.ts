@@ -14,15 +14,28 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** n vectors of `dim` floats around `clusters` centres (spread 3, noise 1). */
-export function clustered(n: number, dim: number, seed: number, clusters = 20): Float32Array {
+/**
+ * n vectors of `dim` floats around `clusters` centres (spread 3). Within a
+ * cluster the points vary along `latent` random directions (unit variance)
+ * plus a little isotropic noise, as real embeddings do: their intrinsic
+ * dimension is far below `dim`.
+ */
+export function clustered(n: number, dim: number, seed: number, clusters = 20, latent = 16): Float32Array {
   const rnd = seededRandom(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
-  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dim }, () => 3 * gauss()));
+  // Centres and directions depend on a fixed seed so base and query sets share them.
+  const shape = seededRandom(12345);
+  const sg = () => Math.sqrt(-2 * Math.log(shape() + 1e-12)) * Math.cos(2 * Math.PI * shape());
+  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dim }, () => 3 * sg()));
+  const axes = Array.from({ length: latent }, () => Float32Array.from({ length: dim }, () => sg() / Math.sqrt(latent) * 2));
   const out = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) {
     const c = centres[Math.floor(rnd() * clusters)];
-    for (let j = 0; j < dim; j++) out[i * dim + j] = c[j] + gauss();
+    for (let j = 0; j < dim; j++) out[i * dim + j] = c[j] + 0.1 * gauss();
+    for (const axis of axes) {
+      const z = gauss();
+      for (let j = 0; j < dim; j++) out[i * dim + j] += z * axis[j];
+    }
   }
   return out;
 }

@@ -39,7 +39,7 @@ export function checkGraphInvariants(store: GraphStore, options: GraphInvariantO
         if (seen.has(e)) report(`node ${node} layer ${lc}: duplicate link ${e}`);
         seen.add(e);
       }
-      if (count > 1 && degree === 0) report(`node ${node} layer ${lc}: no links`);
+      if (lc === 0 && count > 1 && degree === 0) report(`node ${node}: no links at layer 0`);
     }
   }
   if (options.reachability !== false && count > 0 && entry >= 0) {
