@@ -12,7 +12,11 @@ export type ErrorCode =
   | 'UNKNOWN_LABEL'
   | 'CAPACITY_EXCEEDED'
   | 'CORRUPT_FILE'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  // Face package (@smallworld/face):
+  | 'UNREADABLE_IMAGE'
+  | 'NO_FACE'
+  | 'INCOMPATIBLE_EMBEDDER';
 
 /** Shows a received value in an error message, short and unambiguous. */
 export function describeValue(value: unknown): string {
