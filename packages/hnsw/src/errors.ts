@@ -13,6 +13,9 @@ export type ErrorCode =
   | 'CAPACITY_EXCEEDED'
   | 'CORRUPT_FILE'
   | 'UNSUPPORTED'
+  // Worker threads (parallel build and search):
+  | 'WORKER_FAILED'
+  | 'INDEX_BUSY'
   // Face package (@smallworld/face):
   | 'UNREADABLE_IMAGE'
   | 'NO_FACE'
@@ -58,6 +61,20 @@ export class DimensionMismatchError extends SmallworldRangeError {
     this.name = 'DimensionMismatchError';
     this.expected = expected;
     this.received = received;
+  }
+}
+
+/**
+ * An operation that cannot run now: a worker thread died during a parallel
+ * call ('WORKER_FAILED', the worker's error in `cause`), or the index is
+ * busy with a parallel call that must be awaited first ('INDEX_BUSY').
+ */
+export class SmallworldError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SmallworldError';
+    this.code = code;
   }
 }
 
