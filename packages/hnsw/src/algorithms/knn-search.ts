@@ -8,11 +8,12 @@ import { greedySearch } from './greedy-search.js';
 import { searchLayer } from './search-layer.js';
 
 /**
- * Leaves the K nearest accepted elements (not deleted, passing the context's
- * filter) in W, furthest on top, and returns how many there are. The search
- * at layer 0 uses max(ef, K) candidates, as hnswlib.
+ * Leaves the K nearest elements in W, furthest on top, and returns how many
+ * there are. With `filtered`, only elements `ctx.accepts` (not deleted,
+ * passing the filter) count. The search at layer 0 uses max(ef, K)
+ * candidates, as hnswlib.
  */
-export function knnSearch(ctx: SearchContext, k: number, ef: number): number {
+export function knnSearch(ctx: SearchContext, k: number, ef: number, filtered: boolean): number {
   const store = ctx.store;
   const W = ctx.results;
   W.clear();
@@ -22,7 +23,7 @@ export function knnSearch(ctx: SearchContext, k: number, ef: number): number {
   // A concurrent insert may publish a new entry point between the two loads.
   const top = Math.min(L, store.levels[ep]);
   greedySearch(ctx, ep, ctx.kernel.distanceToNode(ep), top, 0);
-  searchLayer(ctx, ctx.epNode, ctx.epDist, Math.max(ef, k), 0, true);
+  searchLayer(ctx, ctx.epNode, ctx.epDist, Math.max(ef, k), 0, filtered);
   while (W.size > k) W.pop();
   return W.size;
 }

@@ -1,0 +1,77 @@
+// `pnpm bench compare`: smallworld and hnswlib-node on the same data in one
+// process: build time, then recall and QPS at each efSearch, with ratios.
+// Rounds alternate the libraries so load on a shared machine hits both alike.
+
+import type { BenchData } from './data.js';
+import type { Peer } from './peers.js';
+import { log, median, recallAtK, timeSeconds } from './stats.js';
+
+export interface CompareOptions {
+  m: number;
+  efConstruction: number;
+  efSearch: number[];
+  rounds: number;
+}
+
+export interface CompareRow {
+  lib: string;
+  efSearch: number;
+  recall: number;
+  qps: number;
+  buildS: number;
+}
+
+/** Builds every peer over `data` and measures recall/QPS per efSearch; returns one row per (lib, efSearch). */
+export function compare(peers: Peer[], data: BenchData, options: CompareOptions): CompareRow[] {
+  const buildS = new Map<string, number>();
+  for (const peer of peers) {
+    log(`building ${peer.name} over ${data.base.length / data.dim} x ${data.dim} (${data.name}) ...`);
+    const seconds = timeSeconds(() => peer.build(data.base, data.dim, { m: options.m, efConstruction: options.efConstruction, space: 'l2' }));
+    buildS.set(peer.name, seconds);
+    log(`  ${seconds.toFixed(2)} s`);
+  }
+  const nq = data.queries.length / data.dim;
+  const out = new Float64Array(nq * data.k);
+  // Warm-up: one pass each so JIT tiers and caches are settled before timing.
+  for (const peer of peers) peer.searchAll(data.queries, data.k, options.efSearch[0], out);
+  const rows: CompareRow[] = [];
+  for (const ef of options.efSearch) {
+    const times = new Map<string, number[]>(peers.map((p) => [p.name, []]));
+    const recall = new Map<string, number>();
+    for (let round = 0; round < options.rounds; round++) {
+      for (const peer of round % 2 === 0 ? peers : [...peers].reverse()) {
+        times.get(peer.name)!.push(timeSeconds(() => peer.searchAll(data.queries, data.k, ef, out)));
+        recall.set(peer.name, recallAtK(out, data.truth, nq, data.k));
+      }
+    }
+    for (const peer of peers) {
+      rows.push({ lib: peer.name, efSearch: ef, recall: recall.get(peer.name)!, qps: nq / median(times.get(peer.name)!), buildS: buildS.get(peer.name)! });
+    }
+  }
+  return rows;
+}
+
+/** QPS at the smallest efSearch reaching `target` recall (interpolating nothing), or null. */
+export function qpsAtRecall(rows: CompareRow[], lib: string, target: number): { efSearch: number; qps: number; recall: number } | null {
+  const hit = rows.filter((r) => r.lib === lib && r.recall >= target).sort((a, b) => a.efSearch - b.efSearch)[0];
+  return hit ? { efSearch: hit.efSearch, qps: hit.qps, recall: hit.recall } : null;
+}
+
+/** Human-readable table: one line per efSearch, both libraries side by side, with ratios. */
+export function formatComparison(rows: CompareRow[], ours: string, peer: string, target: number): string {
+  const lines: string[] = [];
+  const build = (lib: string) => rows.find((r) => r.lib === lib)!.buildS;
+  lines.push(`build: ${ours} ${build(ours).toFixed(2)} s, ${peer} ${build(peer).toFixed(2)} s, ratio ${(build(ours) / build(peer)).toFixed(2)}x`);
+  lines.push('efSearch | recall ours | recall peer | QPS ours | QPS peer | QPS ratio');
+  for (const ef of [...new Set(rows.map((r) => r.efSearch))]) {
+    const a = rows.find((r) => r.lib === ours && r.efSearch === ef)!;
+    const b = rows.find((r) => r.lib === peer && r.efSearch === ef)!;
+    lines.push(`${String(ef).padStart(8)} | ${a.recall.toFixed(4).padStart(11)} | ${b.recall.toFixed(4).padStart(11)} | ${Math.round(a.qps).toString().padStart(8)} | ${Math.round(b.qps).toString().padStart(8)} | ${(a.qps / b.qps).toFixed(2)}x`);
+  }
+  const a = qpsAtRecall(rows, ours, target);
+  const b = qpsAtRecall(rows, peer, target);
+  lines.push(a && b
+    ? `QPS at recall >= ${target}: ours ${Math.round(a.qps)} (ef ${a.efSearch}), peer ${Math.round(b.qps)} (ef ${b.efSearch}), ratio ${(a.qps / b.qps).toFixed(2)}x`
+    : `recall ${target} not reached by both within the efSearch list`);
+  return lines.join('\n');
+}
