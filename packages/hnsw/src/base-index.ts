@@ -326,6 +326,29 @@ export abstract class BaseIndex {
     return out;
   }
 
+  /** @internal The label `add` gives when none is passed (the file formats keep it). */
+  get nextDefaultLabel(): number {
+    return this.nextLabel;
+  }
+
+  /**
+   * @internal For the loaders of src/format/, once the store holds a whole
+   * graph: rebuilds the label map and the deleted set from the store.
+   * Returns the first node whose label repeats an earlier node's, else -1.
+   */
+  restoreLabels(nextLabel: number): number {
+    const { labels, deleted, count } = this.store;
+    this.labelToNode.clear();
+    this.deletedNodes.clear();
+    for (let node = 0; node < count; node++) {
+      if (this.labelToNode.has(labels[node])) return node;
+      this.labelToNode.set(labels[node], node);
+      if (deleted[node] !== 0) this.deletedNodes.add(node);
+    }
+    this.nextLabel = nextLabel;
+    return -1;
+  }
+
   /** @internal Checks `k` and the search options; returns the efSearch to use. */
   protected checkSearch(k: number, options: SearchOptions): number {
     checkInteger('k', k, 1);

@@ -4,6 +4,7 @@
 
 import { exactSearch } from './algorithms/exact-search.js';
 import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } from './base-index.js';
+import { decodeNative, encodeNative, type LoadOptions, type SaveOptions } from './format/native.js';
 
 /** Options of `new BruteForceIndex(...)`. */
 export type BruteForceIndexOptions = BaseIndexOptions;
@@ -21,6 +22,16 @@ export class BruteForceIndex extends BaseIndex {
   constructor(options: BruteForceIndexOptions) {
     checkBaseOptions(options, BASE_OPTION_KEYS, 'BruteForceIndex');
     super(options, 0);
+  }
+
+  /** The index in smallworld's native format (see `HnswIndex.toBytes`); a copy. */
+  toBytes(options: SaveOptions = {}): Uint8Array {
+    return encodeNative(this, null, options);
+  }
+
+  /** A brute-force index from `toBytes` output, checked (see `HnswIndex.fromBytes`). */
+  static fromBytes<T extends typeof BruteForceIndex>(this: T, bytes: Uint8Array, options: LoadOptions = {}): InstanceType<T> {
+    return decodeNative(bytes, options, 'brute-force', (restore) => new this(restore) as InstanceType<T>);
   }
 
   protected override defaultEfSearch(): number {

@@ -6,6 +6,7 @@ import { knnSearch } from './algorithms/knn-search.js';
 import { update } from './algorithms/update.js';
 import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } from './base-index.js';
 import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
+import { decodeNative, encodeNative, type HnswParams, type LoadOptions, type SaveOptions } from './format/native.js';
 import { MAX_LEVEL } from './layout.js';
 import { Random, drawLevel } from './random.js';
 
@@ -119,6 +120,43 @@ export class HnswIndex extends BaseIndex {
 
   protected override defaultEfSearch(): number {
     return this.efSearchValue;
+  }
+
+  /**
+   * The index in smallworld's native format (docs/format.md): parameters,
+   * graph, labels, deleted marks, the level generator's state (a loaded
+   * index keeps growing exactly as this one would), and the vectors unless
+   * `{ vectors: false }`. A copy: the index may change once this returns.
+   */
+  toBytes(options: SaveOptions = {}): Uint8Array {
+    return encodeNative(this, {
+      m: this.m,
+      efConstruction: this.efConstruction,
+      efSearch: this.efSearchValue,
+      seed: this.seed,
+      prngState: this.random.getState(),
+      neighborSelection: this.neighborSelection,
+      allowReplaceDeleted: this.allowReplaceDeleted,
+    }, options);
+  }
+
+  /**
+   * An index from `toBytes`/`save` output (any Uint8Array or Buffer view;
+   * copied once when its offset is not a multiple of 8). Every byte is
+   * checked first: a corrupt, truncated or hostile buffer throws
+   * `CorruptFileError` saying what is wrong. Called on a subclass, it
+   * returns that subclass.
+   */
+  static fromBytes<T extends typeof HnswIndex>(this: T, bytes: Uint8Array, options: LoadOptions = {}): InstanceType<T> {
+    return decodeNative(bytes, options, 'hnsw', (restore, header) => {
+      const h = header.hnsw as HnswParams;
+      const index = new this({
+        ...restore, m: h.m, efConstruction: h.efConstruction, efSearch: h.efSearch, seed: h.seed,
+        neighborSelection: h.neighborSelection, allowReplaceDeleted: h.allowReplaceDeleted,
+      });
+      index.random.setState(h.prngState);
+      return index as InstanceType<T>;
+    });
   }
 
   protected override drawLevel(): number {

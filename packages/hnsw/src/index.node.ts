@@ -3,3 +3,4 @@
 
 export * from './index.js';
 export { HnswIndex } from './node/hnsw-index-node.js';
+export { fromHnswlibBytes } from './node/from-hnswlib-bytes.js';

@@ -13,6 +13,11 @@ export type { Space } from './distance.js';
 export { simdSupported } from './kernels/select.js';
 export type { KernelChoice } from './kernels/select.js';
 export type { MatrixLike, NdArrayLike, VectorLike } from './input.js';
+export { NATIVE_HEADER_BYTES, NATIVE_MAGIC, NATIVE_VERSION, readNativeHeader } from './format/native.js';
+export type { HnswParams, LoadOptions, NativeHeader, SaveOptions } from './format/native.js';
+export { HNSWLIB_HEADER_BYTES, fromHnswlibBytes, readHnswlibHeader, toHnswlibBytes } from './format/hnswlib.js';
+export type { HnswlibHeader, HnswlibLoadOptions, HnswlibSaveOptions } from './format/hnswlib.js';
+export { crc32 } from './format/crc32.js';
 export {
   CorruptFileError, DimensionMismatchError, SmallworldRangeError, SmallworldTypeError,
 } from './errors.js';

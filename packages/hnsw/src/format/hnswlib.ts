@@ -1,0 +1,332 @@
+// hnswlib's `.bin` index layout (hnswlib 0.7/0.8 on 64-bit hosts, as written by
+// Python/C++ hnswlib and hnswlib-node 3.x), read and written byte for byte.
+// The layout is documented in docs/format.md; hnswlib's file has no magic,
+// version or checksum, so every field is checked against the others here.
+//
+//   0    header, 96 bytes (size_t fields are u64, little-endian)
+//   96   count level-0 records of (4 + 4 M0 + 4 dim + 8) bytes:
+//        [u16 degree, u8 flags (bit 0 = deleted), u8 0][u32 id x M0][f32 x dim][u64 label]
+//   ...  per node: u32 byte size, then level x (4 + 4 M) bytes of upper lists
+
+import { BASE_OPTION_KEYS, checkBaseOptions } from '../base-index.js';
+import type { Space } from '../distance.js';
+import {
+  CorruptFileError, DimensionMismatchError, SmallworldRangeError, SmallworldTypeError, checkInteger, describeValue,
+} from '../errors.js';
+import { HnswIndex, type HnswIndexOptions } from '../hnsw-index.js';
+import type { KernelChoice } from '../kernels/select.js';
+import { MAX_LEVEL } from '../layout.js';
+import { aligned, checkGraph, fillStore, requireLittleEndian, type GraphImage } from './store-io.js';
+
+/** Bytes of hnswlib's header. */
+export const HNSWLIB_HEADER_BYTES = 96;
+/** hnswlib's DELETE_MARK: bit 0 of the third byte of a level-0 count word. */
+const DELETE_MARK = 0x01;
+const MAX_COUNT = 2 ** 31 - 1;
+const MAX_M = 2048;
+
+/** The header of an hnswlib file, as read and checked against the file's length. */
+export interface HnswlibHeader {
+  /** `max_elements_`: capacity of the index that wrote it (hnswlib allocates it on load). */
+  maxElements: number;
+  /** `cur_element_count`: nodes stored, deleted ones included. */
+  count: number;
+  /** Vector dimension implied by the record layout. */
+  dim: number;
+  /** `M_` (= `maxM_`); level 0 keeps `maxM0 = 2M`. */
+  m: number;
+  efConstruction: number;
+  /** `maxlevel_` (-1 when empty). */
+  maxLevel: number;
+  /** `enterpoint_node_` (-1 when empty). */
+  entryPoint: number;
+  /** Bytes of one level-0 record. */
+  recordBytes: number;
+}
+
+/** Options of `fromHnswlibBytes` and `loadHnswlib`. */
+export interface HnswlibLoadOptions {
+  /**
+   * The space the index was built in: hnswlib's file does not say. 'l2'
+   * (L2Space), 'ip' (InnerProductSpace), 'cosine' (hnswlib-node's and
+   * Python's 'cosine': inner product over vectors normalised at insert).
+   */
+  space: Space;
+  /** Vector dimension; must match the file's record layout. */
+  dim: number;
+  /** Points to make room for; default: the file's node count (the index doubles as needed). */
+  capacity?: number;
+  /** Distance kernel (see `BaseIndexOptions.kernel`). Default 'auto'. */
+  kernel?: KernelChoice;
+  /** Default efSearch of the loaded index (hnswlib resets its `ef` to 10 on load). Default 64. */
+  efSearch?: number;
+  /** Seed of the level draw for points added after loading (hnswlib does not save its generator). Default 100. */
+  seed?: number;
+  /** As `HnswIndexOptions.allowReplaceDeleted` (hnswlib-node's `readIndex(path, allowReplaceDeleted)`). Default false. */
+  allowReplaceDeleted?: boolean;
+  /** As `HnswIndexOptions.neighborSelection`; hnswlib uses the heuristic. Default 'heuristic'. */
+  neighborSelection?: 'heuristic' | 'simple';
+}
+
+const LOAD_KEYS = [...BASE_OPTION_KEYS, 'efSearch', 'seed', 'allowReplaceDeleted', 'neighborSelection'] as const;
+
+/** Options of `toHnswlibBytes` and `saveHnswlib`. */
+export interface HnswlibSaveOptions {
+  /**
+   * `max_elements_` written to the header: hnswlib allocates this many
+   * records when it loads the file and refuses adds beyond it until
+   * `resizeIndex`. Default: the index's capacity (at least its node count).
+   */
+  maxElements?: number;
+}
+
+function corrupt(message: string): never {
+  throw new CorruptFileError(`hnswlib index: ${message}`);
+}
+
+/** Reads a size_t field that must be an integer in [min, max]. */
+function readSize(view: DataView, at: number, name: string, min: number, max: number): number {
+  const lo = view.getUint32(at, true);
+  const hi = view.getUint32(at + 4, true);
+  if (hi >= 2 ** 21) corrupt(`${name} is ${view.getBigUint64(at, true)}, out of range`);
+  const value = hi * 2 ** 32 + lo;
+  if (value < min || value > max) corrupt(`${name} is ${value}, outside [${min}, ${max}]`);
+  return value;
+}
+
+/**
+ * Reads and checks hnswlib's header against the file's length. Allocates
+ * nothing; reads no record.
+ */
+export function readHnswlibHeader(bytes: Uint8Array): HnswlibHeader {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new SmallworldTypeError('INVALID_ARGUMENT', `\`bytes\` must be a Uint8Array or Buffer (got ${describeValue(bytes)})`);
+  }
+  if (bytes.length < HNSWLIB_HEADER_BYTES) corrupt(`${bytes.length} bytes is shorter than the 96-byte header (truncated file?)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (readSize(view, 0, 'offsetLevel0', 0, 2 ** 53) !== 0) corrupt('offsetLevel0 must be 0 (not an hnswlib 0.7/0.8 file?)');
+  const maxElements = readSize(view, 8, 'max_elements', 0, 2 ** 53);
+  const count = readSize(view, 16, 'cur_element_count', 0, MAX_COUNT);
+  if (count > maxElements) corrupt(`cur_element_count ${count} exceeds max_elements ${maxElements}`);
+  const recordBytes = readSize(view, 24, 'size_data_per_element', 16, 2 ** 31);
+  const labelOffset = readSize(view, 32, 'label_offset', 0, 2 ** 31);
+  const offsetData = readSize(view, 40, 'offsetData', 0, 2 ** 31);
+  const maxLevel = view.getInt32(48, true);
+  const entryPoint = view.getInt32(52, true);
+  const maxM = readSize(view, 56, 'maxM', 0, 2 ** 31);
+  const maxM0 = readSize(view, 64, 'maxM0', 0, 2 ** 31);
+  const m = readSize(view, 72, 'M', 0, 2 ** 31);
+  const efConstruction = readSize(view, 88, 'ef_construction', 0, 2 ** 31);
+  if (m !== maxM || maxM0 !== 2 * m || m < 2 || m > MAX_M) {
+    throw new SmallworldRangeError('UNSUPPORTED',
+      `hnswlib index: M ${m}, maxM ${maxM}, maxM0 ${maxM0}: smallworld reads M = maxM in [2, ${MAX_M}] with maxM0 = 2M`);
+  }
+  if (offsetData !== 4 + 4 * maxM0) corrupt(`offsetData ${offsetData} should be 4 + 4 x maxM0 = ${4 + 4 * maxM0}`);
+  const vectorBytes = labelOffset - offsetData;
+  if (vectorBytes < 4 || vectorBytes % 4 !== 0 || labelOffset + 8 !== recordBytes) {
+    corrupt(`record layout (data at ${offsetData}, label at ${labelOffset}, ${recordBytes} bytes) is not hnswlib's`);
+  }
+  if (maxLevel < -1 || maxLevel > MAX_LEVEL) corrupt(`maxlevel ${maxLevel} is outside [-1, ${MAX_LEVEL}]`);
+  // Each node takes its record and at least a 4-byte link-list size.
+  if (HNSWLIB_HEADER_BYTES + count * (recordBytes + 4) > bytes.length) {
+    corrupt(`${count} elements need at least ${HNSWLIB_HEADER_BYTES + count * (recordBytes + 4)} bytes; the file has ${bytes.length} (truncated file?)`);
+  }
+  return { maxElements, count, dim: vectorBytes / 4, m, efConstruction: Math.max(efConstruction, 1), maxLevel, entryPoint, recordBytes };
+}
+
+/**
+ * Decodes an hnswlib file into an index made by `create`. Every field and
+ * link is checked before the index is allocated.
+ * @internal The Node subclass passes its own constructor; use `fromHnswlibBytes`.
+ */
+export function decodeHnswlib<T extends HnswIndex>(
+  bytes: Uint8Array, options: HnswlibLoadOptions, create: (options: HnswIndexOptions) => T,
+): T {
+  requireLittleEndian();
+  checkBaseOptions(options, LOAD_KEYS, 'loadHnswlib');
+  const header = readHnswlibHeader(bytes);
+  const { count, m, recordBytes } = header;
+  const dim = options.dim;
+  if (header.dim !== dim) throw new DimensionMismatchError('dim', header.dim, dim);
+  if (bytes.length % 4 !== 0) corrupt(`${bytes.length} bytes is not a whole number of 4-byte words`);
+  const data = aligned(bytes, 4);
+  const words = new Int32Array(data.buffer, data.byteOffset, data.length / 4);
+  const m0 = 2 * m;
+  const stride0 = 1 + m0;
+  const strideUpper = 1 + m;
+  const upperBytesPerLevel = 4 * strideUpper;
+
+  // Pass 1: the upper-level list sizes give each node's level and arena offset.
+  const levels = new Uint8Array(count);
+  const upperOffsets = new Int32Array(count);
+  let pos = HNSWLIB_HEADER_BYTES + count * recordBytes;
+  let upperInts = 0;
+  for (let node = 0; node < count; node++) {
+    if (pos + 4 > data.length) corrupt(`the file ends inside the link lists of node ${node} (truncated file)`);
+    const size = words[pos / 4] >>> 0;
+    if (size % upperBytesPerLevel !== 0 || size / upperBytesPerLevel > MAX_LEVEL) {
+      corrupt(`node ${node} has ${size} bytes of upper link lists, not a whole number (<= ${MAX_LEVEL}) of ${upperBytesPerLevel}-byte levels`);
+    }
+    if (pos + 4 + size > data.length) corrupt(`the link lists of node ${node} run past the end of the file (truncated file)`);
+    const level = size / upperBytesPerLevel;
+    levels[node] = level;
+    upperOffsets[node] = level === 0 ? -1 : upperInts;
+    upperInts += level * strideUpper;
+    pos += 4 + size;
+  }
+  if (pos !== data.length) corrupt(`${data.length - pos} bytes follow the last link list`);
+
+  // Pass 2: the upper lists, copied into one arena (count words keep their low 16 bits, as hnswlib reads them).
+  const upperLinks = new Int32Array(upperInts);
+  pos = HNSWLIB_HEADER_BYTES + count * recordBytes;
+  for (let node = 0; node < count; node++) {
+    const ints = levels[node] * strideUpper;
+    if (ints > 0) {
+      const at = upperOffsets[node];
+      upperLinks.set(words.subarray(pos / 4 + 1, pos / 4 + 1 + ints), at);
+      for (let lc = 0; lc < levels[node]; lc++) upperLinks[at + lc * strideUpper] &= 0xffff;
+    }
+    pos += 4 + 4 * ints;
+  }
+
+  // Level-0 records: degrees, ids, deleted marks, labels, vectors, checked in place.
+  const recordWords = recordBytes / 4;
+  const labelWord = (header.recordBytes - 8) / 4;
+  const dataWord = stride0;
+  const floats = new Float32Array(data.buffer, data.byteOffset, data.length / 4);
+  const deleted = new Uint8Array(count);
+  const labels = new Float64Array(count);
+  let maxLabel = -1;
+  for (let node = 0; node < count; node++) {
+    const base = HNSWLIB_HEADER_BYTES / 4 + node * recordWords;
+    const word = words[base];
+    const degree = word & 0xffff;
+    deleted[node] = (word >>> 16) & DELETE_MARK;
+    if (degree > m0) corrupt(`node ${node} has ${degree} links at level 0 (at most maxM0 = ${m0})`);
+    for (let j = 1; j <= degree; j++) {
+      const id = words[base + j] >>> 0;
+      if (id >= count) corrupt(`node ${node} links to node ${id} at level 0; there are ${count} elements`);
+    }
+    for (let j = 0; j < dim; j++) {
+      const v = floats[base + dataWord + j];
+      if (v - v !== 0) corrupt(`vector of node ${node} has a non-finite component (${v})`);
+    }
+    const lo = words[base + labelWord] >>> 0;
+    const hi = words[base + labelWord + 1] >>> 0;
+    if (hi >= 2 ** 21) {
+      const label = (BigInt(hi) << 32n) | BigInt(lo);
+      throw new SmallworldRangeError('INVALID_LABEL',
+        `hnswlib index: node ${node} has label ${label}, 2^53 or more; smallworld labels must be safe integers (<= 2^53 - 1)`);
+    }
+    const label = hi * 2 ** 32 + lo;
+    labels[node] = label;
+    if (label > maxLabel) maxLabel = label;
+  }
+  const image: GraphImage = {
+    count, dim, m,
+    entryPoint: count === 0 ? -1 : header.entryPoint,
+    maxLevel: count === 0 ? -1 : header.maxLevel,
+    links0: null, upperOffsets, upperLinks, levels, deleted,
+  };
+  checkGraph(image, 'hnswlib index');
+
+  const capacity = options.capacity ?? Math.max(1, count);
+  const index = create({
+    space: options.space, dim, m, efConstruction: header.efConstruction,
+    capacity: Math.max(capacity, count, 1),
+    kernel: options.kernel, efSearch: options.efSearch, seed: options.seed,
+    allowReplaceDeleted: options.allowReplaceDeleted, neighborSelection: options.neighborSelection,
+  });
+  const store = index.store;
+  fillStore(store, image, labels);
+  const links0 = store.links0;
+  const vectors = store.vectors;
+  const rowFloats = store.rowFloats;
+  for (let node = 0; node < count; node++) {
+    const base = HNSWLIB_HEADER_BYTES / 4 + node * recordWords;
+    links0.set(words.subarray(base, base + stride0), node * stride0);
+    links0[node * stride0] = words[base] & 0xffff;
+    // Taken as stored: hnswlib-node and Python hnswlib store 'cosine' vectors already normalised.
+    vectors.set(floats.subarray(base + dataWord, base + dataWord + dim), node * rowFloats);
+  }
+  const duplicate = index.restoreLabels(Math.min(maxLabel + 1, Number.MAX_SAFE_INTEGER));
+  if (duplicate >= 0) corrupt(`element ${duplicate} repeats the label ${labels[duplicate]} of an earlier element`);
+  return index;
+}
+
+/**
+ * An `HnswIndex` from the bytes of an hnswlib `.bin` file (hnswlib 0.7/0.8,
+ * 64-bit: Python/C++ hnswlib, hnswlib-node `writeIndex`), deleted marks
+ * included. hnswlib's file does not record the space: pass the one it was
+ * built with. Throws `CorruptFileError` for a file that is truncated or
+ * inconsistent, `DimensionMismatchError` when `dim` does not match, and a
+ * `SmallworldRangeError` for labels of 2^53 or more.
+ */
+export function fromHnswlibBytes(bytes: Uint8Array, options: HnswlibLoadOptions): HnswIndex {
+  return decodeHnswlib(bytes, options, (o) => new HnswIndex(o));
+}
+
+/**
+ * The index in hnswlib's `.bin` layout, readable by hnswlib 0.7/0.8
+ * (`loadIndex`, hnswlib-node `readIndex`): level-0 links, vectors (unit
+ * length for 'cosine', as hnswlib-node stores them), labels, deleted marks
+ * and upper levels. hnswlib keeps no space, seed or efSearch: loaders must
+ * be told the space. A copy.
+ */
+export function toHnswlibBytes(index: HnswIndex, options: HnswlibSaveOptions = {}): Uint8Array {
+  requireLittleEndian();
+  if (!(index instanceof HnswIndex)) {
+    throw new SmallworldTypeError('INVALID_ARGUMENT', `\`index\` must be an HnswIndex (got ${describeValue(index)})`);
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new SmallworldTypeError('INVALID_OPTION', `hnswlib save options must be an object (got ${describeValue(options)})`);
+  }
+  const { store, dim, m } = index;
+  const count = store.count;
+  const maxElements = options.maxElements === undefined
+    ? Math.max(store.capacity, count) : checkInteger('maxElements', options.maxElements, count);
+  const m0 = 2 * m;
+  const stride0 = 1 + m0;
+  const strideUpper = 1 + m;
+  const recordBytes = 4 * stride0 + 4 * dim + 8;
+  let upperBytes = 0;
+  for (let node = 0; node < count; node++) upperBytes += 4 + 4 * strideUpper * store.levels[node];
+  const out = new Uint8Array(HNSWLIB_HEADER_BYTES + count * recordBytes + upperBytes);
+  const view = new DataView(out.buffer);
+  const setSize = (at: number, value: number) => view.setBigUint64(at, BigInt(value), true);
+  setSize(0, 0);
+  setSize(8, maxElements);
+  setSize(16, count);
+  setSize(24, recordBytes);
+  setSize(32, 4 * stride0 + 4 * dim);
+  setSize(40, 4 * stride0);
+  view.setInt32(48, store.maxLevel, true);
+  view.setInt32(52, store.entryPoint, true);
+  setSize(56, m);
+  setSize(64, m0);
+  setSize(72, m);
+  view.setFloat64(80, 1 / Math.log(m), true);
+  setSize(88, index.efConstruction);
+
+  const words = new Int32Array(out.buffer);
+  const floats = new Float32Array(out.buffer);
+  const recordWords = recordBytes / 4;
+  const { links0, vectors, labels, deleted, upperLinks, upperOffsets, levels, rowFloats } = store;
+  for (let node = 0; node < count; node++) {
+    const base = HNSWLIB_HEADER_BYTES / 4 + node * recordWords;
+    words.set(links0.subarray(node * stride0, (node + 1) * stride0), base);
+    words[base] = links0[node * stride0] | (deleted[node] !== 0 ? DELETE_MARK << 16 : 0);
+    floats.set(vectors.subarray(node * rowFloats, node * rowFloats + dim), base + stride0);
+    const label = labels[node];
+    words[base + stride0 + dim] = label % 2 ** 32;
+    words[base + stride0 + dim + 1] = Math.floor(label / 2 ** 32);
+  }
+  let pos = (HNSWLIB_HEADER_BYTES + count * recordBytes) / 4;
+  for (let node = 0; node < count; node++) {
+    const ints = levels[node] * strideUpper;
+    words[pos] = 4 * ints;
+    if (ints > 0) words.set(upperLinks.subarray(upperOffsets[node], upperOffsets[node] + ints), pos + 1);
+    pos += 1 + ints;
+  }
+  return out;
+}
