@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// `pnpm face <command>`: represent, verify, index, find, verify-pairs. Results on
+// stdout (with --json, the last line is JSON), logs and progress on stderr.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DB_META_FILE, FaceDatabase } from './database.js';
+import { FaceEmbedder } from './embedder.js';
+import { verifyPairs } from './pairs.js';
+import { checkBackendChoice } from './runtime.js';
+import { DEFAULT_THRESHOLD } from './verify.js';
+
+const USAGE = `usage: pnpm face <command> [options]
+
+  represent PHOTO [--all] [--json]          faces in a photo: box, score, landmarks, descriptor
+  verify A B [--threshold 0.6] [--json]     same person? (largest face of each photo)
+  index DIR --db PATH [--all-faces]         add a folder's new and changed photos to a face database
+  find PHOTO --db PATH [--k 5] [--json]     the indexed photos nearest the photo's largest face
+  verify-pairs PAIRS.csv --images DIR [--threshold 0.6] [--json]
+                                            accuracy over labelled pairs (file_x,file_y,Decision)
+
+common: --backend auto|tensorflow|wasm|cpu (default auto), --quiet (no progress)
+Relative paths are taken from the directory pnpm was run in.`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  all: { type: 'boolean' },
+  'all-faces': { type: 'boolean' },
+  db: { type: 'string' },
+  k: { type: 'string' },
+  threshold: { type: 'string' },
+  images: { type: 'string' },
+  backend: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+class UsageError extends Error {}
+
+/** `pnpm` runs scripts from the repository root; the user meant paths from where they typed. */
+function resolvePath(p: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+}
+
+function log(message: string): void {
+  process.stderr.write(message + '\n');
+}
+
+function numberOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number (got ${JSON.stringify(value)})`);
+  return n;
+}
+
+function positionals(args: string[], count: number, names: string): string[] {
+  if (args.length !== count) throw new UsageError(`expected ${names} (got ${args.length} argument${args.length === 1 ? '' : 's'})`);
+  return args.map(resolvePath);
+}
+
+async function makeEmbedder(backend: string | undefined): Promise<FaceEmbedder> {
+  const embedder = new FaceEmbedder({ backend: checkBackendChoice(backend ?? 'auto') });
+  const signature = await embedder.ready();
+  const notes = embedder.backendNotes.length > 0 ? ` (${embedder.backendNotes.join('; ')})` : '';
+  log(`backend: ${signature.backend}${notes}`);
+  if (signature.backend === 'cpu') log('warning: pure-JS backend, about 25 s per photo');
+  return embedder;
+}
+
+function round(x: number, digits = 4): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals: rest } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const [command, ...args] = rest;
+  if (values.help === true || command === undefined) {
+    process.stdout.write(USAGE + '\n');
+    return command === undefined && values.help !== true ? 2 : 0;
+  }
+  const json = values.json === true;
+  const progress = values.quiet !== true;
+  const threshold = numberOption('threshold', values.threshold, DEFAULT_THRESHOLD);
+
+  switch (command) {
+    case 'represent': {
+      const [photo] = positionals(args, 1, 'PHOTO');
+      const embedder = await makeEmbedder(values.backend);
+      const started = performance.now();
+      const faces = await embedder.represent(photo!, { all: values.all === true });
+      const ms = performance.now() - started;
+      process.stdout.write(`${faces.length} face${faces.length === 1 ? '' : 's'} in ${photo} (${ms.toFixed(0)} ms)\n`);
+      faces.forEach((f, i) => {
+        const b = f.box;
+        process.stdout.write(`  #${i + 1} box ${b.x.toFixed(0)},${b.y.toFixed(0)} ${b.width.toFixed(0)}x${b.height.toFixed(0)}  score ${f.score.toFixed(3)}  descriptor [${[...f.descriptor.slice(0, 4)].map((v) => v.toFixed(3)).join(', ')}, …]\n`);
+      });
+      if (json) {
+        printJson(faces.map((f) => ({
+          box: { x: round(f.box.x, 2), y: round(f.box.y, 2), width: round(f.box.width, 2), height: round(f.box.height, 2) },
+          score: round(f.score),
+          landmarks: f.landmarks.map((p) => [round(p.x, 2), round(p.y, 2)]),
+          descriptor: [...f.descriptor],
+        })));
+      }
+      return 0;
+    }
+    case 'verify': {
+      const [a, b] = positionals(args, 2, 'A B');
+      const embedder = await makeEmbedder(values.backend);
+      const result = await embedder.verify(a!, b!, threshold);
+      process.stdout.write(`${result.verified ? 'same person' : 'different people'}: distance ${result.distance.toFixed(4)} (threshold ${result.threshold})\n`);
+      if (json) printJson(result);
+      return 0;
+    }
+    case 'index': {
+      const [dir] = positionals(args, 1, 'DIR');
+      if (values.db === undefined) throw new UsageError('index needs --db PATH');
+      const dbPath = resolvePath(values.db);
+      const embedder = await makeEmbedder(values.backend);
+      const exists = existsSync(path.join(dbPath, DB_META_FILE));
+      const db = exists
+        ? await FaceDatabase.open(dbPath, { embedder })
+        : new FaceDatabase({ embedder, faces: values['all-faces'] === true ? 'all' : 'largest' });
+      if (exists && values['all-faces'] === true && db.faces !== 'all') log(`note: ${dbPath} indexes the largest face per photo; --all-faces ignored`);
+      const report = await db.addFolder(dir!, { progress });
+      for (const file of report.files) {
+        if (file.status === 'error' || file.status === 'no-face') log(`${file.status}: ${path.relative(dir!, file.path)}${file.error === undefined ? '' : ` (${file.error})`}`);
+      }
+      await db.save(dbPath);
+      const c = report.counts;
+      process.stdout.write(`${dbPath}: ${db.size} faces; this run: ${c.indexed} indexed (${report.facesAdded} faces), ${c.unchanged} unchanged, `
+        + `${c['no-face']} no face, ${c.error} unreadable, ${c.removed} removed, ${c.skipped} not images\n`);
+      if (json) printJson({ db: dbPath, faces: db.size, facesAdded: report.facesAdded, ...c });
+      return 0;
+    }
+    case 'find': {
+      const [photo] = positionals(args, 1, 'PHOTO');
+      if (values.db === undefined) throw new UsageError('find needs --db PATH');
+      const k = numberOption('k', values.k, 5);
+      const embedder = await makeEmbedder(values.backend);
+      const db = await FaceDatabase.open(resolvePath(values.db), { embedder });
+      const matches = await db.find(photo!, { k, threshold: values.threshold === undefined ? undefined : threshold });
+      matches.forEach((m, i) => {
+        process.stdout.write(`${String(i + 1).padStart(3)}. ${m.distance.toFixed(4)} ${m.verified ? 'match   ' : 'no match'} ${m.path}\n`);
+      });
+      if (json) printJson(matches.map((m) => ({ path: m.path, distance: m.distance, verified: m.verified })));
+      return 0;
+    }
+    case 'verify-pairs': {
+      const [csv] = positionals(args, 1, 'PAIRS.csv');
+      if (values.images === undefined) throw new UsageError('verify-pairs needs --images DIR');
+      const embedder = await makeEmbedder(values.backend);
+      const r = await verifyPairs(csv!, resolvePath(values.images), { embedder, threshold, progress });
+      for (const p of r.photos) if (p.status !== 'ok') log(`${p.status}: ${p.path}${p.error === undefined ? '' : ` (${p.error})`}`);
+      process.stdout.write(`pairs ${r.pairs}  accuracy ${r.accuracy.toFixed(4)} at threshold ${r.threshold}\n`
+        + `TP ${r.tp}  TN ${r.tn}  FP ${r.fp}  FN ${r.fn}  photos with no face ${r.noFace}  median ${r.msPerPhoto.toFixed(0)} ms/photo (${embedder.backend})\n`);
+      if (json) {
+        printJson({
+          pairs: r.pairs, accuracy: r.accuracy, threshold: r.threshold, tp: r.tp, tn: r.tn, fp: r.fp, fn: r.fn,
+          noFace: r.noFace, msPerPhoto: round(r.msPerPhoto, 1),
+        });
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      log(`error: ${(error as Error).message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      log(`error: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,205 @@
+// FaceEmbedder: photo in, faces out (box, score, 68 landmarks, 128-D descriptor),
+// through face-api's detect -> landmarks -> align -> ResNet descriptor pipeline.
+
+import { SmallworldRangeError, SmallworldTypeError } from '@smallworld/hnsw';
+import { checkBoolean, checkFraction, checkInteger, checkOptions, describeValue } from './check.js';
+import {
+  DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SIDE, decodeImage, decoderId, describeInput, type ImageInput,
+} from './decode.js';
+import {
+  checkBackendChoice, defaultModelDir, loadRuntime, type FaceBackend, type FaceBackendChoice, type FaceRuntime,
+} from './runtime.js';
+import { DEFAULT_THRESHOLD, checkThreshold, verify, type VerifyResult } from './verify.js';
+
+/** Length of a face descriptor. */
+export const DESCRIPTOR_DIM = 128;
+/** Default detector confidence below which a detection is dropped. */
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
+
+/** A rectangle in the original photo's pixels (after EXIF rotation). */
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A point in the original photo's pixels. */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** One face found in a photo. */
+export interface Face {
+  /** Where the detector found the face. */
+  box: FaceBox;
+  /** Detector confidence, in (0, 1]. */
+  score: number;
+  /** The 68 landmarks (iBUG 300-W order: jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67). */
+  landmarks: Point[];
+  /** 128-D descriptor: faces of one person lie within ~0.6 (Euclidean) of each other. */
+  descriptor: Float32Array;
+}
+
+/** Options of `new FaceEmbedder(...)`. */
+export interface FaceEmbedderOptions {
+  /** TensorFlow.js backend (see `FaceBackend`). Default 'auto': tfjs-node, else wasm, else cpu. */
+  backend?: FaceBackendChoice;
+  /**
+   * Detector confidence threshold in (0, 1). Lower finds more small, blurred
+   * or turned faces and more false ones. Default 0.5.
+   */
+  minConfidence?: number;
+  /**
+   * Long side, in px, photos are shrunk to before detection (never enlarged).
+   * Larger finds smaller faces in group photos but costs time roughly with
+   * the pixel count. Part of the decoder's identity. Default 1280.
+   */
+  maxSide?: number;
+  /** Photos above this many pixels are refused as too large. Default 100 000 000. */
+  maxInputPixels?: number;
+  /** Folder of the model weights. Default: the `model/` folder of `@vladmandic/face-api`. */
+  modelDir?: string;
+}
+
+/** Options of `represent`. */
+export interface RepresentOptions {
+  /** Every face, largest first, instead of the largest only. Default false. */
+  all?: boolean;
+}
+
+/** What produced a descriptor: descriptors from different decoders, models or backends must not be mixed. */
+export interface EmbedderSignature {
+  decoder: string;
+  model: string;
+  backend: FaceBackend;
+}
+
+const OPTION_KEYS = ['backend', 'minConfidence', 'maxSide', 'maxInputPixels', 'modelDir'] as const;
+
+/**
+ * Finds faces in photos and embeds them as 128-D descriptors.
+ * The model and backend load on first use (or `await embedder.ready()`),
+ * once per process.
+ *
+ * @example
+ * const embedder = new FaceEmbedder();
+ * const [face] = await embedder.represent('photo.jpg');   // largest face
+ * const { verified, distance } = await embedder.verify('a.jpg', 'b.jpg');
+ */
+export class FaceEmbedder {
+  readonly backendChoice: FaceBackendChoice;
+  readonly minConfidence: number;
+  readonly maxSide: number;
+  readonly maxInputPixels: number;
+  readonly modelDir: string;
+  private runtime: Promise<FaceRuntime> | undefined;
+  private loaded: FaceRuntime | undefined;
+
+  constructor(options: FaceEmbedderOptions = {}) {
+    checkOptions('FaceEmbedder', options, OPTION_KEYS);
+    this.backendChoice = checkBackendChoice(options.backend ?? 'auto');
+    this.minConfidence = checkFraction('minConfidence', options.minConfidence ?? DEFAULT_MIN_CONFIDENCE);
+    this.maxSide = checkInteger('maxSide', options.maxSide ?? DEFAULT_MAX_SIDE, 32);
+    this.maxInputPixels = checkInteger('maxInputPixels', options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS, 1);
+    if (options.modelDir !== undefined && typeof options.modelDir !== 'string') {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`modelDir\` must be a folder path (got ${describeValue(options.modelDir)})`);
+    }
+    this.modelDir = options.modelDir ?? defaultModelDir();
+  }
+
+  /** Loads backend and weights (idempotent); resolves to what descriptors will depend on. */
+  async ready(): Promise<EmbedderSignature> {
+    this.runtime ??= loadRuntime(this.backendChoice, this.modelDir);
+    try {
+      this.loaded = await this.runtime;
+    } catch (error) {
+      this.runtime = undefined;
+      throw error;
+    }
+    return this.signature!;
+  }
+
+  /** The backend in use, once `ready()` resolved. */
+  get backend(): FaceBackend | undefined {
+    return this.loaded?.backend;
+  }
+
+  /** Why a faster backend was skipped (e.g. "tfjs-node not available"), once `ready()` resolved. */
+  get backendNotes(): readonly string[] {
+    return this.loaded?.notes ?? [];
+  }
+
+  /** Decoder, model and backend, once `ready()` resolved. */
+  get signature(): EmbedderSignature | undefined {
+    if (this.loaded === undefined) return undefined;
+    return { decoder: decoderId(this.maxSide), model: this.loaded.model, backend: this.loaded.backend };
+  }
+
+  /**
+   * The faces in `image`, largest (by box area) first: only the largest
+   * unless `all` is set; an empty array when there is none. Throws
+   * `UNREADABLE_IMAGE` errors for files that cannot be decoded (see `decodeImage`).
+   */
+  async represent(image: ImageInput, options: RepresentOptions = {}): Promise<Face[]> {
+    checkOptions('represent', options, ['all']);
+    const all = checkBoolean('all', options.all, false);
+    const decoded = await decodeImage(image, { maxSide: this.maxSide, maxInputPixels: this.maxInputPixels });
+    const { faceapi } = this.loaded ?? (await this.ready(), this.loaded!);
+    const tf = faceapi.tf;
+    const tensor = tf.tensor3d(decoded.data, [decoded.height, decoded.width, 3], 'int32');
+    try {
+      const detectorOptions = new faceapi.SsdMobilenetv1Options({ minConfidence: this.minConfidence });
+      const found = await faceapi.detectAllFaces(tensor, detectorOptions).withFaceLandmarks();
+      found.sort((a: FoundFace, b: FoundFace) => area(b.detection.box) - area(a.detection.box));
+      const chosen: FoundFace[] = all ? found : found.slice(0, 1);
+      if (chosen.length === 0) return [];
+      // face-api's own descriptor step (dlib alignment from the landmarks,
+      // crop, ResNet), run on the chosen faces only: a group photo's
+      // background faces cost nothing when only the largest is wanted.
+      const described = await new faceapi.ComputeAllFaceDescriptorsTask(Promise.resolve(chosen), tensor);
+      return described.map((f: FoundFace & { descriptor: Float32Array }) => toFace(f, decoded.scale));
+    } finally {
+      tensor.dispose();
+    }
+  }
+
+  /**
+   * Whether two photos (largest face of each) or two descriptors show the
+   * same person, at Euclidean `threshold` (default 0.6). Throws a
+   * `SmallworldRangeError` with code `NO_FACE` when a photo has no face.
+   */
+  async verify(a: ImageInput | Float32Array, b: ImageInput | Float32Array, threshold = DEFAULT_THRESHOLD): Promise<VerifyResult> {
+    checkThreshold(threshold);
+    const [da, db] = [await this.descriptorOf('a', a), await this.descriptorOf('b', b)];
+    return verify(da, db, threshold);
+  }
+
+  private async descriptorOf(argument: string, input: ImageInput | Float32Array): Promise<Float32Array> {
+    if (input instanceof Float32Array) return input;
+    const [face] = await this.represent(input);
+    if (face === undefined) throw new SmallworldRangeError('NO_FACE', `\`${argument}\`: no face found in ${describeInput(input)}`);
+    return face.descriptor;
+  }
+}
+
+/** The part of face-api's result we read. */
+interface FoundFace {
+  detection: { score: number; box: FaceBox };
+  landmarks: { positions: Point[] };
+}
+
+function area(box: FaceBox): number {
+  return box.width * box.height;
+}
+
+function toFace(found: FoundFace & { descriptor: Float32Array }, scale: number): Face {
+  const { box, score } = found.detection;
+  return {
+    box: { x: box.x * scale, y: box.y * scale, width: box.width * scale, height: box.height * scale },
+    score,
+    landmarks: found.landmarks.positions.map((p) => ({ x: p.x * scale, y: p.y * scale })),
+    descriptor: Float32Array.from(found.descriptor),
+  };
+}

@@ -1,0 +1,23 @@
+// @smallworld/face: photos in, 128-D face descriptors out, verified and searched with smallworld's HNSW index.
+
+export { FaceEmbedder, DESCRIPTOR_DIM, DEFAULT_MIN_CONFIDENCE } from './embedder.js';
+export type {
+  EmbedderSignature, Face, FaceBox, FaceEmbedderOptions, Point, RepresentOptions,
+} from './embedder.js';
+export { DEFAULT_THRESHOLD, euclideanDistance, verify } from './verify.js';
+export type { VerifyResult } from './verify.js';
+export { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SIDE, decodeImage } from './decode.js';
+export type { DecodedImage, DecodeOptions, ImageInput, RawImage } from './decode.js';
+export { FACE_BACKENDS, defaultModelDir } from './runtime.js';
+export type { FaceBackend, FaceBackendChoice } from './runtime.js';
+export {
+  FaceDatabase, DB_INDEX_FILE, DB_META_FILE, DEFAULT_DB_EF_CONSTRUCTION, DEFAULT_DB_EF_SEARCH, DEFAULT_DB_M, DEFAULT_K,
+} from './database.js';
+export type {
+  AddFolderOptions, AddFolderReport, FaceDatabaseOptions, FaceMatch, FileResult, FileStatus, FindOptions, OpenOptions,
+} from './database.js';
+export { IMAGE_EXTENSIONS, embedFolder, embedPhoto, embedPhotos, isImageFile, listFiles } from './photos.js';
+export type { EmbeddedFolder, EmbedPhotosOptions, PhotoResult, PhotoStatus } from './photos.js';
+export { median, parsePairs, scorePairs, verifyPairs } from './pairs.js';
+export type { LabelledPair, PairScore, PairsReport, VerifyPairsOptions } from './pairs.js';
+export type { ProgressEvent, ProgressOption } from './progress.js';

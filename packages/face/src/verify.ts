@@ -1,0 +1,49 @@
+// Face verification: Euclidean distance between two descriptors against the
+// model's threshold (0.6 for the dlib ResNet family).
+
+import { DimensionMismatchError, SmallworldRangeError, SmallworldTypeError, squaredL2 } from '@smallworld/hnsw';
+import { describeValue } from './check.js';
+
+/**
+ * Default decision threshold on the Euclidean (not squared) distance: dlib's
+ * value for this model family. Lower: fewer false matches, more missed ones.
+ */
+export const DEFAULT_THRESHOLD = 0.6;
+
+/** The answer of `verify`. */
+export interface VerifyResult {
+  /** `distance <= threshold`: the same person. */
+  verified: boolean;
+  /** Euclidean distance between the descriptors (smaller is closer). */
+  distance: number;
+  threshold: number;
+}
+
+/** Throws unless `threshold` is a finite number > 0. */
+export function checkThreshold(threshold: unknown): number {
+  if (typeof threshold !== 'number') {
+    throw new SmallworldTypeError('INVALID_OPTION', `\`threshold\` must be a number > 0 (got ${describeValue(threshold)})`);
+  }
+  if (!(threshold > 0) || !Number.isFinite(threshold)) {
+    throw new SmallworldRangeError('INVALID_OPTION', `\`threshold\` must be a finite number > 0 (got ${threshold})`);
+  }
+  return threshold;
+}
+
+/** Euclidean distance between two descriptors of equal length. */
+export function euclideanDistance(a: Float32Array, b: Float32Array): number {
+  if (!(a instanceof Float32Array)) throw new SmallworldTypeError('INVALID_ARGUMENT', `\`a\` must be a Float32Array (got ${describeValue(a)})`);
+  if (!(b instanceof Float32Array)) throw new SmallworldTypeError('INVALID_ARGUMENT', `\`b\` must be a Float32Array (got ${describeValue(b)})`);
+  if (a.length !== b.length) throw new DimensionMismatchError('b', a.length, b.length);
+  return Math.sqrt(squaredL2(a, 0, b, 0, a.length));
+}
+
+/**
+ * Whether two descriptors show the same person: `distance <= threshold`.
+ * For photos, use `FaceEmbedder.verify`.
+ */
+export function verify(a: Float32Array, b: Float32Array, threshold = DEFAULT_THRESHOLD): VerifyResult {
+  checkThreshold(threshold);
+  const distance = euclideanDistance(a, b);
+  return { verified: distance <= threshold, distance, threshold };
+}
