@@ -13,8 +13,16 @@ import { selectNeighbors } from './select-neighbors.js';
 /**
  * Links node `q` into the graph. With `ctx.concurrent`, other threads may
  * insert at the same time: each link list is read and written under its
- * node's lock, and the global lock is held for the whole insert when q goes
- * above the current top layer (as hnswlib).
+ * node's lock, q's own lock is held for the whole insert, and the global
+ * lock too when q goes above the current top layer (as hnswlib). Holding
+ * q's lock means no other thread reads or extends q's lists before q has
+ * written them: a thread that reaches q (by a link added at a layer above)
+ * waits, instead of taking q's still-empty list at a lower layer for q's
+ * neighbourhood and linking itself to q alone there (a node left
+ * unreachable), or having its link to q overwritten when q writes its list.
+ * Threads only wait on a node whose id is visible at the layer they
+ * search, which is strictly above the layer the holder works on, so the
+ * waits cannot form a cycle.
  *
  * Deviation from paper: the next layer starts from the single nearest
  * element of W rather than all of W (hnswlib's choice; same recall, less work).
@@ -28,6 +36,7 @@ export function insert(ctx: SearchContext, q: number, efConstruction: number): v
     acquireLock(meta, META_GLOBAL_LOCK);
     if (l > Atomics.load(meta, META_MAX_LEVEL)) holdsGlobal = true;
     else releaseLock(meta, META_GLOBAL_LOCK);
+    acquireLock(store.locks, q);
   }
   try {
     const L = Atomics.load(meta, META_MAX_LEVEL);
@@ -52,6 +61,7 @@ export function insert(ctx: SearchContext, q: number, efConstruction: number): v
     }
     if (l > L) setEntryPoint(meta, q, l);
   } finally {
+    if (ctx.concurrent) releaseLock(store.locks, q);
     if (holdsGlobal) releaseLock(meta, META_GLOBAL_LOCK);
   }
 }
@@ -80,10 +90,12 @@ export function connectNewNode(ctx: SearchContext, q: number, lc: number, isUpda
 
   const links = store.linksArray(lc);
   const offset = store.linksOffset(q, lc);
-  if (ctx.concurrent) acquireLock(store.locks, q);
+  // A concurrent insert holds q's lock already (see `insert`); an update does not.
+  const lockQ = ctx.concurrent && isUpdate;
+  if (lockQ) acquireLock(store.locks, q);
   for (let i = 0; i < size; i++) links[offset + 1 + i] = neighbors[i];
   links[offset] = size;
-  if (ctx.concurrent) releaseLock(store.locks, q);
+  if (lockQ) releaseLock(store.locks, q);
 
   const mMax = lc === 0 ? store.m0 : store.m;
   for (let i = 0; i < size; i++) addLink(ctx, neighbors[i], q, lc, mMax, isUpdate);
