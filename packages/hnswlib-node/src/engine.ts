@@ -1,0 +1,55 @@
+// The engine indexes behind the drop-in, with the two policies hnswlib decides
+// per call rather than per index: whether a new label takes a deleted slot
+// (hnswlib's addPoint(..., replace_deleted)) and, for brute force, that a
+// removed point's slot is free again (BruteforceSearch::removePoint).
+
+import { BruteForceIndex, HnswIndex, type BruteForceIndexOptions, type HnswIndexOptions } from '@smallworld/hnsw';
+
+/**
+ * HnswIndex whose deleted slots are reused only while `replaceDeleted` is
+ * set: hnswlib reuses a slot only when the addPoint call asks for it, even
+ * on an index built with allowReplaceDeleted.
+ */
+export class ReplaceableHnswIndex extends HnswIndex {
+  /** Set by the caller around one add that passed replaceDeleted = true. */
+  replaceDeleted = false;
+
+  constructor(options: HnswIndexOptions) {
+    super(options);
+  }
+
+  protected override reusableSlots(): number {
+    return this.replaceDeleted ? super.reusableSlots() : 0;
+  }
+
+  protected override takeDeletedSlot(): number {
+    return this.replaceDeleted ? super.takeDeletedSlot() : -1;
+  }
+
+  /** Every label with a slot, deleted ones included (hnswlib's label_lookup_ keys). */
+  allLabels(): number[] {
+    return [...this.labelToNode.keys()];
+  }
+}
+
+/**
+ * BruteForceIndex where a removed (marked deleted) point's slot goes to the
+ * next new label, so add/remove churn does not grow memory: removal in
+ * hnswlib's brute force is real, and a linear scan has no links to repair.
+ */
+export class ReusingBruteForceIndex extends BruteForceIndex {
+  constructor(options: BruteForceIndexOptions) {
+    super(options);
+  }
+
+  protected override reusableSlots(): number {
+    return this.deletedNodes.size;
+  }
+
+  protected override takeDeletedSlot(): number {
+    if (this.deletedNodes.size === 0) return -1;
+    const node = this.deletedNodes.values().next().value as number;
+    this.deletedNodes.delete(node);
+    return node;
+  }
+}

@@ -1,0 +1,373 @@
+// HierarchicalNSW: hnswlib-node's HNSW index as a thin layer over the
+// engine's HnswIndex. It translates arguments, limits and errors; the graph,
+// the search and the files are the engine's.
+
+import {
+  HNSWLIB_ERROR, NOT_INITIALIZED, NOTHING, argumentTypeError, checkArgCountExact, checkArgCountRange, checkNumber,
+  checkOptionalBoolean, checkOptionalFunction, checkPoint, checkString, toFloat32, toUint32, type PointLike,
+} from './arguments.js';
+import { ReplaceableHnswIndex } from './engine.js';
+import { hnswlibError, readWholeFile, readWholeFileSync, writeWholeFile, writeWholeFileSync } from './files.js';
+import { decodeHnswlib, encodeHnswlib } from './hnswlib-file.js';
+import { checkSpaceName, emptyResult, kTooLarge, toSearchResult, type FilterFunction, type SearchResult, type SpaceName } from './search.js';
+
+/** hnswlib's defaults: M 16, efConstruction 200, seed 100, ef 10. */
+const DEFAULT_M = 16;
+const DEFAULT_EF_CONSTRUCTION = 200;
+const DEFAULT_RANDOM_SEED = 100;
+const DEFAULT_EF = 10;
+/** Points the engine reserves up front at most; past it, it grows by doubling like any index. */
+const MAX_RESERVE = 1 << 20;
+
+/** The named form of `initIndex`'s arguments. */
+export interface InitIndexOptions {
+  /** The maximum number of elements. */
+  maxElements: number;
+  /** The maximum number of outgoing connections on the graph (default: 16). */
+  m?: number;
+  /** The parameter that controls speed/accuracy trade-off during the index construction (default: 200). */
+  efConstruction?: number;
+  /** The seed value of random number generator (default: 100). */
+  randomSeed?: number;
+  /** The flag to replace deleted element when adding new element (default: false). */
+  allowReplaceDeleted?: boolean;
+}
+
+/** Checks the named form of initIndex as hnswlib-node does (`in`, so an explicit undefined is a wrong type). */
+function checkNamedInit(options: Record<string, unknown>): void {
+  if (!('maxElements' in options)) {
+    throw new TypeError('Missing named argument `maxElements`, must be specified.');
+  }
+  for (const name of ['maxElements', 'm', 'efConstruction', 'randomSeed']) {
+    if (name in options && typeof options[name] !== 'number') {
+      throw new TypeError(`Invalid the named argument type \`${name}\`, must be a number.`);
+    }
+  }
+  if ('allowReplaceDeleted' in options && typeof options.allowReplaceDeleted !== 'boolean') {
+    // hnswlib-node's wording, misspelling included.
+    throw new TypeError('Invalid the named argument type `allowRepalceDeleted`, must be a boolean.');
+  }
+}
+
+/**
+ * Approximate nearest-neighbor search index object based on Hierarchical navigable small world graphs.
+ *
+ * ```typescript
+ * const index = new HierarchicalNSW('l2', 5);
+ * index.initIndex(1000, 16, 200, 100);
+ * index.addPoint([0, 1, 2, 3, 4], 0);
+ * index.addPoint([1, 2, 3, 4, 5], 1);
+ * const result = index.searchKnn([1, 4, 2, 3, 4], 2); // { distances, neighbors }
+ * ```
+ */
+export class HierarchicalNSW {
+  readonly #space: SpaceName;
+  readonly #dim: number;
+  #index: ReplaceableHnswIndex | null = null;
+  #maxElements = 0;
+  #ef = DEFAULT_EF;
+
+  /**
+   * @param {SpaceName} spaceName The metric space to create for the index ('l2', 'ip', or 'cosine').
+   * @param {number} numDimensions The dimensionality of metric space.
+   */
+  constructor(spaceName: SpaceName, numDimensions: number) {
+    checkArgCountExact(arguments.length, 2);
+    checkString(spaceName, 0);
+    checkNumber(numDimensions, 1);
+    this.#space = checkSpaceName(spaceName);
+    this.#dim = toUint32(numDimensions);
+  }
+
+  #initialized(): ReplaceableHnswIndex {
+    if (this.#index === null) throw new Error(NOT_INITIALIZED);
+    return this.#index;
+  }
+
+  /** Live points plus deleted ones: hnswlib's cur_element_count. */
+  #count(index: ReplaceableHnswIndex): number {
+    return index.size + index.deletedCount;
+  }
+
+  /**
+   * Initialize index.
+   * @param {number} maxElements The maximum number of elements.
+   * @param {number} m The maximum number of outgoing connections on the graph (default: 16).
+   * @param {number} efConstruction The parameter that controls speed/accuracy trade-off during the index construction (default: 200).
+   * @param {number} randomSeed The seed value of random number generator (default: 100).
+   * @param {boolean} allowReplaceDeleted The flag to replace deleted element when adding new element (default: false).
+   */
+  initIndex(maxElements: number, m?: number, efConstruction?: number, randomSeed?: number, allowReplaceDeleted?: boolean): void;
+  /**
+   * Initialize index.
+   * @param {InitIndexOptions} opts The parameters for initIndex, named.
+   */
+  initIndex(opts: InitIndexOptions): void;
+  initIndex(
+    first: number | InitIndexOptions, m?: number, efConstruction?: number, randomSeed?: number,
+    allowReplaceDeleted?: boolean,
+  ): void {
+    checkArgCountRange(arguments.length, 1, 5);
+    let options: InitIndexOptions;
+    if (arguments.length === 1 && typeof first === 'object' && first !== null) {
+      checkNamedInit(first as unknown as Record<string, unknown>);
+      options = first;
+    } else {
+      checkNumber(first, 0);
+      // hnswlib-node's wording, misspelling included.
+      if (m !== undefined && typeof m !== 'number') throw new TypeError('Invalid the sencond argument type, must be a number.');
+      if (efConstruction !== undefined && typeof efConstruction !== 'number') throw argumentTypeError(2, 'a number');
+      if (randomSeed !== undefined && typeof randomSeed !== 'number') throw argumentTypeError(3, 'a number');
+      checkOptionalBoolean(allowReplaceDeleted, 4);
+      options = { maxElements: first, m, efConstruction, randomSeed, allowReplaceDeleted };
+    }
+    const max = toUint32(options.maxElements);
+    const mValue = options.m === undefined ? DEFAULT_M : toUint32(options.m);
+    const ef = options.efConstruction === undefined ? DEFAULT_EF_CONSTRUCTION : toUint32(options.efConstruction);
+    this.#index = new ReplaceableHnswIndex({
+      space: this.#space,
+      dim: this.#dim,
+      m: mValue,
+      // hnswlib raises efConstruction to M; the engine would too, but checks it is >= 1 first.
+      efConstruction: Math.max(ef, mValue),
+      seed: options.randomSeed === undefined ? DEFAULT_RANDOM_SEED : toUint32(options.randomSeed),
+      allowReplaceDeleted: options.allowReplaceDeleted ?? false,
+      capacity: Math.max(1, Math.min(max, MAX_RESERVE)),
+    });
+    this.#maxElements = max;
+    this.#ef = DEFAULT_EF;
+    return NOTHING;
+  }
+
+  #load(bytes: Uint8Array, allowReplaceDeleted: boolean): void {
+    const { index, maxElements } = decodeHnswlib(bytes, this.#space, this.#dim, allowReplaceDeleted);
+    this.#index = index;
+    this.#maxElements = maxElements;
+    this.#ef = DEFAULT_EF;
+  }
+
+  /**
+   * loads the search index from a file in hnswlib's layout (written by
+   * hnswlib-node, Python/C++ hnswlib or this package).
+   * @param {string} filename The filename to read from.
+   * @param {boolean} allowReplaceDeleted The flag to replace deleted element when adding new element (default: false).
+   * @return {Promise<boolean>} Resolves to true once loaded.
+   */
+  async readIndex(filename: string, allowReplaceDeleted?: boolean): Promise<boolean> {
+    checkArgCountRange(arguments.length, 1, 2);
+    checkString(filename, 0);
+    checkOptionalBoolean(allowReplaceDeleted, 1);
+    this.#load(await readWholeFile(filename), allowReplaceDeleted ?? false);
+    return true;
+  }
+
+  /**
+   * loads the search index from a file in hnswlib's layout.
+   * @param {string} filename The filename to read from.
+   * @param {boolean} allowReplaceDeleted The flag to replace deleted element when adding new element (default: false).
+   */
+  readIndexSync(filename: string, allowReplaceDeleted?: boolean): void {
+    checkArgCountRange(arguments.length, 1, 2);
+    checkString(filename, 0);
+    checkOptionalBoolean(allowReplaceDeleted, 1);
+    this.#load(readWholeFileSync(filename), allowReplaceDeleted ?? false);
+    return NOTHING;
+  }
+
+  /**
+   * saves the search index in hnswlib's layout (atomically: temporary file, then rename).
+   * @param {string} filename The filename to save to.
+   * @return {Promise<boolean>} Resolves to true once written.
+   */
+  async writeIndex(filename: string): Promise<boolean> {
+    checkArgCountExact(arguments.length, 1);
+    checkString(filename, 0);
+    if (this.#index === null) throw hnswlibError('search index is not constructed.');
+    await writeWholeFile(filename, encodeHnswlib(this.#index, this.#maxElements));
+    return true;
+  }
+
+  /**
+   * saves the search index in hnswlib's layout (atomically: temporary file, then rename).
+   * @param {string} filename The filename to save to.
+   */
+  writeIndexSync(filename: string): void {
+    checkArgCountExact(arguments.length, 1);
+    checkString(filename, 0);
+    if (this.#index === null) throw new Error('Search index is not constructed.');
+    writeWholeFileSync(filename, encodeHnswlib(this.#index, this.#maxElements));
+    return NOTHING;
+  }
+
+  /**
+   * resizes the search index.
+   * @param {number} newMaxElements The new maximum number of data points.
+   */
+  resizeIndex(newMaxElements: number): void {
+    checkArgCountExact(arguments.length, 1);
+    checkNumber(newMaxElements, 0);
+    const index = this.#initialized();
+    const max = toUint32(newMaxElements);
+    if (max < this.#count(index)) {
+      throw new Error(`${HNSWLIB_ERROR}Cannot resize, max element is less than the current number of elements`);
+    }
+    this.#maxElements = max;
+    const reserve = Math.min(max, MAX_RESERVE);
+    if (reserve > index.capacity) index.reserve(reserve);
+    return NOTHING;
+  }
+
+  /**
+   * adds a datum point to the search index; a label already present is updated.
+   * @param {number[] | Float32Array} point The datum point to be added to the search index.
+   * @param {number} label The index of the datum point to be added.
+   * @param {boolean} replaceDeleted The flag to replace a deleted element (default: false).
+   */
+  addPoint(point: PointLike, label: number, replaceDeleted?: boolean): void {
+    checkArgCountRange(arguments.length, 2, 3);
+    checkPoint(point, 0);
+    checkNumber(label, 1);
+    checkOptionalBoolean(replaceDeleted, 2);
+    const index = this.#initialized();
+    const vector = toFloat32(point, this.#dim);
+    const id = toUint32(label);
+    const replace = replaceDeleted ?? false;
+    if (replace && !index.allowReplaceDeleted) {
+      throw new Error(`${HNSWLIB_ERROR}Replacement of deleted elements is disabled in constructor`);
+    }
+    const known = index.has(id) || index.isDeleted(id);
+    if (known && index.allowReplaceDeleted && index.isDeleted(id) && !replace) {
+      throw new Error(`${HNSWLIB_ERROR}Can't use addPoint to update deleted elements if replacement of deleted elements is enabled.`);
+    }
+    const takesSlot = !known && !(replace && index.deletedCount > 0);
+    if (takesSlot && this.#count(index) >= this.#maxElements) {
+      throw new Error(`${HNSWLIB_ERROR}The number of elements exceeds the specified limit`);
+    }
+    index.replaceDeleted = replace;
+    try {
+      index.add(vector, id);
+    } finally {
+      index.replaceDeleted = false;
+    }
+    return NOTHING;
+  }
+
+  /**
+   * marks the element as deleted. The marked element does not appear on the search result.
+   * @param {number} label The index of the datum point to be marked.
+   */
+  markDelete(label: number): void {
+    checkArgCountExact(arguments.length, 1);
+    checkNumber(label, 0);
+    const index = this.#initialized();
+    const id = toUint32(label);
+    if (index.isDeleted(id)) throw new Error(`${HNSWLIB_ERROR}The requested to delete element is already deleted`);
+    if (!index.has(id)) throw new Error(`${HNSWLIB_ERROR}Label not found`);
+    index.markDeleted(id);
+    return NOTHING;
+  }
+
+  /**
+   * unmarks the element as deleted.
+   * @param {number} label The index of the datum point to be unmarked.
+   */
+  unmarkDelete(label: number): void {
+    checkArgCountExact(arguments.length, 1);
+    checkNumber(label, 0);
+    const index = this.#initialized();
+    const id = toUint32(label);
+    if (index.has(id)) throw new Error(`${HNSWLIB_ERROR}The requested to undelete element is not deleted`);
+    if (!index.isDeleted(id)) throw new Error(`${HNSWLIB_ERROR}Label not found`);
+    index.unmarkDeleted(id);
+    return NOTHING;
+  }
+
+  /**
+   * returns `numNeighbors` closest items for a given query point.
+   * @param {number[] | Float32Array} queryPoint The query point vector.
+   * @param {number} numNeighbors The number of nearest neighbors to search for.
+   * @param {FilterFunction} filter The function filters elements by its labels.
+   * @return {SearchResult} The search result object consists of distances and indices of the nearest neighbors found.
+   */
+  searchKnn(queryPoint: PointLike, numNeighbors: number, filter?: FilterFunction): SearchResult {
+    checkArgCountRange(arguments.length, 2, 3);
+    checkPoint(queryPoint, 0);
+    checkNumber(numNeighbors, 1);
+    checkOptionalFunction(filter, 2);
+    const index = this.#initialized();
+    const query = toFloat32(queryPoint, this.#dim);
+    const k = toUint32(numNeighbors);
+    if (k > this.#maxElements) throw kTooLarge(this.#maxElements);
+    if (k === 0 || index.size === 0) return emptyResult();
+    // hnswlib searches with max(ef, k) candidates; so does the engine.
+    const options = { efSearch: Math.max(this.#ef, 1), ...(filter === undefined ? {} : { filter }) };
+    return toSearchResult(index.search(query, Math.min(k, index.size), options));
+  }
+
+  /**
+   * returns a list of all elements' indices (deleted ones included, in no particular order, as hnswlib's).
+   * @return {number[]} The list of indices.
+   */
+  getIdsList(): number[] {
+    return this.#index === null ? [] : this.#index.allLabels();
+  }
+
+  /**
+   * returns the datum point vector specified by label (unit length in the 'cosine' space).
+   * @param {number} label The index of the datum point.
+   * @return {number[]} The datum point vector.
+   */
+  getPoint(label: number): number[] {
+    checkArgCountExact(arguments.length, 1);
+    checkNumber(label, 0);
+    if (this.#index === null) return [];
+    const id = toUint32(label);
+    if (!this.#index.has(id)) throw new Error(`${HNSWLIB_ERROR}Label not found`);
+    return Array.from(this.#index.getVector(id));
+  }
+
+  /**
+   * returns the maximum number of data points that can be indexed.
+   * @return {number} The maximum number of data points that can be indexed (0 before `initIndex`).
+   */
+  getMaxElements(): number {
+    return this.#index === null ? 0 : this.#maxElements;
+  }
+
+  /**
+   * returns the number of data points currently indexed, deleted ones included.
+   * @return {number} The number of data points currently indexed (0 before `initIndex`).
+   */
+  getCurrentCount(): number {
+    return this.#index === null ? 0 : this.#count(this.#index);
+  }
+
+  /**
+   * returns the dimensionality of data points.
+   * @return {number} The dimensionality of data points.
+   */
+  getNumDimensions(): number {
+    return this.#dim;
+  }
+
+  /**
+   * returns the `ef` parameter.
+   * @return {number} The `ef` parameter value (10 after `initIndex` or `readIndex`).
+   */
+  getEf(): number {
+    this.#initialized();
+    return this.#ef;
+  }
+
+  /**
+   * sets the `ef` parameter: the size of the candidate list of a search (which uses max(ef, k)).
+   * @param {number} ef The size of the dynamic list for the nearest neighbors.
+   */
+  setEf(ef: number): void {
+    checkArgCountExact(arguments.length, 1);
+    checkNumber(ef, 0);
+    this.#initialized();
+    this.#ef = toUint32(ef);
+    return NOTHING;
+  }
+}

@@ -1,0 +1,42 @@
+// The types hnswlib-node exports, and the translations between its search
+// arguments/results and the engine's.
+
+import type { SearchResult as EngineSearchResult, Space } from '@smallworld/hnsw';
+
+/** Distance for search index. `l2`: sum((x_i - y_i)^2), `ip`: 1 - sum(x_i * y_i), `cosine`: 1 - sum(x_i * y_i) / norm(x) * norm(y). */
+export type SpaceName = 'l2' | 'ip' | 'cosine';
+
+/** Search result object: nearest first. */
+export interface SearchResult {
+  /** The distances of the nearest neighbors found. */
+  distances: number[];
+  /** The labels of the nearest neighbors found. */
+  neighbors: number[];
+}
+
+/** Function for filtering elements by its labels. */
+export type FilterFunction = (label: number) => boolean;
+
+/** Throws hnswlib-node's error unless `name` is one of its three spaces. */
+export function checkSpaceName(name: string): Space {
+  if (name !== 'l2' && name !== 'ip' && name !== 'cosine') {
+    throw new Error('Wrong space name, expected "l2", "ip", or "cosine".');
+  }
+  // The spaces mean the same in both: 'cosine' normalises at insert and query, then 1 - dot.
+  return name;
+}
+
+/** hnswlib-node's error for a k above maxElements. */
+export function kTooLarge(maxElements: number): Error {
+  return new Error(
+    `Invalid the number of k-nearest neighbors (cannot be given a value greater than \`maxElements\`: ${maxElements}).`);
+}
+
+export function emptyResult(): SearchResult {
+  return { distances: [], neighbors: [] };
+}
+
+/** The engine's typed arrays as hnswlib-node's plain arrays (float32 distances, as hnswlib's). */
+export function toSearchResult(result: EngineSearchResult): SearchResult {
+  return { distances: Array.from(result.distances), neighbors: Array.from(result.labels) };
+}
