@@ -1,0 +1,228 @@
+// Reading and writing vectors by file name: the extension picks the format
+// (.fvecs .ivecs .bvecs .npy .f32 .i32 .hdf5/.h5 .idx/-idx3-ubyte[.gz]), and
+// files are read and written in chunks of a few MiB.
+
+import { SmallworldRangeError } from '@smallworld/hnsw';
+import { basename } from 'node:path';
+import { checkInteger, describeValue } from './checks.js';
+import { convertData } from './formats/convert.js';
+import { createHdf5Writer, openHdf5 } from './formats/hdf5.js';
+import { openIdx, writeIdx } from './formats/idx.js';
+import type { FormatName, MatrixReader, MatrixWriter, WriterOptions } from './formats/matrix-file.js';
+import { createNpyWriter, openNpy } from './formats/npy.js';
+import { createRawWriter, openRaw, RAW_DTYPES, type RawExtension } from './formats/raw.js';
+import { createVecsWriter, openVecs, VECS_DTYPES, type VecsFormat } from './formats/vecs.js';
+import {
+  allocate, DTYPE_BYTES, dtypeOf, toVectorSet, type DType, type Matrix, type MatrixData, type VectorSet, type VectorsInput,
+} from './vectors.js';
+
+/** Bytes per chunk when reading or writing a file piecewise. */
+export const CHUNK_BYTES = 8 << 20;
+
+/** A file name resolved to a format (and, for HDF5, a dataset). */
+export interface FileSpec {
+  path: string;
+  format: FormatName;
+  /** The extension that decided the format ('fvecs', 'npy', 'f32', 'hdf5', 'idx', ...). */
+  extension: string;
+  /** HDF5 only: the dataset, from `file.hdf5:name` (else undefined). */
+  dataset?: string;
+}
+
+/** Extensions and the formats they select, for messages and docs. */
+export const EXTENSIONS = ['.fvecs', '.ivecs', '.bvecs', '.npy', '.f32', '.i32', '.hdf5', '.h5', '.idx', '-idx3-ubyte', '-idx1-ubyte'] as const;
+
+/**
+ * Resolves a file name to its format. `name.hdf5:test` selects a dataset of
+ * an HDF5 file; a trailing `.gz` is allowed on IDX files only.
+ */
+export function detectFormat(file: string): FileSpec {
+  if (typeof file !== 'string' || file === '') {
+    throw new SmallworldRangeError('INVALID_ARGUMENT', `a file path must be a non-empty string (got ${describeValue(file)})`);
+  }
+  const h5 = /^(.*\.(?:hdf5|h5)):([^:/\\]+)$/i.exec(file);
+  if (h5 !== null) return { path: h5[1], format: 'hdf5', extension: 'hdf5', dataset: h5[2] };
+  const name = basename(file).toLowerCase();
+  if (/(\.idx|[-.]idx\d+-ubyte)(\.gz)?$/.test(name)) return { path: file, format: 'idx', extension: 'idx' };
+  const ext = /\.([a-z0-9]+)$/.exec(name)?.[1] ?? '';
+  if (ext in VECS_DTYPES) return { path: file, format: ext as VecsFormat, extension: ext };
+  if (ext in RAW_DTYPES) return { path: file, format: 'raw', extension: ext };
+  if (ext === 'npy') return { path: file, format: 'npy', extension: ext };
+  if (ext === 'hdf5' || ext === 'h5') return { path: file, format: 'hdf5', extension: ext };
+  throw new SmallworldRangeError('INVALID_ARGUMENT',
+    `${file}: cannot tell the format from the extension ${ext ? `'.${ext}'` : '(none)'} (known: ${EXTENSIONS.join(' ')})`);
+}
+
+/** Options of the readers. */
+export interface ReadOptions {
+  /** HDF5 only: the dataset to read (default 'train', or the `file.hdf5:name` suffix). */
+  dataset?: string;
+}
+
+/** Opens a matrix file for reading row ranges (`reader.read(first, rows)`); close it when done. */
+export async function openMatrix(file: string, options: ReadOptions = {}): Promise<MatrixReader> {
+  const spec = detectFormat(file);
+  switch (spec.format) {
+    case 'fvecs': case 'ivecs': case 'bvecs': return openVecs(spec.path, spec.format);
+    case 'npy': return openNpy(spec.path);
+    case 'raw': return openRaw(spec.path, spec.extension as RawExtension);
+    case 'hdf5': return openHdf5(spec.path, options.dataset ?? spec.dataset ?? 'train');
+    default: return openIdx(spec.path);
+  }
+}
+
+/** Rows per chunk for rows of `dim` elements of `dtype`. */
+export function chunkRowsFor(dim: number, dtype: DType): number {
+  return Math.max(1, Math.floor(CHUNK_BYTES / (dim * DTYPE_BYTES[dtype])));
+}
+
+/** One chunk of rows from `scanMatrix`. */
+export interface MatrixChunk {
+  /** Index of the chunk's first row in the file. */
+  first: number;
+  rows: number;
+  dim: number;
+  data: MatrixData;
+}
+
+/**
+ * Streams a matrix file chunk by chunk (about 8 MiB each unless `chunkRows`
+ * says otherwise): for statistics or conversions of files larger than memory.
+ */
+export async function* scanMatrix(file: string, options: ReadOptions & { chunkRows?: number } = {}): AsyncGenerator<MatrixChunk> {
+  const reader = await openMatrix(file, options);
+  try {
+    const step = options.chunkRows === undefined ? chunkRowsFor(reader.dim, reader.dtype) : checkInteger('chunkRows', options.chunkRows, 1);
+    for (let first = 0; first < reader.count; first += step) {
+      const rows = Math.min(step, reader.count - first);
+      yield { first, rows, dim: reader.dim, data: await reader.read(first, rows) };
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Reads a whole matrix file in its own element type (see `readVectors` for float32). */
+export async function readMatrix(file: string, options: ReadOptions = {}): Promise<Matrix> {
+  const reader = await openMatrix(file, options);
+  try {
+    const { count, dim, dtype } = reader;
+    const data = allocate(dtype, count * dim);
+    const step = chunkRowsFor(dim, dtype);
+    for (let first = 0; first < count; first += step) {
+      const rows = Math.min(step, count - first);
+      data.set(await reader.read(first, rows), first * dim);
+    }
+    return { dtype, data, count, dim } as Matrix;
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * Reads a whole file as float32 vectors (ints and bytes converted; float64
+ * rounded). The format comes from the extension; see README.md.
+ *
+ * @example
+ * const base = await readVectors('datasets/data/sift_base.fvecs'); // { data, count, dim }
+ */
+export async function readVectors(file: string, options: ReadOptions = {}): Promise<VectorSet> {
+  const m = await readMatrix(file, options);
+  return { dtype: 'float32', data: convertData(file, m.data, 'float32'), count: m.count, dim: m.dim };
+}
+
+/** The element type a format stores by default. */
+function defaultDtype(spec: FileSpec, source: DType): DType {
+  if (spec.format in VECS_DTYPES) return VECS_DTYPES[spec.format as VecsFormat];
+  if (spec.format === 'raw') return RAW_DTYPES[spec.extension as RawExtension];
+  return source;
+}
+
+/**
+ * Creates a streaming writer for `file` (format from the extension): append
+ * row chunks with `write`, finish with `close` (the file appears atomically
+ * then), or `abort`. IDX files are written whole with `writeMatrix` instead.
+ */
+export async function createMatrixWriter(file: string, options: WriterOptions): Promise<MatrixWriter> {
+  const spec = detectFormat(file);
+  const dim = checkInteger('dim', options.dim, 1);
+  const dtype = options.dtype ?? defaultDtype(spec, 'float32');
+  const fixed = defaultDtype(spec, dtype);
+  if (fixed !== dtype) {
+    throw new SmallworldRangeError('INVALID_OPTION', `\`dtype\` of a .${spec.extension} file must be ${fixed} (got ${describeValue(dtype)})`);
+  }
+  let writer: MatrixWriter;
+  switch (spec.format) {
+    case 'fvecs': case 'ivecs': case 'bvecs': writer = await createVecsWriter(spec.path, spec.format, dim); break;
+    case 'npy': writer = await createNpyWriter(spec.path, dim, dtype); break;
+    case 'raw': writer = await createRawWriter(spec.path, spec.extension as RawExtension, dim, options.metadata); break;
+    case 'hdf5': writer = await createHdf5Writer(spec.path, dim, dtype, options.dataset ?? spec.dataset ?? 'train'); break;
+    default:
+      throw new SmallworldRangeError('UNSUPPORTED', `${file}: IDX files are written whole: use writeMatrix`);
+  }
+  return checkedWriter(writer);
+}
+
+/** Adds the whole-rows check to a writer's `write`. */
+function checkedWriter(writer: MatrixWriter): MatrixWriter {
+  const write = writer.write.bind(writer);
+  writer.write = async (data: MatrixData) => {
+    if (dtypeOf(data) === null || data.length % writer.dim !== 0) {
+      throw new SmallworldRangeError('DIMENSION_MISMATCH',
+        `${writer.path}: a chunk must be a typed array of whole rows of dim ${writer.dim} (got ${describeValue(data)} of length ${(data as MatrixData)?.length})`);
+    }
+    return write(data);
+  };
+  return writer;
+}
+
+/** Writes a whole matrix (any element type the format can hold), in chunks, atomically. */
+export async function writeMatrix(file: string, matrix: Matrix, options: { dataset?: string } = {}): Promise<void> {
+  const spec = detectFormat(file);
+  if (spec.format === 'idx') {
+    await writeIdx(spec.path, matrix);
+    return;
+  }
+  const writer = await createMatrixWriter(file, { dim: matrix.dim, dtype: defaultDtype(spec, matrix.dtype), dataset: options.dataset });
+  try {
+    const step = chunkRowsFor(matrix.dim, matrix.dtype);
+    for (let first = 0; first < matrix.count; first += step) {
+      const rows = Math.min(step, matrix.count - first);
+      await writer.write(matrix.data.subarray(first * matrix.dim, (first + rows) * matrix.dim));
+    }
+    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}
+
+/**
+ * Writes vectors to `file`, the format from the extension. `data` is a
+ * VectorSet/Matrix, an ndarray [n, dim], an array of rows, or a flat typed
+ * array with `dim`. Int32Array and Uint8Array data keep their type where the
+ * format allows (.ivecs/.bvecs/.npy/.i32/.hdf5); values are converted to the
+ * format's type otherwise (a RangeError if an integer format gets non-integers).
+ *
+ * @example
+ * await writeVectors('datasets/data/queries.fvecs', queries, 128);
+ * await writeVectors('datasets/data/truth.ivecs', neighbors, 100);
+ */
+export async function writeVectors(file: string, data: VectorsInput | Int32Array | Uint8Array | Matrix, dim?: number): Promise<void> {
+  let matrix: Matrix;
+  if ((data instanceof Int32Array || data instanceof Uint8Array) && dim !== undefined) {
+    const cols = checkInteger('dim', dim, 1);
+    if (data.length % cols !== 0) {
+      throw new SmallworldRangeError('DIMENSION_MISMATCH', `\`data\` length must be a multiple of dim ${cols} (got ${data.length})`);
+    }
+    matrix = { dtype: dtypeOf(data)!, data, count: data.length / cols, dim: cols } as Matrix;
+  } else if (typeof data === 'object' && data !== null && !ArrayBuffer.isView(data) && 'dtype' in data && (data as Matrix).dtype !== 'float32' && dtypeOf((data as Matrix).data) !== null) {
+    matrix = data as Matrix;
+    if (dim !== undefined && matrix.dim !== dim) {
+      throw new SmallworldRangeError('DIMENSION_MISMATCH', `\`data\` has dimension ${matrix.dim}, \`dim\` says ${dim}`);
+    }
+  } else {
+    matrix = toVectorSet('data', data as VectorsInput, dim);
+  }
+  await writeMatrix(file, matrix);
+}

@@ -1,0 +1,120 @@
+// Summary statistics of a matrix file, streamed chunk by chunk in float64:
+// what `info` prints.
+
+import { scanMatrix, openMatrix, type ReadOptions } from './io.js';
+import type { FormatName } from './formats/matrix-file.js';
+import type { DType, MatrixData } from './vectors.js';
+
+/** Running sums over values (and row norms) of a matrix. */
+export interface MatrixStats {
+  /** Rows seen. */
+  count: number;
+  dim: number;
+  /** Mean of all values. */
+  mean: number;
+  /** Population standard deviation of all values. */
+  sd: number;
+  min: number;
+  max: number;
+  /** Mean Euclidean norm of the rows. */
+  meanNorm: number;
+  /** Number of NaN or infinite values (0 for a usable vector set). */
+  nonFinite: number;
+}
+
+/** Accumulates statistics chunk by chunk (Welford's update per chunk, no catastrophic cancellation). */
+export class StatsAccumulator {
+  private n = 0;
+  private rows = 0;
+  private mean = 0;
+  private m2 = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  private normSum = 0;
+  private nonFinite = 0;
+  readonly dim: number;
+
+  constructor(dim: number) {
+    this.dim = dim;
+  }
+
+  /** Adds whole rows of `dim` values. */
+  add(data: MatrixData): void {
+    const dim = this.dim;
+    let sum = 0;
+    let count = 0;
+    for (let r = 0; r * dim < data.length; r++) {
+      let sq = 0;
+      for (let c = 0; c < dim; c++) {
+        const v = data[r * dim + c];
+        if (v - v !== 0) {
+          this.nonFinite++;
+          continue;
+        }
+        sum += v;
+        sq += v * v;
+        count++;
+        if (v < this.min) this.min = v;
+        if (v > this.max) this.max = v;
+      }
+      this.normSum += Math.sqrt(sq);
+      this.rows++;
+    }
+    if (count === 0) return;
+    // Merge this chunk's mean and squared deviations into the running ones (Chan et al.).
+    const chunkMean = sum / count;
+    let chunkM2 = 0;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v - v === 0) chunkM2 += (v - chunkMean) * (v - chunkMean);
+    }
+    const total = this.n + count;
+    const delta = chunkMean - this.mean;
+    this.mean += (delta * count) / total;
+    this.m2 += chunkM2 + (delta * delta * this.n * count) / total;
+    this.n = total;
+  }
+
+  result(): MatrixStats {
+    return {
+      count: this.rows,
+      dim: this.dim,
+      mean: this.n > 0 ? this.mean : NaN,
+      sd: this.n > 0 ? Math.sqrt(this.m2 / this.n) : NaN,
+      min: this.n > 0 ? this.min : NaN,
+      max: this.n > 0 ? this.max : NaN,
+      meanNorm: this.rows > 0 ? this.normSum / this.rows : NaN,
+      nonFinite: this.nonFinite,
+    };
+  }
+}
+
+/** Statistics of in-memory values: `count` rows of `dim`. */
+export function computeStats(data: MatrixData, dim: number): MatrixStats {
+  const acc = new StatsAccumulator(dim);
+  acc.add(data);
+  return acc.result();
+}
+
+/** What `info` reports about a file. */
+export interface FileInfo {
+  path: string;
+  format: FormatName;
+  dtype: DType;
+  count: number;
+  dim: number;
+  stats: MatrixStats;
+}
+
+/** Reads a whole file in chunks and returns its shape and statistics. */
+export async function fileInfo(file: string, options: ReadOptions & { onProgress?: (done: number, total: number) => void } = {}): Promise<FileInfo> {
+  const reader = await openMatrix(file, options);
+  const { path, format, dtype, count, dim } = reader;
+  await reader.close();
+  const acc = new StatsAccumulator(dim);
+  for await (const chunk of scanMatrix(file, options)) {
+    acc.add(chunk.data);
+    options.onProgress?.(chunk.first + chunk.rows, count);
+  }
+  return { path, format, dtype, count, dim, stats: acc.result() };
+}
