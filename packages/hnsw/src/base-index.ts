@@ -53,6 +53,18 @@ export interface AddBatchOptions {
   labels?: ArrayLike<number>;
 }
 
+/**
+ * @internal What `allocateRows` decided for each row of a batch: its node,
+ * and whether that node is new (to be linked) or existing (to be relinked).
+ */
+export interface RowPlan {
+  nodes: Int32Array;
+  isNew: Uint8Array;
+  /** New nodes have ids [firstNew, firstNew + newCount), in row order. */
+  firstNew: number;
+  newCount: number;
+}
+
 /** Options shared by both index classes. */
 export interface BaseIndexOptions {
   /**
@@ -115,6 +127,8 @@ export abstract class BaseIndex {
   private readonly queryRow: Float32Array;
   /** Allow-list scratch: a byte per node, cleared after each search. */
   private allowed: Uint8Array;
+  /** Per-call parameters of `searchQueryInto`, reused by every query. */
+  private readonly queryParams: QueryParams;
 
   protected constructor(options: BaseIndexOptions, m: number) {
     this.space = options.space;
@@ -126,6 +140,10 @@ export abstract class BaseIndex {
     this.ctx = new SearchContext(this.store, this.newKernel(0));
     this.queryRow = new Float32Array(this.dim);
     this.allowed = new Uint8Array(0);
+    this.queryParams = {
+      k: 1, ef: 1, allowedCount: -1, size: 0, hasDeleted: false, space: this.space, dim: this.dim,
+      queryRow: this.queryRow, nearest: (_ctx, k, ef, filtered) => this.nearest(k, ef, filtered),
+    };
   }
 
   /** @internal The kernel for scratch slot `slot` (a thread). */
@@ -211,36 +229,60 @@ export abstract class BaseIndex {
 
   /** @internal Writes checked rows: new labels are inserted, present ones updated. */
   protected addRows(data: Float32Array, rows: number, labels: ArrayLike<number> | undefined): void {
+    const plan = this.allocateRows(data, rows, labels);
+    for (let i = 0; i < rows; i++) {
+      if (plan.isNew[i] === 1) this.linkNode(plan.nodes[i]);
+      else this.relinkRow(plan.nodes[i], data, i * this.dim);
+    }
+  }
+
+  /**
+   * @internal Allocate phase of `addRows`, on the calling thread: grows the
+   * buffers, assigns labels and node ids in row order, draws the levels of
+   * new nodes in row order (so they stay seeded) and writes their vectors.
+   * Nothing is linked: new nodes are unreachable until `linkNode`, and rows
+   * that update a point (or take a deleted slot) get their vector in
+   * `relinkRow`. New nodes get consecutive ids from `firstNew`.
+   */
+  protected allocateRows(data: Float32Array, rows: number, labels: ArrayLike<number> | undefined): RowPlan {
     let fresh = 0;
     for (let i = 0; i < rows; i++) if (labels === undefined || !this.labelToNode.has(labels[i])) fresh++;
     this.grow(this.store.count + Math.max(0, fresh - this.reusableSlots()));
     const store = this.store;
+    const plan: RowPlan = { nodes: new Int32Array(rows), isNew: new Uint8Array(rows), firstNew: store.count, newCount: 0 };
     for (let i = 0; i < rows; i++) {
       const label = labels === undefined ? this.nextLabel : labels[i];
       if (label >= this.nextLabel) this.nextLabel = label + 1;
       const existing = this.labelToNode.get(label);
       if (existing !== undefined) {
-        this.writeVector(existing, data, i * this.dim);
-        if (this.deletedNodes.delete(existing)) store.deleted[existing] = 0;
-        this.relinkNode(existing);
+        this.deletedNodes.delete(existing);
+        plan.nodes[i] = existing;
         continue;
       }
       const reused = this.takeDeletedSlot();
       if (reused >= 0) {
         this.labelToNode.delete(store.labels[reused]);
         store.labels[reused] = label;
-        store.deleted[reused] = 0;
         this.labelToNode.set(label, reused);
-        this.writeVector(reused, data, i * this.dim);
-        this.relinkNode(reused);
+        plan.nodes[i] = reused;
         continue;
       }
       const node = store.allocateNode(this.drawLevel());
       store.labels[node] = label;
       this.labelToNode.set(label, node);
       this.writeVector(node, data, i * this.dim);
-      this.linkNode(node);
+      plan.nodes[i] = node;
+      plan.isNew[i] = 1;
+      plan.newCount++;
     }
+    return plan;
+  }
+
+  /** @internal Link phase of a row that updates a point or reuses a deleted slot. */
+  protected relinkRow(node: number, data: Float32Array, offset: number): void {
+    this.writeVector(node, data, offset);
+    this.store.deleted[node] = 0;
+    this.relinkNode(node);
   }
 
   /** @internal Copies a row into node's slot (normalised for 'cosine'). */
@@ -266,8 +308,11 @@ export abstract class BaseIndex {
   protected abstract linkNode(node: number): void;
   /** @internal Repairs the structure after node's vector changed. */
   protected abstract relinkNode(node: number): void;
-  /** @internal Leaves the k nearest accepted nodes to the kernel's query in ctx.results. */
-  protected abstract nearest(k: number, efSearch: number): number;
+  /**
+   * @internal Leaves the k nearest nodes to the kernel's query in
+   * ctx.results; with `filtered`, only nodes `ctx.accepts`.
+   */
+  protected abstract nearest(k: number, efSearch: number, filtered: boolean): number;
   /** @internal The efSearch to use when options do not say. */
   protected abstract defaultEfSearch(): number;
 
@@ -433,48 +478,94 @@ export abstract class BaseIndex {
     data: Float32Array, offset: number, k: number, ef: number, allowedCount: number,
     result: BatchSearchResult, i: number,
   ): void {
-    if (this.size === 0 || allowedCount === 0) return;
-    const ctx = this.ctx;
-    const row = this.queryRow;
-    row.set(data.subarray(offset, offset + this.dim));
-    if (this.space === 'cosine') normalize(row, 0, this.dim);
+    const p = this.queryParams;
+    p.k = k;
+    p.ef = ef;
+    p.allowedCount = allowedCount;
+    p.size = this.size;
+    p.hasDeleted = this.deletedNodes.size > 0;
+    searchQueryInto(this.ctx, p, data, offset, result, i);
+  }
+}
+
+/**
+ * @internal What the search of one query needs besides its thread's context:
+ * set once per call, shared by `searchBatch` and the worker threads of
+ * `searchBatchParallel`, so both return the same labels.
+ */
+export interface QueryParams {
+  k: number;
+  ef: number;
+  /** Allowed live nodes under an allow-list, -1 without one. */
+  allowedCount: number;
+  /** Live points in the index. */
+  size: number;
+  /** Whether any point is marked deleted (the graph search then skips them). */
+  hasDeleted: boolean;
+  space: Space;
+  dim: number;
+  /** Scratch for the normalised copy of a 'cosine' query. */
+  queryRow: Float32Array;
+  /** Leaves the k nearest nodes to the kernel's query in ctx.results (the index's K-NN search). */
+  nearest: (ctx: SearchContext, k: number, ef: number, filtered: boolean) => number;
+}
+
+/** @internal The flat arrays a batch search writes (a `BatchSearchResult` or its shared twin). */
+export interface ResultRows {
+  readonly k: number;
+  readonly labels: Float64Array;
+  readonly distances: Float32Array;
+  readonly counts: Uint32Array;
+}
+
+/** @internal Searches the query at data[offset..] with `ctx` and writes row i of `result`. */
+export function searchQueryInto(
+  ctx: SearchContext, p: QueryParams, data: Float32Array, offset: number, result: ResultRows, i: number,
+): void {
+  const { k, allowedCount, size } = p;
+  if (size === 0 || allowedCount === 0) return;
+  if (p.space === 'cosine') {
+    const row = p.queryRow;
+    for (let j = 0; j < p.dim; j++) row[j] = data[offset + j];
+    normalize(row, 0, p.dim);
     ctx.kernel.setQuery(row, 0);
-
-    const filtered = ctx.allowedNodes !== null || ctx.allowedLabel !== null;
-    const want = Math.min(k, allowedCount >= 0 ? allowedCount : this.size);
-    let found: number;
-    if (allowedCount >= 0 && allowedCount <= EXACT_FILTER_FRACTION * this.size) {
-      found = exactSearch(ctx, k, null, 0);
-    } else {
-      found = this.nearest(k, ef);
-      // The graph may not reach enough accepted points under a selective filter: scan instead.
-      if (filtered && found < want) found = exactSearch(ctx, k, null, 0);
-    }
-    this.writeResult(found, result, i);
+  } else {
+    ctx.kernel.setQuery(data, offset);
   }
 
-  /** Drains W into row i of `result`, nearest first, ties by lower node id. */
-  private writeResult(found: number, result: BatchSearchResult, i: number): void {
-    const ctx = this.ctx;
-    ctx.drainResultsSorted();
-    const ids = ctx.sortedIds;
-    const dists = ctx.sortedDists;
-    for (let a = 1; a < found; a++) {
-      const d = dists[a];
-      const id = ids[a];
-      let b = a - 1;
-      while (b >= 0 && dists[b] === d && ids[b] > id) {
-        ids[b + 1] = ids[b];
-        b--;
-      }
-      ids[b + 1] = id;
-    }
-    const base = i * result.k;
-    const labels = this.store.labels;
-    for (let j = 0; j < found; j++) {
-      result.labels[base + j] = labels[ids[j]];
-      result.distances[base + j] = dists[j];
-    }
-    result.counts[i] = found;
+  const filtered = ctx.allowedNodes !== null || ctx.allowedLabel !== null;
+  const want = Math.min(k, allowedCount >= 0 ? allowedCount : size);
+  let found: number;
+  if (allowedCount >= 0 && allowedCount <= EXACT_FILTER_FRACTION * size) {
+    found = exactSearch(ctx, k, null, 0);
+  } else {
+    found = p.nearest(ctx, k, p.ef, filtered || p.hasDeleted);
+    // The graph may not reach enough accepted points under a selective filter: scan instead.
+    if (filtered && found < want) found = exactSearch(ctx, k, null, 0);
   }
+  writeResultRow(ctx, found, result, i);
+}
+
+/** Drains W into row i of `result`, nearest first, ties by lower node id. */
+function writeResultRow(ctx: SearchContext, found: number, result: ResultRows, i: number): void {
+  ctx.drainResultsSorted();
+  const ids = ctx.sortedIds;
+  const dists = ctx.sortedDists;
+  for (let a = 1; a < found; a++) {
+    const d = dists[a];
+    const id = ids[a];
+    let b = a - 1;
+    while (b >= 0 && dists[b] === d && ids[b] > id) {
+      ids[b + 1] = ids[b];
+      b--;
+    }
+    ids[b + 1] = id;
+  }
+  const base = i * result.k;
+  const labels = ctx.store.labels;
+  for (let j = 0; j < found; j++) {
+    result.labels[base + j] = labels[ids[j]];
+    result.distances[base + j] = dists[j];
+  }
+  result.counts[i] = found;
 }

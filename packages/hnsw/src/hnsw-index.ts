@@ -182,7 +182,7 @@ export class HnswIndex extends BaseIndex {
     return node;
   }
 
-  protected override nearest(k: number, efSearch: number): number {
-    return knnSearch(this.ctx, k, efSearch);
+  protected override nearest(k: number, efSearch: number, filtered: boolean): number {
+    return knnSearch(this.ctx, k, efSearch, filtered);
   }
 }

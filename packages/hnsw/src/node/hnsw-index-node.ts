@@ -1,17 +1,269 @@
 // HnswIndex as exported under the `node` condition: the portable index plus
 // the methods that need Node.js (worker threads and files).
 
+import type { AddBatchOptions, SearchOptions } from '../base-index.js';
+import { SmallworldTypeError, checkKnownKeys, describeValue } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from '../format/file.js';
 import { decodeHnswlib, toHnswlibBytes, type HnswlibLoadOptions, type HnswlibSaveOptions } from '../format/hnswlib.js';
 import type { LoadOptions, SaveOptions } from '../format/native.js';
 import { HnswIndex as PortableHnswIndex } from '../hnsw-index.js';
+import { toMatrix, type MatrixLike } from '../input.js';
+import { BatchSearchResult } from '../search-result.js';
+import { checkThreads, closePool, runTasks } from '../parallel/pool.js';
+import { describeStore, type InsertTask, type SearchTask } from '../parallel/protocol.js';
+import { repairAfterWorkerFailure } from '../parallel/repair.js';
+import { ParallelState } from '../parallel/state.js';
+
+/** Options of `addBatchParallel`. */
+export interface AddBatchParallelOptions extends AddBatchOptions {
+  /**
+   * Worker threads inserting at once, 1-63. Default: the cores Node may use
+   * (`os.availableParallelism()`). With 1, the batch is inserted on the
+   * calling thread, exactly as `addBatch` (bit-deterministic for a seed).
+   */
+  threads?: number;
+}
+
+/** Options of `searchBatchParallel`. */
+export interface SearchBatchParallelOptions extends Omit<SearchOptions, 'filter'> {
+  /**
+   * An allow-list of labels (array, typed array or Set): only they are
+   * returned. A predicate function cannot cross to a worker thread: use
+   * `searchBatch` for one.
+   */
+  filter?: ArrayLike<number> | ReadonlySet<number>;
+  /** Worker threads searching at once, 1-63. Default `os.availableParallelism()`. */
+  threads?: number;
+}
+
+/** Queries a search task takes from the shared counter at a time, at most. */
+const MAX_SEARCH_CHUNK = 64;
+
+/** @internal Tests only: makes the next parallel build's first task exit after this many inserts. */
+export const parallelTestHooks: { crashAfter: number | undefined } = { crashAfter: undefined };
 
 /**
  * The HNSW index with Node.js extras: parallel build and batch search on
  * worker threads, and saving to / loading from files.
  */
 export class HnswIndex extends PortableHnswIndex {
-  // Parallel build and search (src/parallel/) and file methods (src/format/) are added here.
+  /** @internal Parallel calls in flight on this index. */
+  private readonly parallel = new ParallelState();
+
+  /**
+   * `addBatch` on worker threads: the new points are linked concurrently,
+   * each worker working in place on the index's shared memory (no copies),
+   * a lock per node guarding its link lists (as hnswlib). Levels are drawn
+   * on this thread in row order, so the levels stay seeded, but the graph
+   * depends on thread timing: a parallel build is not reproducible (use
+   * `threads: 1` for that). Recall matches a sequential build's.
+   *
+   * Capacity is grown before the workers start, so no buffer is replaced
+   * under them. Rows whose label is already in the index (updates), and new
+   * labels taking a deleted slot (`allowReplaceDeleted`), are applied on
+   * this thread after the parallel inserts. The first point of an empty
+   * index, and a point above the current top layer, go in alone first.
+   *
+   * Parallel builds of one index run one after the other. While one runs,
+   * `search`/`searchBatch`/`searchBatchParallel` are safe (they may miss
+   * the points being inserted), but `add`, `addBatch` and `reserve` throw
+   * 'INDEX_BUSY'. If a worker dies, the call rejects with a
+   * `SmallworldError` ('WORKER_FAILED'); the points it did not link are
+   * linked on this thread first, so the index stays consistent and holds
+   * the whole batch.
+   */
+  async addBatchParallel(vectors: MatrixLike, options: AddBatchParallelOptions = {}): Promise<void> {
+    checkKnownKeys('addBatchParallel', options, ['labels', 'threads']);
+    const threads = checkThreads(options.threads);
+    let { data, rows } = toMatrix('vectors', vectors, this.dim);
+    let labels = this.checkBatchLabels(options.labels, rows);
+    const state = this.parallel;
+    const mustWait = state.builds > 0 || state.activeTasks > 0;
+    if (mustWait) {
+      // The caller may reuse its arrays as soon as this returns a promise.
+      data = data.slice();
+      if (labels !== undefined) labels = Float64Array.from(labels);
+    }
+    state.builds++;
+    const previous = state.lastBuild;
+    let finish!: () => void;
+    state.lastBuild = new Promise<void>((resolve) => (finish = resolve));
+    try {
+      if (mustWait) {
+        await previous;
+        await state.whenNoTasks();
+      }
+      if (threads === 1 || !this.store.shared) this.addRows(data, rows, labels);
+      else await this.buildParallel(data, rows, labels, threads);
+    } finally {
+      state.builds--;
+      finish();
+    }
+  }
+
+  /** Allocates on this thread, links the new nodes on workers, then applies updates here. */
+  private async buildParallel(
+    data: Float32Array, rows: number, labels: ArrayLike<number> | undefined, threads: number,
+  ): Promise<void> {
+    const state = this.parallel;
+    const store = this.store;
+    const plan = this.allocateRows(data, rows, labels);
+    const first = plan.firstNew;
+    const count = plan.newCount;
+    const done = new Uint8Array(new SharedArrayBuffer(Math.max(1, count)));
+    if (count > 0 && store.entryPoint < 0) {
+      this.linkNode(first);
+      done[0] = 1;
+    }
+    let top = first;
+    for (let node = first + 1; node < first + count; node++) if (store.levels[node] > store.levels[top]) top = node;
+    if (count > 0 && done[top - first] === 0 && store.levels[top] > store.maxLevel) {
+      this.linkNode(top);
+      done[top - first] = 1;
+    }
+    let remaining = 0;
+    for (let i = 0; i < count; i++) if (done[i] === 0) remaining++;
+    if (remaining > 0) {
+      const slots = state.claimSlots(Math.min(threads, remaining));
+      const counter = new SharedArrayBuffer(4);
+      const descriptor = describeStore(state.id, store, this.space, this.kernel, this.neighborSelection === 'heuristic');
+      const tasks: InsertTask[] = slots.map((slot, t) => ({
+        type: 'insert', store: descriptor, slot, efConstruction: this.efConstruction, first, count,
+        counter, done: done.buffer as SharedArrayBuffer,
+        ...(t === 0 && parallelTestHooks.crashAfter !== undefined ? { crashAfter: parallelTestHooks.crashAfter } : {}),
+      }));
+      parallelTestHooks.crashAfter = undefined;
+      try {
+        await this.runOnWorkers(tasks, slots);
+      } catch (error) {
+        // The pool is torn down: once no task of this index runs, finish the batch here, then report.
+        await state.whenNoTasks();
+        repairAfterWorkerFailure(store, first, count, done, (node) => this.linkNode(node));
+        this.applyUpdates(plan.nodes, plan.isNew, data);
+        throw error;
+      }
+    }
+    // Searches started on workers meanwhile read the lists that updates rewrite without locks.
+    await state.whenNoTasks();
+    this.applyUpdates(plan.nodes, plan.isNew, data);
+  }
+
+  private applyUpdates(nodes: Int32Array, isNew: Uint8Array, data: Float32Array): void {
+    for (let i = 0; i < nodes.length; i++) if (isNew[i] === 0) this.relinkRow(nodes[i], data, i * this.dim);
+  }
+
+  /** Runs tasks of this index on the pool; this thread's searches take the node locks meanwhile. */
+  private async runOnWorkers(tasks: (InsertTask | SearchTask)[], slots: number[]): Promise<void> {
+    const state = this.parallel;
+    state.tasksStarted(tasks.length);
+    this.ctx.concurrent = true;
+    try {
+      await runTasks(tasks);
+    } finally {
+      state.releaseSlots(slots);
+      state.tasksEnded(tasks.length);
+      this.ctx.concurrent = state.activeTasks > 0;
+    }
+  }
+
+  /**
+   * `searchBatch` on worker threads: the queries are shared out among the
+   * workers, which search the index's shared memory in place. Returns the
+   * same flat result as `searchBatch`, with identical labels for the same
+   * graph. Safe while `addBatchParallel` runs (the points being inserted
+   * may be missed). `filter` must be an allow-list of labels.
+   */
+  async searchBatchParallel(
+    queries: MatrixLike, k: number, options: SearchBatchParallelOptions = {},
+  ): Promise<BatchSearchResult> {
+    if (typeof options !== 'object' || options === null) {
+      throw new SmallworldTypeError('INVALID_OPTION', `searchBatchParallel options must be an object (got ${describeValue(options)})`);
+    }
+    checkKnownKeys('searchBatchParallel', options, ['efSearch', 'filter', 'threads']);
+    if (typeof options.filter === 'function') {
+      throw new SmallworldTypeError('INVALID_OPTION',
+        '`filter` of searchBatchParallel must be an allow-list of labels (array, typed array or Set): a function cannot run on a worker thread; use searchBatch for a predicate');
+    }
+    const threads = checkThreads(options.threads);
+    const searchOptions: SearchOptions = {};
+    if (options.efSearch !== undefined) searchOptions.efSearch = options.efSearch;
+    if (options.filter !== undefined) searchOptions.filter = options.filter;
+    const ef = this.checkSearch(k, searchOptions);
+    const { data, rows } = toMatrix('queries', queries, this.dim);
+    if (threads === 1 || rows <= 1 || !this.store.shared) return this.searchBatch(data, k, searchOptions);
+
+    const state = this.parallel;
+    const result = new BatchSearchResult(rows, k);
+    const shared = new Float32Array(new SharedArrayBuffer(data.length * 4));
+    shared.set(data);
+    let allowed: Uint8Array | null = null;
+    let allowedCount = -1;
+    if (options.filter !== undefined) {
+      allowed = new Uint8Array(new SharedArrayBuffer(this.store.capacity));
+      allowedCount = this.markAllowed(options.filter, allowed);
+    }
+    const labels = new Float64Array(new SharedArrayBuffer(rows * k * 8)).fill(-1);
+    const distances = new Float32Array(new SharedArrayBuffer(rows * k * 4)).fill(Infinity);
+    const counts = new Uint32Array(new SharedArrayBuffer(rows * 4));
+    const chunk = Math.max(1, Math.min(MAX_SEARCH_CHUNK, Math.floor(rows / (threads * 8))));
+    const slots = state.claimSlots(Math.min(threads, Math.ceil(rows / chunk)));
+    const descriptor = describeStore(state.id, this.store, this.space, this.kernel, this.neighborSelection === 'heuristic');
+    const counter = new SharedArrayBuffer(4);
+    const tasks: SearchTask[] = slots.map((slot) => ({
+      type: 'search', store: descriptor, slot, queries: shared.buffer as SharedArrayBuffer, rows, k, ef,
+      allowed: allowed === null ? null : allowed.buffer as SharedArrayBuffer, allowedCount,
+      size: this.size, hasDeleted: this.deletedCount > 0, counter, chunk,
+      labels: labels.buffer as SharedArrayBuffer, distances: distances.buffer as SharedArrayBuffer,
+      counts: counts.buffer as SharedArrayBuffer,
+    }));
+    await this.runOnWorkers(tasks, slots);
+    result.labels.set(labels);
+    result.distances.set(distances);
+    result.counts.set(counts);
+    return result;
+  }
+
+  /** Marks the live nodes of an allow-list of labels; returns how many. */
+  private markAllowed(filter: ArrayLike<number> | ReadonlySet<number>, allowed: Uint8Array): number {
+    let count = 0;
+    const deleted = this.store.deleted;
+    const mark = (label: number): void => {
+      const node = this.labelToNode.get(label);
+      if (node !== undefined && allowed[node] === 0 && deleted[node] === 0) {
+        allowed[node] = 1;
+        count++;
+      }
+    };
+    if (filter instanceof Set) for (const label of filter) mark(label);
+    else {
+      const list = filter as ArrayLike<number>;
+      for (let i = 0; i < list.length; i++) mark(list[i]);
+    }
+    return count;
+  }
+
+  /**
+   * Waits for this index's parallel calls, then stops the worker pool shared
+   * by every index (see `closePool`). The index stays usable: a later
+   * parallel call starts the pool again.
+   */
+  async close(): Promise<void> {
+    await this.parallel.lastBuild;
+    await this.parallel.whenNoTasks();
+    await closePool();
+  }
+
+  /** @internal */
+  protected override addRows(data: Float32Array, rows: number, labels: ArrayLike<number> | undefined): void {
+    this.parallel.assertWritable('add points');
+    super.addRows(data, rows, labels);
+  }
+
+  /** @internal */
+  protected override grow(capacity: number): void {
+    if (capacity > this.store.capacity) this.parallel.assertWritable('grow the index');
+    super.grow(capacity);
+  }
 
   /**
    * Saves the index to `path` in the native format (see `toBytes`),
