@@ -338,6 +338,10 @@ export function decodeNative<T extends BaseIndex>(
   for (let s = 0; s < SECTION_COUNT; s++) {
     const { offset, length, crc } = header.sections[s];
     if (crc32(data.subarray(offset, offset + length)) !== crc) corrupt(`${SECTION_NAMES[s]} section checksum mismatch`);
+    // The padding to the next section is outside every CRC: it must be zero.
+    for (let i = offset + length; i < align8(offset + length); i++) {
+      if (data[i] !== 0) corrupt(`padding byte ${i} after the ${SECTION_NAMES[s]} section is not zero`);
+    }
   }
   const { count, dim } = header;
   const m = header.hnsw === null ? 0 : header.hnsw.m;
