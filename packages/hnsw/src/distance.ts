@@ -9,6 +9,7 @@
 /** The distance of a space: squared L2, or 1 - dot (inner product and normalised cosine). */
 export type Space = 'l2' | 'ip' | 'cosine';
 
+/** Every space an index accepts, in the order of their codes in the native file format. */
 export const SPACES: readonly Space[] = ['l2', 'ip', 'cosine'];
 
 /** Squared Euclidean distance between a[aOff..aOff+dim) and b[bOff..bOff+dim). */

@@ -14,10 +14,13 @@ import { Random, drawLevel } from './random.js';
 export const M_MIN = 2;
 /** Largest M accepted; hnswlib's useful range ends near 100. */
 export const M_MAX = 2048;
-/** Defaults, as hnswlib: M 16, efConstruction 200, seed 100; efSearch 64. */
+/** Default `m` (`M` in the paper), as hnswlib: 16. */
 export const DEFAULT_M = 16;
+/** Default `efConstruction`, as hnswlib: 200. */
 export const DEFAULT_EF_CONSTRUCTION = 200;
+/** Default `efSearch` of an index: 64 (hnswlib's is 10, which gives low recall at k = 10). */
 export const DEFAULT_EF_SEARCH = 64;
+/** Default `seed` of the level draw, as hnswlib: 100. */
 export const DEFAULT_SEED = 100;
 
 /** Options of `new HnswIndex(...)`. */
@@ -114,6 +117,7 @@ export class HnswIndex extends BaseIndex {
     return this.efSearchValue;
   }
 
+  /** Sets the default `efSearch`: an integer >= 1, else a `SmallworldRangeError`/`SmallworldTypeError`. */
   set efSearch(value: number) {
     this.efSearchValue = checkInteger('efSearch', value, 1);
   }

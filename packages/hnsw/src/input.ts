@@ -6,9 +6,13 @@ import { DimensionMismatchError, SmallworldRangeError, SmallworldTypeError, desc
 
 /** The structural type of an ndarray (scijs/ndarray) of shape [n, dim] or [dim]. */
 export interface NdArrayLike {
+  /** Size of each axis: [dim] for a vector, [rows, dim] for a matrix. */
   shape: readonly number[];
+  /** Step in `data` between neighbours along each axis (any order, as ndarray views). */
   stride: readonly number[];
+  /** Index in `data` of element [0, 0]. */
   offset: number;
+  /** The values, read through shape, stride and offset. */
   data: ArrayLike<number>;
 }
 

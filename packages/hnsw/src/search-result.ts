@@ -14,9 +14,13 @@ export interface SearchResult {
  * distance Infinity.
  */
 export class BatchSearchResult {
+  /** Results asked for per query: the stride of `labels` and `distances`. */
   readonly k: number;
+  /** queries x k labels, nearest first within each query; -1 past its count. */
   readonly labels: Float64Array;
+  /** The distances of `labels`, in the space's own units; Infinity past a query's count. */
   readonly distances: Float32Array;
+  /** Results found per query (k unless fewer points are live or pass the filter). */
   readonly counts: Uint32Array;
 
   constructor(queries: number, k: number) {

@@ -35,6 +35,7 @@ export interface HnswlibHeader {
   dim: number;
   /** `M_` (= `maxM_`); level 0 keeps `maxM0 = 2M`. */
   m: number;
+  /** `ef_construction_` of the index that wrote the file (at least 1). */
   efConstruction: number;
   /** `maxlevel_` (-1 when empty). */
   maxLevel: number;

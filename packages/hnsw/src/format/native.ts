@@ -71,30 +71,52 @@ export interface LoadOptions {
 
 /** The HNSW parameters a file keeps; null for a brute-force index. */
 export interface HnswParams {
+  /** `M`: links per node on the upper layers (2M at layer 0). */
   m: number;
+  /** `efConstruction` the index was built with. */
   efConstruction: number;
+  /** The index's default `efSearch`. */
   efSearch: number;
+  /** Seed of the level draw. */
   seed: number;
+  /** State of the level generator when saved, so a loaded index grows as the original would. */
   prngState: number;
+  /** Neighbour selection: Algorithm 4 ('heuristic') or 3 ('simple'). */
   neighborSelection: 'heuristic' | 'simple';
+  /** Whether new labels may take deleted slots. */
   allowReplaceDeleted: boolean;
 }
 
 /** The header of a native file, as decoded and checked. */
 export interface NativeHeader {
+  /** The index class that wrote the file. */
   kind: 'hnsw' | 'brute-force';
+  /** Distance space. */
   space: Space;
+  /** Vector dimension. */
   dim: number;
+  /** HNSW parameters; null for a brute-force index. */
   hnsw: HnswParams | null;
+  /** Nodes stored, deleted ones included. */
   count: number;
+  /** Node id of the entry point (-1 when empty). */
   entryPoint: number;
+  /** Top layer of the graph (-1 when empty). */
   maxLevel: number;
+  /** Int32 entries of the upper-layer link arena. */
   upperInts: number;
+  /** Nodes marked deleted. */
   deletedCount: number;
+  /** The label `add` gives next when none is passed. */
   nextLabel: number;
+  /** False for a file saved with `{ vectors: false }`. */
   hasVectors: boolean;
+  /** CRC-32 of the vectors (float32, unpadded rows), checked against the vectors passed at load when the file has none. */
   vectorsCrc: number;
-  /** Byte offset and length of each section, in SECTION_NAMES order. */
+  /**
+   * Byte offset, length and CRC-32 of each section, in file order: vectors,
+   * links0, upperOffsets, upperLinks, levels, labels, deleted.
+   */
   sections: { offset: number; length: number; crc: number }[];
 }
 
