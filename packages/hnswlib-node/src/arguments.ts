@@ -6,7 +6,7 @@
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'] as const;
 
 /** What an argument must be, as hnswlib-node words it. */
-type Expected = 'a number' | 'a string' | 'a boolean' | 'a function' | 'an Array';
+type Expected = 'a number' | 'a string' | 'a boolean' | 'a function' | 'an Array' | 'an Object';
 
 /**
  * What hnswlib-node's "void" methods return: N-API's null, not undefined.

@@ -11,6 +11,24 @@ import { hnswlibError, readWholeFile, readWholeFileSync, writeWholeFile, writeWh
 import { decodeHnswlib, encodeHnswlib } from './hnswlib-file.js';
 import { checkSpaceName, emptyResult, kTooLarge, toSearchResult, type FilterFunction, type SearchResult, type SpaceName } from './search.js';
 
+/** Options of the parallel extras (`addPointsParallel`, `searchKnnBatch`). */
+export interface ParallelOptions {
+  /**
+   * Worker threads to use, 1-63. Default: the cores Node may use
+   * (`os.availableParallelism()`). With 1 the call runs on this thread.
+   */
+  threads?: number;
+}
+
+/** Options of `addPointsParallel`. */
+export interface AddPointsParallelOptions extends ParallelOptions {
+  /** As `addPoint`'s third argument: new labels take deleted slots (default: false). */
+  replaceDeleted?: boolean;
+}
+
+/** Several points: an array of points, or one flat Float32Array of n x numDimensions values. */
+export type PointsLike = PointLike[] | Float32Array;
+
 /** hnswlib's defaults: M 16, efConstruction 200, seed 100, ef 10. */
 const DEFAULT_M = 16;
 const DEFAULT_EF_CONSTRUCTION = 200;
@@ -66,6 +84,8 @@ export class HierarchicalNSW {
   #index: ReplaceableHnswIndex | null = null;
   #maxElements = 0;
   #ef = DEFAULT_EF;
+  /** The last `addPointsParallel` still running: they run one after the other. */
+  #parallelAdds: Promise<void> = Promise.resolve();
 
   /**
    * @param {SpaceName} spaceName The metric space to create for the index ('l2', 'ip', or 'cosine').
@@ -232,24 +252,133 @@ export class HierarchicalNSW {
     const vector = toFloat32(point, this.#dim);
     const id = toUint32(label);
     const replace = replaceDeleted ?? false;
-    if (replace && !index.allowReplaceDeleted) {
-      throw new Error(`${HNSWLIB_ERROR}Replacement of deleted elements is disabled in constructor`);
-    }
-    const known = index.has(id) || index.isDeleted(id);
-    if (known && index.allowReplaceDeleted && index.isDeleted(id) && !replace) {
-      throw new Error(`${HNSWLIB_ERROR}Can't use addPoint to update deleted elements if replacement of deleted elements is enabled.`);
-    }
-    const takesSlot = !known && !(replace && index.deletedCount > 0);
-    if (takesSlot && this.#count(index) >= this.#maxElements) {
-      throw new Error(`${HNSWLIB_ERROR}The number of elements exceeds the specified limit`);
-    }
+    this.#checkAdds(index, [id], replace);
+    const previous = index.replaceDeleted; // an addPointsParallel may be running (the add then throws INDEX_BUSY)
     index.replaceDeleted = replace;
     try {
       index.add(vector, id);
     } finally {
-      index.replaceDeleted = false;
+      index.replaceDeleted = previous;
     }
     return NOTHING;
+  }
+
+  /**
+   * hnswlib's checks before adding `labels` (each already a uint32): the
+   * replacement rules, then maxElements against the slots the new labels
+   * need (deleted slots count as free when `replace` is set).
+   */
+  #checkAdds(index: ReplaceableHnswIndex, labels: ArrayLike<number>, replace: boolean): void {
+    if (replace && !index.allowReplaceDeleted) {
+      throw new Error(`${HNSWLIB_ERROR}Replacement of deleted elements is disabled in constructor`);
+    }
+    let fresh = 0;
+    for (let i = 0; i < labels.length; i++) {
+      const id = labels[i];
+      if (index.isDeleted(id) && index.allowReplaceDeleted && !replace) {
+        throw new Error(`${HNSWLIB_ERROR}Can't use addPoint to update deleted elements if replacement of deleted elements is enabled.`);
+      }
+      if (!index.has(id) && !index.isDeleted(id)) fresh++;
+    }
+    const free = replace ? index.deletedCount : 0;
+    if (fresh > free && this.#count(index) + fresh - free > this.#maxElements) {
+      throw new Error(`${HNSWLIB_ERROR}The number of elements exceeds the specified limit`);
+    }
+  }
+
+  /** Checks a batch of points (each as `addPoint`/`searchKnn` would) and returns them as n x dim floats. */
+  #toRows(points: unknown, position: number): Float32Array {
+    if (points instanceof Float32Array) {
+      if (points.length % this.#dim !== 0) {
+        throw new Error(`Invalid the given array length (expected a multiple of ${this.#dim}, but got ${points.length}).`);
+      }
+      return points;
+    }
+    if (!Array.isArray(points)) throw argumentTypeError(position, 'an Array');
+    const rows = new Float32Array(points.length * this.#dim);
+    for (let i = 0; i < points.length; i++) {
+      checkPoint(points[i], position);
+      rows.set(toFloat32(points[i] as PointLike, this.#dim), i * this.#dim);
+    }
+    return rows;
+  }
+
+  /**
+   * Beyond hnswlib-node (its PR #366): adds many points, linked on worker
+   * threads that share the index's memory; the event loop stays free. The
+   * same checks as `addPoint` (maxElements, replaceDeleted), all made before
+   * anything is added. Labels must differ within one call. A parallel build
+   * is not reproducible for a seed (threads race); `threads: 1` is.
+   * While it runs, `searchKnn` is safe (it may miss the points being added)
+   * and `addPoint` throws; calls of this method run one after the other.
+   * @param {PointsLike} points The points: number[][] / Float32Array[], or one flat Float32Array.
+   * @param {number[]} labels One label per point.
+   * @param {AddPointsParallelOptions} options `replaceDeleted` (default false), `threads`.
+   */
+  async addPointsParallel(
+    points: PointsLike, labels: ArrayLike<number>, options: AddPointsParallelOptions = {},
+  ): Promise<void> {
+    checkArgCountRange(arguments.length, 2, 3);
+    const rows = this.#toRows(points, 0);
+    if (!Array.isArray(labels) && !ArrayBuffer.isView(labels)) throw argumentTypeError(1, 'an Array');
+    if (typeof options !== 'object' || options === null) throw argumentTypeError(2, 'an Object');
+    checkOptionalBoolean(options.replaceDeleted, 2);
+    const index = this.#initialized();
+    const count = rows.length / this.#dim;
+    if (labels.length !== count) {
+      throw new Error(`Invalid the number of labels (expected ${count}, but got ${labels.length}).`);
+    }
+    const ids = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      checkNumber(labels[i], 1);
+      ids[i] = toUint32(labels[i]);
+    }
+    const replace = options.replaceDeleted ?? false;
+    // One at a time, so each sees the previous one's points in its checks and keeps its own replace flag.
+    const run = async (): Promise<void> => {
+      this.#checkAdds(index, ids, replace);
+      index.replaceDeleted = replace;
+      try {
+        await index.addBatchParallel(rows, { labels: ids, threads: options.threads });
+      } finally {
+        index.replaceDeleted = false;
+      }
+    };
+    const done = this.#parallelAdds.then(run);
+    this.#parallelAdds = done.catch(() => undefined);
+    return done;
+  }
+
+  /**
+   * Beyond hnswlib-node (its PR #366): `searchKnn` for many queries, shared
+   * out among worker threads; one result per query, in order. The same
+   * checks as `searchKnn`. A filter is called once per live label, before
+   * the workers start (a function cannot run on them), not once per
+   * visited point.
+   * @param {PointsLike} queries The queries: number[][] / Float32Array[], or one flat Float32Array.
+   * @param {number} numNeighbors The number of nearest neighbors to search for.
+   * @param {FilterFunction} filter The function filters elements by its labels.
+   * @param {ParallelOptions} options `threads`.
+   * @return {Promise<SearchResult[]>} One search result per query.
+   */
+  async searchKnnBatch(
+    queries: PointsLike, numNeighbors: number, filter?: FilterFunction, options: ParallelOptions = {},
+  ): Promise<SearchResult[]> {
+    checkArgCountRange(arguments.length, 2, 4);
+    const rows = this.#toRows(queries, 0);
+    checkNumber(numNeighbors, 1);
+    checkOptionalFunction(filter, 2);
+    const index = this.#initialized();
+    const n = rows.length / this.#dim;
+    const k = toUint32(numNeighbors);
+    if (k > this.#maxElements) throw kTooLarge(this.#maxElements);
+    if (k === 0 || index.size === 0 || n === 0) return Array.from({ length: n }, emptyResult);
+    let allowed: number[] | undefined;
+    if (filter !== undefined) allowed = Array.from(index.labels()).filter((label) => filter(label));
+    const result = await index.searchBatchParallel(rows, Math.min(k, index.size), {
+      efSearch: Math.max(this.#ef, 1), threads: options.threads, ...(allowed === undefined ? {} : { filter: allowed }),
+    });
+    return Array.from({ length: n }, (_, i) => toSearchResult(result.get(i)));
   }
 
   /**

@@ -3,7 +3,7 @@
 // and the code that used the native addon runs unchanged.
 
 export { HierarchicalNSW } from './hierarchical-nsw.js';
-export type { InitIndexOptions } from './hierarchical-nsw.js';
+export type { AddPointsParallelOptions, InitIndexOptions, ParallelOptions, PointsLike } from './hierarchical-nsw.js';
 export { BruteforceSearch } from './bruteforce-search.js';
 export { InnerProductSpace, L2Space } from './spaces.js';
 export type { FilterFunction, SearchResult, SpaceName } from './search.js';
