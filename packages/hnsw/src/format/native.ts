@@ -117,7 +117,14 @@ export interface NativeHeader {
    * Byte offset, length and CRC-32 of each section, in file order: vectors,
    * links0, upperOffsets, upperLinks, levels, labels, deleted.
    */
-  sections: { offset: number; length: number; crc: number }[];
+  sections: {
+    /** Byte offset of the section in the file (a multiple of 8). */
+    offset: number;
+    /** Bytes of the section, padding excluded. */
+    length: number;
+    /** CRC-32 of the section's bytes. */
+    crc: number;
+  }[];
 }
 
 /** Byte lengths of the sections of a graph of this shape. */
