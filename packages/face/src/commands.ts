@@ -1,6 +1,5 @@
-#!/usr/bin/env node
-// `pnpm face <command>`: represent, verify, index, find, verify-pairs. Results on
-// stdout (with --json, the last line is JSON), logs and progress on stderr.
+// The commands of `pnpm face`: represent, verify, index, find, verify-pairs.
+// Results on stdout (with --json, the last line is JSON), logs and progress on stderr.
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -38,13 +37,17 @@ const OPTIONS = {
 
 class UsageError extends Error {}
 
-/** `pnpm` runs scripts from the repository root; the user meant paths from where they typed. */
-function resolvePath(p: string): string {
-  return path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+/** Where a command writes, and the folder relative paths start from. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** `pnpm` runs scripts from the repository root; the user meant paths from where they typed. */
+  cwd: string;
 }
 
-function log(message: string): void {
-  process.stderr.write(message + '\n');
+/** The process's streams, paths from `INIT_CWD` (set by pnpm) or the current directory. */
+export function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, cwd: process.env.INIT_CWD ?? process.cwd() };
 }
 
 function numberOption(name: string, value: string | undefined, fallback: number): number {
@@ -54,12 +57,12 @@ function numberOption(name: string, value: string | undefined, fallback: number)
   return n;
 }
 
-function positionals(args: string[], count: number, names: string): string[] {
+function positionals(args: string[], count: number, names: string, resolvePath: (p: string) => string): string[] {
   if (args.length !== count) throw new UsageError(`expected ${names} (got ${args.length} argument${args.length === 1 ? '' : 's'})`);
   return args.map(resolvePath);
 }
 
-async function makeEmbedder(backend: string | undefined): Promise<FaceEmbedder> {
+async function makeEmbedder(backend: string | undefined, log: (message: string) => void): Promise<FaceEmbedder> {
   const embedder = new FaceEmbedder({ backend: checkBackendChoice(backend ?? 'auto') });
   const signature = await embedder.ready();
   const notes = embedder.backendNotes.length > 0 ? ` (${embedder.backendNotes.join('; ')})` : '';
@@ -73,15 +76,32 @@ function round(x: number, digits = 4): number {
   return Math.round(x * f) / f;
 }
 
-function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value) + '\n');
+/**
+ * Runs one `pnpm face` command line; resolves to the exit code (0 done,
+ * 1 failed, 2 usage error). Never throws: errors are written to `io.stderr`.
+ */
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const log = (message: string): void => { io.stderr.write(message + '\n'); };
+  try {
+    return await run(argv, io, log);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      log(`error: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    log(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
 }
 
-async function main(argv: string[]): Promise<number> {
+async function run(argv: string[], io: CliIo, log: (message: string) => void): Promise<number> {
   const { values, positionals: rest } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const [command, ...args] = rest;
+  const out = (text: string): void => { io.stdout.write(text); };
+  const printJson = (value: unknown): void => out(JSON.stringify(value) + '\n');
+  const resolvePath = (p: string): string => path.resolve(io.cwd, p);
   if (values.help === true || command === undefined) {
-    process.stdout.write(USAGE + '\n');
+    out(USAGE + '\n');
     return command === undefined && values.help !== true ? 2 : 0;
   }
   const json = values.json === true;
@@ -90,15 +110,15 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'represent': {
-      const [photo] = positionals(args, 1, 'PHOTO');
-      const embedder = await makeEmbedder(values.backend);
+      const [photo] = positionals(args, 1, 'PHOTO', resolvePath);
+      const embedder = await makeEmbedder(values.backend, log);
       const started = performance.now();
       const faces = await embedder.represent(photo!, { all: values.all === true });
       const ms = performance.now() - started;
-      process.stdout.write(`${faces.length} face${faces.length === 1 ? '' : 's'} in ${photo} (${ms.toFixed(0)} ms)\n`);
+      out(`${faces.length} face${faces.length === 1 ? '' : 's'} in ${photo} (${ms.toFixed(0)} ms)\n`);
       faces.forEach((f, i) => {
         const b = f.box;
-        process.stdout.write(`  #${i + 1} box ${b.x.toFixed(0)},${b.y.toFixed(0)} ${b.width.toFixed(0)}x${b.height.toFixed(0)}  score ${f.score.toFixed(3)}  descriptor [${[...f.descriptor.slice(0, 4)].map((v) => v.toFixed(3)).join(', ')}, …]\n`);
+        out(`  #${i + 1} box ${b.x.toFixed(0)},${b.y.toFixed(0)} ${b.width.toFixed(0)}x${b.height.toFixed(0)}  score ${f.score.toFixed(3)}  descriptor [${[...f.descriptor.slice(0, 4)].map((v) => v.toFixed(3)).join(', ')}, …]\n`);
       });
       if (json) {
         printJson(faces.map((f) => ({
@@ -111,18 +131,18 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'verify': {
-      const [a, b] = positionals(args, 2, 'A B');
-      const embedder = await makeEmbedder(values.backend);
+      const [a, b] = positionals(args, 2, 'A B', resolvePath);
+      const embedder = await makeEmbedder(values.backend, log);
       const result = await embedder.verify(a!, b!, threshold);
-      process.stdout.write(`${result.verified ? 'same person' : 'different people'}: distance ${result.distance.toFixed(4)} (threshold ${result.threshold})\n`);
+      out(`${result.verified ? 'same person' : 'different people'}: distance ${result.distance.toFixed(4)} (threshold ${result.threshold})\n`);
       if (json) printJson(result);
       return 0;
     }
     case 'index': {
-      const [dir] = positionals(args, 1, 'DIR');
+      const [dir] = positionals(args, 1, 'DIR', resolvePath);
       if (values.db === undefined) throw new UsageError('index needs --db PATH');
       const dbPath = resolvePath(values.db);
-      const embedder = await makeEmbedder(values.backend);
+      const embedder = await makeEmbedder(values.backend, log);
       const exists = existsSync(path.join(dbPath, DB_META_FILE));
       const db = exists
         ? await FaceDatabase.open(dbPath, { embedder })
@@ -134,31 +154,31 @@ async function main(argv: string[]): Promise<number> {
       }
       await db.save(dbPath);
       const c = report.counts;
-      process.stdout.write(`${dbPath}: ${db.size} faces; this run: ${c.indexed} indexed (${report.facesAdded} faces), ${c.unchanged} unchanged, `
+      out(`${dbPath}: ${db.size} faces; this run: ${c.indexed} indexed (${report.facesAdded} faces), ${c.unchanged} unchanged, `
         + `${c['no-face']} no face, ${c.error} unreadable, ${c.removed} removed, ${c.skipped} not images\n`);
       if (json) printJson({ db: dbPath, faces: db.size, facesAdded: report.facesAdded, ...c });
       return 0;
     }
     case 'find': {
-      const [photo] = positionals(args, 1, 'PHOTO');
+      const [photo] = positionals(args, 1, 'PHOTO', resolvePath);
       if (values.db === undefined) throw new UsageError('find needs --db PATH');
       const k = numberOption('k', values.k, 5);
-      const embedder = await makeEmbedder(values.backend);
+      const embedder = await makeEmbedder(values.backend, log);
       const db = await FaceDatabase.open(resolvePath(values.db), { embedder });
       const matches = await db.find(photo!, { k, threshold: values.threshold === undefined ? undefined : threshold });
       matches.forEach((m, i) => {
-        process.stdout.write(`${String(i + 1).padStart(3)}. ${m.distance.toFixed(4)} ${m.verified ? 'match   ' : 'no match'} ${m.path}\n`);
+        out(`${String(i + 1).padStart(3)}. ${m.distance.toFixed(4)} ${m.verified ? 'match   ' : 'no match'} ${m.path}\n`);
       });
       if (json) printJson(matches.map((m) => ({ path: m.path, distance: m.distance, verified: m.verified })));
       return 0;
     }
     case 'verify-pairs': {
-      const [csv] = positionals(args, 1, 'PAIRS.csv');
+      const [csv] = positionals(args, 1, 'PAIRS.csv', resolvePath);
       if (values.images === undefined) throw new UsageError('verify-pairs needs --images DIR');
-      const embedder = await makeEmbedder(values.backend);
+      const embedder = await makeEmbedder(values.backend, log);
       const r = await verifyPairs(csv!, resolvePath(values.images), { embedder, threshold, progress });
       for (const p of r.photos) if (p.status !== 'ok') log(`${p.status}: ${p.path}${p.error === undefined ? '' : ` (${p.error})`}`);
-      process.stdout.write(`pairs ${r.pairs}  accuracy ${r.accuracy.toFixed(4)} at threshold ${r.threshold}\n`
+      out(`pairs ${r.pairs}  accuracy ${r.accuracy.toFixed(4)} at threshold ${r.threshold}\n`
         + `TP ${r.tp}  TN ${r.tn}  FP ${r.fp}  FN ${r.fn}  photos with no face ${r.noFace}  median ${r.msPerPhoto.toFixed(0)} ms/photo (${embedder.backend})\n`);
       if (json) {
         printJson({
@@ -172,16 +192,3 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
 }
-
-main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (error: unknown) => {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      log(`error: ${(error as Error).message}\n\n${USAGE}`);
-      process.exitCode = 2;
-    } else {
-      log(`error: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
-    }
-  },
-);

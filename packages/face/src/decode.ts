@@ -95,9 +95,14 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   }
 
   try {
-    const metadata = await image.metadata();
+    // The header alone, without sharp's pixel limit, to name the size of a refused image.
+    const metadata = typeof input === 'string' || input instanceof Uint8Array
+      ? await sharp(input, { limitInputPixels: false }).metadata()
+      : await image.metadata();
     const originalWidth = metadata.autoOrient?.width ?? metadata.width;
     const originalHeight = metadata.autoOrient?.height ?? metadata.height;
+    // Checked here for a message with the size; sharp's own limit stays as the backstop.
+    if (originalWidth * originalHeight > maxInputPixels) throw tooLarge(describeInput(input), originalWidth * originalHeight, maxInputPixels);
     const { data, info } = await image
       .rotate()
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
