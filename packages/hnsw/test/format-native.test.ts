@@ -110,6 +110,11 @@ describe('native format round trip', () => {
       sameResults(index, HnswIndex.fromBytes(holder.subarray(shift)), queries);
     }
     sameResults(index, HnswIndex.fromBytes(Buffer.from(bytes)), queries);
+    const js = HnswIndex.fromBytes(bytes, { kernel: 'js' });
+    expect(js.kernel).toBe('js');
+    expect(Array.from(js.searchBatch(queries, 10, { efSearch: 50 }).labels))
+      .toEqual(Array.from(index.searchBatch(queries, 10, { efSearch: 50 }).labels));
+    expect(() => HnswIndex.fromBytes(bytes, { kernal: 'js' } as never)).toThrow(/unknown load option `kernal`/);
   });
 
   it('round-trips a BruteForceIndex and refuses to load one kind as the other', () => {
