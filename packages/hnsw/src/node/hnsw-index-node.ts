@@ -269,9 +269,11 @@ export class HnswIndex extends PortableHnswIndex {
    * Saves the index to `path` in the native format (see `toBytes`),
    * atomically: a temporary file in the same folder, fsynced, renamed over
    * `path`. A crash or full disk midway leaves any previous file intact.
-   * `{ vectors: false }` saves the graph without the vectors.
+   * `{ vectors: false }` saves the graph without the vectors. Waits for
+   * parallel builds already started, so the file never holds half a batch.
    */
   async save(path: string, options: SaveOptions = {}): Promise<void> {
+    await this.parallel.lastBuild;
     await writeFileAtomic(path, this.toBytes(options));
   }
 
@@ -289,6 +291,7 @@ export class HnswIndex extends PortableHnswIndex {
    * atomically, for hnswlib (Python, C++) and hnswlib-node's `readIndex`.
    */
   async saveHnswlib(path: string, options: HnswlibSaveOptions = {}): Promise<void> {
+    await this.parallel.lastBuild;
     await writeFileAtomic(path, toHnswlibBytes(this, options));
   }
 
