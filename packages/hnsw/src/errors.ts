@@ -16,6 +16,7 @@ export type ErrorCode =
   // Worker threads (parallel build and search):
   | 'WORKER_FAILED'
   | 'INDEX_BUSY'
+  | 'NOT_READY'
   // Face package (@smallworld/face):
   | 'UNREADABLE_IMAGE'
   | 'NO_FACE'
@@ -67,7 +68,8 @@ export class DimensionMismatchError extends SmallworldRangeError {
 /**
  * An operation that cannot run now: a worker thread died during a parallel
  * call ('WORKER_FAILED', the worker's error in `cause`), or the index is
- * busy with a parallel call that must be awaited first ('INDEX_BUSY').
+ * busy with a parallel call that must be awaited first ('INDEX_BUSY'), or
+ * not built yet ('NOT_READY').
  */
 export class SmallworldError extends Error {
   readonly code: ErrorCode;

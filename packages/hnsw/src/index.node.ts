@@ -4,3 +4,7 @@
 export * from './index.js';
 export { HnswIndex } from './node/hnsw-index-node.js';
 export { fromHnswlibBytes } from './node/from-hnswlib-bytes.js';
+export { closePool, defaultThreads, MAX_WORKER_THREADS } from './parallel/pool.js';
+export type { AddBatchParallelOptions, SearchBatchParallelOptions } from './node/hnsw-index-node.js';
+export { NmslibIndex, nmslib } from './nmslib.js';
+export type { NmslibIndexParams, NmslibInitOptions, NmslibNeighbors, NmslibQueryParams, NmslibSpace } from './nmslib.js';

@@ -19,6 +19,6 @@ export { HNSWLIB_HEADER_BYTES, fromHnswlibBytes, readHnswlibHeader, toHnswlibByt
 export type { HnswlibHeader, HnswlibLoadOptions, HnswlibSaveOptions } from './format/hnswlib.js';
 export { crc32 } from './format/crc32.js';
 export {
-  CorruptFileError, DimensionMismatchError, SmallworldRangeError, SmallworldTypeError,
+  CorruptFileError, DimensionMismatchError, SmallworldError, SmallworldRangeError, SmallworldTypeError,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';

@@ -39,8 +39,8 @@ export interface SearchBatchParallelOptions extends Omit<SearchOptions, 'filter'
 /** Queries a search task takes from the shared counter at a time, at most. */
 const MAX_SEARCH_CHUNK = 64;
 
-/** @internal Tests only: makes the next parallel build's first task exit after this many inserts. */
-export const parallelTestHooks: { crashAfter: number | undefined } = { crashAfter: undefined };
+/** @internal Tests only: the next parallel build's worker that takes this offset of the batch exits. */
+export const parallelTestHooks: { crashAt: number | undefined } = { crashAt: undefined };
 
 /**
  * The HNSW index with Node.js extras: parallel build and batch search on
@@ -127,12 +127,12 @@ export class HnswIndex extends PortableHnswIndex {
       const slots = state.claimSlots(Math.min(threads, remaining));
       const counter = new SharedArrayBuffer(4);
       const descriptor = describeStore(state.id, store, this.space, this.kernel, this.neighborSelection === 'heuristic');
-      const tasks: InsertTask[] = slots.map((slot, t) => ({
+      const tasks: InsertTask[] = slots.map((slot) => ({
         type: 'insert', store: descriptor, slot, efConstruction: this.efConstruction, first, count,
         counter, done: done.buffer as SharedArrayBuffer,
-        ...(t === 0 && parallelTestHooks.crashAfter !== undefined ? { crashAfter: parallelTestHooks.crashAfter } : {}),
+        ...(parallelTestHooks.crashAt !== undefined ? { crashAt: parallelTestHooks.crashAt } : {}),
       }));
-      parallelTestHooks.crashAfter = undefined;
+      parallelTestHooks.crashAt = undefined;
       try {
         await this.runOnWorkers(tasks, slots);
       } catch (error) {

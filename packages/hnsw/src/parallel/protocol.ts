@@ -54,8 +54,8 @@ export interface InsertTask {
   counter: SharedArrayBuffer;
   /** Uint8Array of `count`: 1 once a node is linked (repair after a worker dies). */
   done: SharedArrayBuffer;
-  /** @internal Tests only: the worker exits after linking this many nodes. */
-  crashAfter?: number;
+  /** @internal Tests only: the worker that takes this offset exits instead of linking it. */
+  crashAt?: number;
 }
 
 /** Searches queries [0, rows) in chunks taken from a shared counter; writes the flat result arrays. */

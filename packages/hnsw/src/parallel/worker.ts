@@ -51,12 +51,12 @@ function runInsert(task: InsertTask): number {
   for (;;) {
     const i = Atomics.add(counter, 0, 1);
     if (i >= task.count) break;
+    if (i === task.crashAt) process.exit(70);
     // Nodes the main thread linked alone before fanning out are marked done already.
     if (Atomics.load(done, i) === 1) continue;
     insert(ctx, task.first + i, task.efConstruction);
     Atomics.store(done, i, 1);
     linked++;
-    if (task.crashAfter !== undefined && linked >= task.crashAfter) process.exit(70);
   }
   return linked;
 }

@@ -1,0 +1,251 @@
+// The nmslib-style facade, for code written against nmslib's Python API (the
+// seed article's): init, addDataPointBatch, createIndex, setQueryTimeParams,
+// knnQuery(Batch), built with HnswIndex's parallel build and search.
+
+import { SmallworldError, SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, checkLabel, describeValue } from './errors.js';
+import { toMatrix, toVector, type MatrixLike, type VectorLike } from './input.js';
+import { DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M, M_MAX, M_MIN } from './hnsw-index.js';
+import { HnswIndex } from './node/hnsw-index-node.js';
+import { checkThreads } from './parallel/pool.js';
+import type { BatchSearchResult } from './search-result.js';
+
+/**
+ * nmslib's space names: 'l2' (Euclidean distance, the square root of the
+ * engine's squared L2) and 'cosinesimil' (1 - cosine similarity).
+ */
+export type NmslibSpace = 'l2' | 'cosinesimil';
+
+/** Options of `nmslib.init`. */
+export interface NmslibInitOptions {
+  /** The distance. Default 'cosinesimil' (nmslib's default space is also set explicitly in most code). */
+  space?: NmslibSpace;
+  /** Only 'hnsw' (nmslib's other methods are not implemented). Default 'hnsw'. */
+  method?: 'hnsw';
+  /**
+   * Vector dimension: needed only to add flat Float32Arrays; taken from the
+   * first batch of arrays of vectors or ndarrays otherwise.
+   */
+  dim?: number;
+}
+
+/** Index-time parameters of `createIndex`, nmslib's names. */
+export interface NmslibIndexParams {
+  /** Links per node (`M`), 2-2048. Default 16. */
+  M?: number;
+  /** Candidates kept while linking a point. Default 200. */
+  efConstruction?: number;
+  /** Threads building the index. Default `os.availableParallelism()`; 1 builds on the calling thread, deterministically. */
+  indexThreadQty?: number;
+}
+
+/** Query-time parameters of `setQueryTimeParams`. */
+export interface NmslibQueryParams {
+  /** Candidates kept at layer 0 of a search (raised to k). Default 64. */
+  efSearch?: number;
+}
+
+/** One query's answer, as nmslib: the ids and their distances, nearest first. */
+export type NmslibNeighbors = [ids: Float64Array, distances: Float32Array];
+
+const SPACE_OF = { l2: 'l2', cosinesimil: 'cosine' } as const;
+
+/**
+ * An nmslib-style HNSW index. Points are collected by `addDataPointBatch`
+ * and indexed by `createIndex` (on worker threads); as in nmslib, calling
+ * `createIndex` again re-indexes every point added so far.
+ *
+ * @example
+ * const index = nmslib.init({ space: 'cosinesimil' });
+ * index.addDataPointBatch(embeddings);              // number[][] or ndarray
+ * await index.createIndex({ M: 16, efConstruction: 200, indexThreadQty: 4 });
+ * index.setQueryTimeParams({ efSearch: 100 });
+ * const [[ids, distances]] = await index.knnQueryBatch([query], 10, 4);
+ */
+export class NmslibIndex {
+  /** The space, nmslib's name. */
+  readonly space: NmslibSpace;
+  readonly method = 'hnsw' as const;
+  private dimValue: number | undefined;
+  private chunks: Float32Array[] = [];
+  private ids: number[] = [];
+  private readonly idSet = new Set<number>();
+  private built: HnswIndex | null = null;
+  private efSearch = DEFAULT_EF_SEARCH;
+
+  constructor(options: NmslibInitOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new SmallworldTypeError('INVALID_OPTION', `nmslib init options must be an object (got ${describeValue(options)})`);
+    }
+    checkKnownKeys('init', options, ['space', 'method', 'dim']);
+    const space = options.space ?? 'cosinesimil';
+    if (space !== 'l2' && space !== 'cosinesimil') {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`space\` must be 'l2' or 'cosinesimil' (got ${describeValue(space)})`);
+    }
+    if (options.method !== undefined && options.method !== 'hnsw') {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`method\` must be 'hnsw' (got ${describeValue(options.method)})`);
+    }
+    this.space = space;
+    if (options.dim !== undefined) this.dimValue = checkInteger('dim', options.dim, 1, 65536);
+  }
+
+  /** Vector dimension (undefined until given or until the first batch). */
+  get dim(): number | undefined {
+    return this.dimValue;
+  }
+
+  /** Points added (indexed by the next `createIndex` if not yet). */
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** The underlying `HnswIndex` once `createIndex` has run (to save it, delete points, ...), else null. */
+  get index(): HnswIndex | null {
+    return this.built;
+  }
+
+  /**
+   * Adds points to be indexed: an array of vectors, an ndarray [n, dim], or
+   * a flat Float32Array when `dim` was given to `init`. `ids` (non-negative
+   * integers, all different) default to the points' positions in the order
+   * added (0, 1, 2, ...). Returns the number of points added.
+   */
+  addDataPointBatch(data: MatrixLike, ids?: ArrayLike<number>): number {
+    const dim = this.dimValue ?? inferDim(data);
+    const { data: flat, rows } = toMatrix('data', data, dim);
+    if (ids !== undefined && (typeof ids !== 'object' || ids === null || typeof ids.length !== 'number')) {
+      throw new SmallworldTypeError('INVALID_LABEL', `\`ids\` must be an array of ids (got ${describeValue(ids)})`);
+    }
+    if (ids !== undefined && ids.length !== rows) {
+      throw new SmallworldRangeError('INVALID_LABEL', `\`ids\` must hold one id per point: ${rows} (got ${ids.length})`);
+    }
+    const added: number[] = [];
+    const seen = new Set<number>();
+    for (let i = 0; i < rows; i++) {
+      const id = ids === undefined ? this.ids.length + i : checkLabel(`ids[${i}]`, ids[i]);
+      if (this.idSet.has(id) || seen.has(id)) {
+        throw new SmallworldRangeError('DUPLICATE_LABEL', `\`ids[${i}]\` ${id} was added already`);
+      }
+      seen.add(id);
+      added.push(id);
+    }
+    this.dimValue = dim;
+    this.chunks.push(flat === data ? flat.slice() : flat);
+    for (const id of added) {
+      this.ids.push(id);
+      this.idSet.add(id);
+    }
+    return rows;
+  }
+
+  /**
+   * Builds the HNSW index over every point added, on `indexThreadQty`
+   * worker threads. With `printProgress`, reports progress on stderr.
+   */
+  async createIndex(params: NmslibIndexParams = {}, printProgress = false): Promise<void> {
+    if (typeof params !== 'object' || params === null) {
+      throw new SmallworldTypeError('INVALID_OPTION', `createIndex params must be an object (got ${describeValue(params)})`);
+    }
+    checkKnownKeys('createIndex', params, ['M', 'efConstruction', 'indexThreadQty']);
+    const m = params.M === undefined ? DEFAULT_M : checkInteger('M', params.M, M_MIN, M_MAX);
+    const efConstruction = params.efConstruction === undefined
+      ? DEFAULT_EF_CONSTRUCTION : checkInteger('efConstruction', params.efConstruction, 1);
+    const threads = checkThreads(params.indexThreadQty);
+    if (this.dimValue === undefined || this.ids.length === 0) {
+      throw new SmallworldError('NOT_READY', 'createIndex needs points: call addDataPointBatch first');
+    }
+    const index = new HnswIndex({
+      space: SPACE_OF[this.space], dim: this.dimValue, m, efConstruction, efSearch: this.efSearch, capacity: this.ids.length,
+    });
+    const started = Date.now();
+    let done = 0;
+    for (const chunk of this.chunks) {
+      const rows = chunk.length / this.dimValue;
+      // Progress is reported per tenth of the points, so a large batch is added in tenths.
+      const step = printProgress ? Math.max(1, Math.ceil(this.ids.length / 10)) : rows;
+      for (let start = 0; start < rows; start += step) {
+        const end = Math.min(rows, start + step);
+        await index.addBatchParallel(chunk.subarray(start * this.dimValue, end * this.dimValue), {
+          labels: this.ids.slice(done, done + end - start), threads,
+        });
+        done += end - start;
+        if (printProgress) {
+          process.stderr.write(`createIndex: ${done}/${this.ids.length} points (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+        }
+      }
+    }
+    this.built = index;
+  }
+
+  /** Sets query-time parameters: `efSearch` (default 64). */
+  setQueryTimeParams(params: NmslibQueryParams = {}): void {
+    if (typeof params !== 'object' || params === null) {
+      throw new SmallworldTypeError('INVALID_OPTION', `setQueryTimeParams params must be an object (got ${describeValue(params)})`);
+    }
+    checkKnownKeys('setQueryTimeParams', params, ['efSearch']);
+    if (params.efSearch !== undefined) {
+      this.efSearch = checkInteger('efSearch', params.efSearch, 1);
+      if (this.built !== null) this.built.efSearch = this.efSearch;
+    }
+  }
+
+  /** The k nearest points to one query on the calling thread: [ids, distances], nearest first. */
+  knnQuery(query: VectorLike, k = 10): NmslibNeighbors {
+    const index = this.ready();
+    const result = index.search(toVector('query', query, index.dim), k);
+    return [result.labels.slice(), this.toNmslibDistances(result.distances.slice())];
+  }
+
+  /**
+   * The k nearest points to each query, searched on `numThreads` worker
+   * threads (default: the cores Node may use): one [ids, distances] pair
+   * per query, as nmslib's knnQueryBatch.
+   */
+  async knnQueryBatch(queries: MatrixLike, k = 10, numThreads?: number): Promise<NmslibNeighbors[]> {
+    const index = this.ready();
+    const result: BatchSearchResult = await index.searchBatchParallel(queries, k, { threads: checkThreads(numThreads) });
+    const out: NmslibNeighbors[] = new Array(result.length);
+    for (let i = 0; i < result.length; i++) {
+      const { labels, distances } = result.get(i);
+      out[i] = [labels.slice(), this.toNmslibDistances(distances.slice())];
+    }
+    return out;
+  }
+
+  /** Waits for running calls and stops the worker threads (see `closePool`). */
+  async close(): Promise<void> {
+    if (this.built !== null) await this.built.close();
+  }
+
+  private ready(): HnswIndex {
+    if (this.built === null) throw new SmallworldError('NOT_READY', 'the index is not built: call createIndex first');
+    return this.built;
+  }
+
+  /** Euclidean distances for 'l2' (the engine's are squared); 'cosinesimil' is the engine's 1 - cosine already. */
+  private toNmslibDistances(distances: Float32Array): Float32Array {
+    if (this.space === 'l2') for (let i = 0; i < distances.length; i++) distances[i] = Math.sqrt(distances[i]);
+    return distances;
+  }
+}
+
+/** The dimension of an array of vectors or an ndarray [n, dim]; a flat array needs `dim` from `init`. */
+function inferDim(data: MatrixLike): number {
+  const nd = data as { shape?: unknown };
+  if (Array.isArray(nd.shape) && nd.shape.length === 2) return checkInteger('data.shape[1]', nd.shape[1], 1, 65536);
+  if (Array.isArray(data) && data.length > 0) {
+    const first = data[0] as ArrayLike<number> | null;
+    if (first !== null && typeof first === 'object' && typeof first.length === 'number') {
+      return checkInteger('data[0].length', first.length, 1, 65536);
+    }
+  }
+  throw new SmallworldTypeError('INVALID_ARGUMENT',
+    `\`data\` must be an array of vectors or an ndarray [n, dim], or give \`dim\` to init for a flat array (got ${describeValue(data)})`);
+}
+
+/** nmslib's module-level entry, for code ported from Python: `nmslib.init({ space: 'l2' })`. */
+export const nmslib = {
+  /** Creates an index: `nmslib.init({ method: 'hnsw', space: 'cosinesimil' })`. */
+  init(options: NmslibInitOptions = {}): NmslibIndex {
+    return new NmslibIndex(options);
+  },
+};
