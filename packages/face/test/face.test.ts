@@ -41,7 +41,7 @@ beforeAll(async () => {
   await embedder.ready();
   sample1All = await embedder.represent(sample(1), { all: true });
   [sample2Largest] = (await embedder.represent(sample(2))) as [Face];
-});
+}, 300_000);
 
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
