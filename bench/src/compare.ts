@@ -4,7 +4,7 @@
 
 import type { BenchData } from './data.js';
 import type { Peer } from './peers.js';
-import { log, median, recallAtK, timeSeconds } from './stats.js';
+import { log, median, recallAtK, timeSeconds, timeSecondsAsync } from './stats.js';
 
 export interface CompareOptions {
   m: number;
@@ -22,11 +22,13 @@ export interface CompareRow {
 }
 
 /** Builds every peer over `data` and measures recall/QPS per efSearch; returns one row per (lib, efSearch). */
-export function compare(peers: Peer[], data: BenchData, options: CompareOptions): CompareRow[] {
+export async function compare(peers: Peer[], data: BenchData, options: CompareOptions): Promise<CompareRow[]> {
   const buildS = new Map<string, number>();
   for (const peer of peers) {
     log(`building ${peer.name} over ${data.base.length / data.dim} x ${data.dim} (${data.name}) ...`);
-    const seconds = timeSeconds(() => peer.build(data.base, data.dim, { m: options.m, efConstruction: options.efConstruction, space: 'l2' }));
+    const seconds = await timeSecondsAsync(async () => {
+      await peer.build(data.base, data.dim, { m: options.m, efConstruction: options.efConstruction, space: 'l2' });
+    });
     buildS.set(peer.name, seconds);
     log(`  ${seconds.toFixed(2)} s`);
   }

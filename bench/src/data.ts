@@ -1,10 +1,10 @@
 // The data sets the benchmarks run on, through @smallworld/datasets: the
-// seed article's N(-0.35, 0.48) vectors, clustered vectors, and MNIST.
+// seed article's N(-0.35, 0.48) vectors, clustered vectors, face-like
+// vectors, MNIST, and the user's own files (fvecs, HDF5, npy, ...).
 
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { BruteForceIndex } from '@smallworld/hnsw';
-import { generateSynthetic } from '@smallworld/datasets';
+import { DEFAULT_MNIST_DIR, MNIST_BASE_COUNT, generateSynthetic, readAnnBenchmarks, readMnist, readSource } from '@smallworld/datasets';
+import { log } from './stats.js';
 
 /** A base set, held-out queries, and their exact k nearest neighbours. */
 export interface BenchData {
@@ -20,13 +20,16 @@ export interface BenchData {
 export const DATA_NAMES = ['clustered', 'seed', 'mnist'] as const;
 export type DataName = (typeof DATA_NAMES)[number];
 
-/** Default location of the MNIST files beside the project. */
-export const DEFAULT_MNIST_DIR = resolve(import.meta.dirname, '../../../shared/datasets/mnist');
+export { DEFAULT_MNIST_DIR };
+
+/** Seed of every generated benchmark set (the datasets package's default). */
+export const DATA_SEED = 7;
 
 /**
  * Builds base + queries for `name`: 'seed' is the article's i.i.d.
  * N(-0.35, 0.48), 'clustered' a Gaussian mixture (100 centres), 'mnist' the
- * 10,000 real MNIST digits (first n as base, the last 1,000 as queries).
+ * 10,000 real MNIST digits (the first min(n, 9,000) as base, the last
+ * min(queries, 1,000) as queries).
  */
 export async function loadBenchData(
   name: DataName, n: number, dim: number, queries: number, k: number, mnistDir = DEFAULT_MNIST_DIR,
@@ -34,22 +37,89 @@ export async function loadBenchData(
   let base: Float32Array;
   let query: Float32Array;
   if (name === 'mnist') {
-    if (!existsSync(mnistDir)) throw new Error(`MNIST not found at ${mnistDir} (pass --mnist-dir)`);
-    const { readMnist } = await import('@smallworld/datasets');
-    const all = await readMnist(mnistDir);
-    dim = all.dim;
-    const q = Math.min(queries, 1000);
-    const nb = Math.min(n, all.count - 1000);
-    base = all.data.slice(0, nb * dim);
-    query = all.data.slice((all.count - q) * dim, all.count * dim);
+    const { images } = await readMnist(mnistDir);
+    dim = images.dim;
+    const q = Math.min(queries, images.count - MNIST_BASE_COUNT);
+    const nb = Math.min(n, MNIST_BASE_COUNT);
+    base = images.data.slice(0, nb * dim);
+    query = images.data.slice((images.count - q) * dim, images.count * dim);
   } else {
     const generator = name === 'seed' ? 'normal' : 'clustered';
-    const set = generateSynthetic({ count: n + queries, dim, seed: 7, generator });
+    const set = generateSynthetic({ count: n + queries, dim, seed: DATA_SEED, generator });
     base = set.data.subarray(0, n * dim);
     query = set.data.subarray(n * dim);
   }
-  const exact = new BruteForceIndex({ space: 'l2', dim });
+  return { name, dim, base, queries: query, truth: exactNeighbours(base, query, dim, k), k };
+}
+
+/**
+ * Reads a benchmark from files: `base` and `queries` are anything
+ * `readSource` takes (fvecs/bvecs/npy/f32/IDX files, `x.hdf5:train`, the
+ * names `mnist:base`/`mnist:queries`); `gt` an ivecs/npy/HDF5 file of true
+ * neighbour ids (its first k columns are used), else computed by brute
+ * force. An ann-benchmarks `.hdf5` file as `base` with no `queries` gives
+ * train, test and neighbors at once.
+ */
+export async function loadFileData(base: string, queries: string | undefined, gt: string | undefined, k: number): Promise<BenchData> {
+  const name = base.replace(/^.*[\\/]/, '');
+  if (queries === undefined) {
+    if (!/\.(hdf5|h5)$/i.test(base)) throw new RangeError(`--queries is needed unless --base is an ann-benchmarks .hdf5 file (got --base ${base})`);
+    const file = await readAnnBenchmarks(base);
+    const train = Float32Array.from(file.train);
+    const test = Float32Array.from(file.test);
+    const truth = file.neighbors !== undefined && (file.k ?? 0) >= k
+      ? firstColumns(file.neighbors, file.k!, k)
+      : exactNeighbours(train, test, file.dim, k);
+    return { name, dim: file.dim, base: train, queries: test, truth, k };
+  }
+  const b = await readSource(base);
+  const q = await readSource(queries);
+  if (q.dim !== b.dim) throw new RangeError(`--queries has dimension ${q.dim}, --base has ${b.dim}`);
+  let truth: Float64Array;
+  if (gt !== undefined) {
+    const g = await readSource(gt);
+    if (g.count !== q.count) throw new RangeError(`--gt has ${g.count} rows for ${q.count} queries`);
+    if (g.dim < k) throw new RangeError(`--gt has ${g.dim} neighbours per query, fewer than --k ${k}`);
+    truth = firstColumns(g.data, g.dim, k);
+  } else {
+    truth = exactNeighbours(b.data, q.data, b.dim, k);
+  }
+  return { name, dim: b.dim, base: b.data, queries: q.data, truth, k };
+}
+
+function firstColumns(ids: ArrayLike<number>, width: number, k: number): Float64Array {
+  const rows = ids.length / width;
+  const out = new Float64Array(rows * k);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < k; j++) out[i * k + j] = ids[i * width + j];
+  return out;
+}
+
+/** Exact k nearest base rows (labels 0..n-1) of each query, by brute force (squared L2). */
+export function exactNeighbours(base: Float32Array, queries: Float32Array, dim: number, k: number): Float64Array {
+  const n = base.length / dim;
+  log(`exact neighbours of ${queries.length / dim} queries among ${n} vectors (brute force) ...`);
+  const exact = new BruteForceIndex({ space: 'l2', dim, capacity: n });
   exact.addBatch(base);
-  const truth = exact.searchBatch(query, k).labels;
-  return { name, dim, base, queries: query, truth, k };
+  return exact.searchBatch(queries, Math.min(k, n)).labels;
+}
+
+/** Options of `generateFaceLike`. */
+export interface FaceLikeOptions {
+  /** Vectors to make. */
+  count: number;
+  /** People: each vector belongs to one, chosen uniformly (about count / 5 gives ~5 photos each). */
+  identities: number;
+  dim: number;
+  seed: number;
+}
+
+/**
+ * "Face-like" vectors standing in for real face descriptors: identities
+ * (cluster centres, N(0, 0.055) per coordinate) with photos scattered
+ * N(0, 0.02) around them. On 128-D this puts two photos of one person about
+ * 0.32 apart and two people about 0.9 apart (Euclidean), the scale of the
+ * dlib descriptors the seed article used (same person below 0.6).
+ */
+export function generateFaceLike({ count, identities, dim, seed }: FaceLikeOptions): Float32Array {
+  return generateSynthetic({ count, dim, seed, generator: 'clustered', mean: 0, sd: 0.055, clusters: identities, clusterSd: 0.02 }).data;
 }

@@ -1,29 +1,64 @@
 // The libraries under test behind one small interface: smallworld itself and
-// the peers, loaded only when installed (devDependencies of bench only).
+// the peers (hnswlib-node, usearch, the pure-TS `hnsw` package), each loaded
+// only when installed (devDependencies of bench only, never of the engine).
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HnswIndex, type KernelChoice } from '@smallworld/hnsw';
+
+/** Build parameters shared by every library. */
+export interface PeerBuildOptions {
+  /** M of the paper (usearch's `connectivity`). */
+  m: number;
+  efConstruction: number;
+  space: 'l2' | 'ip';
+  /** Threads to build with; libraries that cannot build in parallel use one. */
+  threads?: number;
+  /** Called now and then with points inserted so far (libraries that allow it). */
+  onProgress?: (done: number, total: number) => void;
+}
 
 /** One library under test: build an index over `data`, then answer k-NN queries. */
 export interface Peer {
   readonly name: string;
-  /** Builds over n x dim vectors (labels 0..n-1), one thread. */
-  build(data: Float32Array, dim: number, options: { m: number; efConstruction: number; space: 'l2' | 'ip' }): void;
-  /** Runs every query at `efSearch`; writes k labels per query into `out` (-1 where fewer). */
+  /** Builds over n x dim vectors (labels 0..n-1). */
+  build(data: Float32Array, dim: number, options: PeerBuildOptions): void | Promise<void>;
+  /** Runs every query at `efSearch`, one after the other on this thread; writes k labels per query into `out` (-1 where fewer). */
   searchAll(queries: Float32Array, k: number, efSearch: number, out: Float64Array): void;
+  /** Releases worker threads or temporary files, if any. */
+  close?(): Promise<void> | void;
 }
 
-/** smallworld's HnswIndex, one thread, with the given distance kernel. */
-export function smallworldPeer(kernel: KernelChoice = 'auto'): Peer {
+/** Every library the sweep knows, in the order results are listed. */
+export const LIBRARY_NAMES = ['smallworld', 'hnswlib-node', 'usearch', 'hnsw'] as const;
+export type LibraryName = (typeof LIBRARY_NAMES)[number];
+
+/** Points per `addBatch` call while building, so progress can be shown (no effect on the graph). */
+const BUILD_CHUNK = 10_000;
+
+/** smallworld's HnswIndex with the given distance kernel; `threads` > 1 builds with `addBatchParallel`. */
+export function smallworldPeer(kernel: KernelChoice = 'auto'): Peer & { index(): HnswIndex } {
   let index: HnswIndex | null = null;
   return {
     name: kernel === 'js' ? 'smallworld (js kernel)' : 'smallworld',
-    build(data, dim, { m, efConstruction, space }) {
-      index = new HnswIndex({ space, dim, m, efConstruction, kernel, capacity: data.length / dim });
-      index.addBatch(data);
+    async build(data, dim, { m, efConstruction, space, threads = 1, onProgress }) {
+      const n = data.length / dim;
+      index = new HnswIndex({ space, dim, m, efConstruction, kernel, capacity: n });
+      for (let first = 0; first < n; first += BUILD_CHUNK) {
+        const rows = data.subarray(first * dim, Math.min(n, first + BUILD_CHUNK) * dim);
+        if (threads > 1) await index.addBatchParallel(rows, { threads });
+        else index.addBatch(rows);
+        onProgress?.(Math.min(n, first + BUILD_CHUNK), n);
+      }
     },
     searchAll(queries, k, efSearch, out) {
       out.set(index!.searchBatch(queries, k, { efSearch }).labels);
     },
+    async close() {
+      await index?.close();
+    },
+    index: () => index!,
   };
 }
 
@@ -36,7 +71,7 @@ interface HnswlibModule {
   };
 }
 
-/** hnswlib-node (C++ hnswlib through N-API), or null when it is not installed. */
+/** hnswlib-node (C++ hnswlib through N-API, one thread), or null when it is not installed. */
 export async function loadHnswlibNode(): Promise<Peer | null> {
   let mod: HnswlibModule;
   try {
@@ -51,13 +86,17 @@ export async function loadHnswlibNode(): Promise<Peer | null> {
   let dimension = 0;
   return {
     name: 'hnswlib-node',
-    build(data, dim, { m, efConstruction, space }) {
+    build(data, dim, { m, efConstruction, space, onProgress }) {
       dimension = dim;
       const n = data.length / dim;
       index = new mod.HierarchicalNSW(space, dim);
       index.initIndex(n, m, efConstruction, 100);
       // hnswlib-node takes number[] per point: the conversion is part of using it, so it is timed.
-      for (let i = 0; i < n; i++) index.addPoint(Array.from(data.subarray(i * dim, (i + 1) * dim)), i);
+      for (let i = 0; i < n; i++) {
+        index.addPoint(Array.from(data.subarray(i * dim, (i + 1) * dim)), i);
+        if (onProgress && (i + 1) % BUILD_CHUNK === 0) onProgress(i + 1, n);
+      }
+      onProgress?.(n, n);
     },
     searchAll(queries, k, efSearch, out) {
       if (lastQueries !== queries) {
@@ -73,6 +112,115 @@ export async function loadHnswlibNode(): Promise<Peer | null> {
       }
     },
   };
+}
+
+interface UsearchIndex {
+  add(keys: BigUint64Array, vectors: Float32Array, threads?: number): void;
+  search(vectors: Float32Array, k: number, threads: number): { keys: BigUint64Array };
+  save(path: string): void;
+  load(path: string): void;
+}
+type UsearchConfig = { dimensions: number; metric: string; connectivity: number; expansion_add: number; expansion_search: number };
+interface UsearchModule { Index: new (config: UsearchConfig) => UsearchIndex }
+
+/**
+ * USearch (C++ through N-API), or null when not installed. Its JavaScript
+ * binding sets the search expansion only at construction, so the built index
+ * is saved once to a temporary file and reloaded for each efSearch (outside
+ * the timed searches).
+ */
+export async function loadUsearch(): Promise<Peer | null> {
+  let mod: UsearchModule;
+  try {
+    mod = (await import('usearch')) as unknown as UsearchModule;
+    if (typeof mod.Index !== 'function') return null;
+  } catch {
+    return null;
+  }
+  let config: UsearchConfig | null = null;
+  let index: UsearchIndex | null = null;
+  let currentEf = -1;
+  let folder: string | null = null;
+  const file = () => join(folder!, 'usearch.index');
+  return {
+    name: 'usearch',
+    build(data, dim, { m, efConstruction, space, threads = 1, onProgress }) {
+      const n = data.length / dim;
+      config = { dimensions: dim, metric: space === 'l2' ? 'l2sq' : 'ip', connectivity: m, expansion_add: efConstruction, expansion_search: 64 };
+      index = new mod.Index(config);
+      for (let first = 0; first < n; first += BUILD_CHUNK) {
+        const last = Math.min(n, first + BUILD_CHUNK);
+        const keys = new BigUint64Array(last - first);
+        for (let i = 0; i < keys.length; i++) keys[i] = BigInt(first + i);
+        index.add(keys, data.subarray(first * dim, last * dim), threads);
+        onProgress?.(last, n);
+      }
+      folder = mkdtempSync(join(tmpdir(), 'smallworld-bench-usearch-'));
+      index.save(file());
+      currentEf = -1;
+    },
+    searchAll(queries, k, efSearch, out) {
+      if (efSearch !== currentEf) {
+        index = new mod.Index({ ...config!, expansion_search: efSearch });
+        index.load(file());
+        currentEf = efSearch;
+      }
+      const { keys } = index!.search(queries, k, 1);
+      out.fill(-1);
+      // usearch marks missing results with the maximum key.
+      for (let i = 0; i < keys.length; i++) if (keys[i] !== 0xffffffffffffffffn) out[i] = Number(keys[i]);
+    },
+    close() {
+      if (folder !== null) rmSync(folder, { recursive: true, force: true });
+      folder = null;
+    },
+  };
+}
+
+interface HnswPackageIndex {
+  buildIndex(data: { id: number; vector: Float32Array }[], options?: { onProgress?: (current: number, total: number) => void; progressInterval?: number }): Promise<void>;
+  searchKNN(query: Float32Array, k: number, options?: { efSearch?: number }): { id: number; score: number }[];
+}
+interface HnswPackageModule { HNSW: new (m: number, efConstruction: number, d: number, metric: string, efSearch: number) => HnswPackageIndex }
+
+/** The pure-TypeScript `hnsw` npm package (STYLE.md's counter-example), or null when not installed. */
+export async function loadHnswPackage(): Promise<Peer | null> {
+  let mod: HnswPackageModule;
+  try {
+    mod = (await import('hnsw')) as unknown as HnswPackageModule;
+    if (typeof mod.HNSW !== 'function') return null;
+  } catch {
+    return null;
+  }
+  let index: HnswPackageIndex | null = null;
+  return {
+    name: 'hnsw',
+    async build(data, dim, { m, efConstruction, space, onProgress }) {
+      if (space !== 'l2') throw new RangeError(`the hnsw package has no '${space}' space in this benchmark`);
+      const n = data.length / dim;
+      index = new mod.HNSW(m, efConstruction, dim, 'euclidean', 64);
+      const points = Array.from({ length: n }, (_, i) => ({ id: i, vector: data.subarray(i * dim, (i + 1) * dim) }));
+      await index.buildIndex(points, { onProgress, progressInterval: BUILD_CHUNK });
+    },
+    searchAll(queries, k, efSearch, out) {
+      const dim = queries.length / (out.length / k);
+      out.fill(-1);
+      for (let i = 0; i < out.length / k; i++) {
+        const found = index!.searchKNN(queries.subarray(i * dim, (i + 1) * dim), k, { efSearch });
+        for (let j = 0; j < found.length && j < k; j++) out[i * k + j] = found[j].id;
+      }
+    },
+  };
+}
+
+/** Loads the named library, or null when it is not installed. */
+export async function loadPeer(name: LibraryName): Promise<Peer | null> {
+  switch (name) {
+    case 'smallworld': return smallworldPeer();
+    case 'hnswlib-node': return loadHnswlibNode();
+    case 'usearch': return loadUsearch();
+    case 'hnsw': return loadHnswPackage();
+  }
 }
 
 /** Converts query rows to number[][] ahead of timing, for peers that take number[]. */

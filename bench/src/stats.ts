@@ -1,4 +1,8 @@
-// Small measuring helpers shared by the benchmark commands.
+// Small measuring helpers shared by the benchmark commands: timing, recall,
+// resident memory, logging on stderr.
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
@@ -35,19 +39,37 @@ export function recallAtK(found: ArrayLike<number>, truth: ArrayLike<number>, qu
   return hits / (queries * k);
 }
 
-/** Writes a one-line progress report to stderr (overwritten in a terminal). */
-export function progress(label: string, done: number, total: number): void {
-  if (!process.stderr.isTTY) {
-    if (done === total) process.stderr.write(`${label}: ${total}/${total}\n`);
-    return;
-  }
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-  if (done === total) process.stderr.write('\n');
-}
-
 /** A log line on stderr (stdout is kept for results and JSON). */
 export function log(message: string): void {
   process.stderr.write(message + '\n');
+}
+
+/** Resident set size of this process in bytes (native libraries' memory shows here, not in the JS heap). */
+export function rssBytes(): number {
+  return process.memoryUsage.rss();
+}
+
+let gcFunction: (() => void) | null | undefined;
+
+/**
+ * Runs a full garbage collection when possible, so memory figures are not
+ * inflated by garbage of earlier steps. `--expose-gc` is turned on at run
+ * time (a fresh context sees the flag), so no node flag is needed.
+ */
+export function collectGarbage(): void {
+  if (gcFunction === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gcFunction = runInNewContext('gc') as () => void;
+    } catch {
+      gcFunction = null;
+    }
+  }
+  gcFunction?.();
+}
+
+/** `value` rounded to `digits` decimals, for tables and JSON. */
+export function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
 }

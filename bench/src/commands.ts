@@ -1,0 +1,190 @@
+// The benchmark CLI's commands: option parsing and dispatch (cli.ts is the
+// entry). Logs and progress go to stderr; with --json, stdout carries only JSON lines.
+
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MNIST_SOURCES } from '@smallworld/datasets';
+import {
+  UsageError, choiceListOption, choiceOption, intListOption, intOption, numberOption, optionalIntOption, pathOption,
+  stringOption, type RawOptions,
+} from './args.js';
+import { compare, formatComparison, qpsAtRecall } from './compare.js';
+import { DATA_NAMES, loadBenchData, loadFileData, type BenchData } from './data.js';
+import { runDemo } from './demo.js';
+import { LIBRARY_NAMES, loadHnswlibNode, smallworldPeer } from './peers.js';
+import { formatScaling, runScaling } from './scaling.js';
+import { formatSeed, runSeed } from './seed.js';
+import { log } from './stats.js';
+import { DEFAULT_EF_SEARCH, formatSweep, runSweep } from './sweep.js';
+import { serveSweepJob } from './sweep-worker.js';
+
+/** Default folder for results (git-ignored). */
+const RESULTS = resolve(import.meta.dirname, '../results');
+
+export const USAGE = `usage: pnpm bench <command> [options]
+
+commands:
+  demo      build, query and check recall on generated vectors (pnpm demo)
+            [--n 20000] [--dim 128] [--queries 1000] [--json]
+  compare   smallworld vs hnswlib-node, one thread, same data, one process
+            [--data clustered|seed|mnist] [--n 100000] [--dim 128] [--queries 1000]
+            [--m 16] [--ef-construction 100] [--ef-search 10,20,40,80,160,320]
+            [--kernel auto|simd|js] [--rounds 3] [--target 0.95] [--mnist-dir DIR] [--json]
+  seed      the seed article's face-search experiment end to end
+            [--n 1000000] [--dim 128] [--threads N] [--faces DIR] [--face-count 10000]
+            [--queries 200] [--ef-search E] [--recall-target 0.9]
+            [--compare hnswlib-node] [--save-dir DIR] [--json]
+  sweep     ann-benchmarks-style recall/QPS sweep, one child process per library
+            [--base FILE --queries FILE [--gt FILE]] or [--data clustered|seed|mnist --n 100000 --dim 128 --nq 1000]
+            [--k 10] [--libs smallworld,hnswlib-node,usearch,hnsw] [--m 16] [--ef-construction 100]
+            [--threads N] [--ef-search 10,20,40,80,160,320] [--rounds 3] [--out DIR (bench/results/sweep)] [--json]
+  scaling   build time vs threads 1..N and vs n, with recall and plots
+            [--data clustered|seed|mnist] [--dim 128] [--n 100000] [--threads N]
+            [--sizes 25000,50000,100000] [--m 16] [--ef-construction 100] [--ef-search 64]
+            [--queries 500] [--compare hnswlib-node] [--out DIR (bench/results/scaling)] [--json]
+
+Relative paths are taken from the folder you ran the command in.`;
+
+/** The options each command accepts (all strings or flags, checked by the helpers in args.ts). */
+const OPTIONS: Record<string, string[]> = {
+  demo: ['n', 'dim', 'queries', 'json'],
+  compare: ['data', 'n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'kernel', 'rounds', 'target', 'mnist-dir', 'json'],
+  seed: ['n', 'dim', 'threads', 'faces', 'face-count', 'queries', 'ef-search', 'recall-target', 'compare', 'save-dir', 'json'],
+  sweep: ['base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'out', 'mnist-dir', 'json'],
+  scaling: ['data', 'dim', 'n', 'threads', 'sizes', 'm', 'ef-construction', 'ef-search', 'queries', 'compare', 'out', 'json'],
+};
+
+/** Parses `args` for `command`, rejecting unknown options and stray arguments. */
+export function parseCommandOptions(command: string, args: string[]): RawOptions {
+  const names = OPTIONS[command];
+  if (names === undefined) throw new UsageError(`unknown command '${command}'`);
+  const spec = Object.fromEntries(names.map((name) => [name, { type: name === 'json' ? 'boolean' as const : 'string' as const }]));
+  try {
+    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values as RawOptions;
+  } catch (error) {
+    throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A data source path: the datasets package's MNIST names pass through, files resolve against INIT_CWD. */
+function sourceOption(options: RawOptions, name: string): string | undefined {
+  const value = stringOption(options, name);
+  if (value === undefined || (MNIST_SOURCES as readonly string[]).includes(value)) return value;
+  return pathOption(options, name);
+}
+
+function compareOption(options: RawOptions): boolean {
+  const value = stringOption(options, 'compare');
+  if (value !== undefined && value !== 'hnswlib-node') throw new UsageError(`--compare must be hnswlib-node (got ${value})`);
+  return value !== undefined;
+}
+
+const json = (line: unknown) => process.stdout.write(JSON.stringify(line) + '\n');
+
+/** Runs one CLI invocation; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    log(USAGE);
+    return 0;
+  }
+  if (command === 'sweep-worker') {
+    serveSweepJob();
+    return 0;
+  }
+  const o = parseCommandOptions(command, rest);
+  const asJson = o.json === true;
+  const cores = availableParallelism();
+
+  if (command === 'demo') {
+    const summary = runDemo({ n: intOption(o, 'n', 20000), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 1000), json: asJson });
+    if (asJson) json(summary);
+    return 0;
+  }
+
+  if (command === 'compare') {
+    const data = choiceOption(o, 'data', DATA_NAMES, 'clustered');
+    const kernel = choiceOption(o, 'kernel', ['auto', 'simd', 'js'] as const, 'auto');
+    const target = numberOption(o, 'target', data === 'seed' ? 0.8 : 0.95, 0, 1);
+    const efSearch = intListOption(o, 'ef-search', DEFAULT_EF_SEARCH);
+    const settings = { m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100), efSearch, rounds: intOption(o, 'rounds', 3) };
+    const bench = await loadBenchData(data, intOption(o, 'n', 100000), intOption(o, 'dim', 128), intOption(o, 'queries', 1000), 10, pathOption(o, 'mnist-dir'));
+    const peer = await loadHnswlibNode();
+    if (peer === null) throw new Error('hnswlib-node is not installed: run pnpm install in the repository');
+    const ours = smallworldPeer(kernel);
+    const rows = await compare([ours, peer], bench, settings);
+    await ours.close?.();
+    if (asJson) {
+      for (const row of rows) json({ data, n: bench.base.length / bench.dim, dim: bench.dim, ...row });
+      const a = qpsAtRecall(rows, ours.name, target);
+      const b = qpsAtRecall(rows, peer.name, target);
+      json({
+        summary: true, data, target, buildRatio: rows[0].buildS / rows.find((r) => r.lib === peer.name)!.buildS,
+        qpsRatioAtTarget: a && b ? a.qps / b.qps : null,
+      });
+    } else {
+      console.log(`${data}: ${bench.base.length / bench.dim} x ${bench.dim}, ${bench.queries.length / bench.dim} queries, k 10`);
+      console.log(formatComparison(rows, ours.name, peer.name, target));
+    }
+    return 0;
+  }
+
+  if (command === 'seed') {
+    const n = intOption(o, 'n', 1_000_000, 2);
+    const facesDir = pathOption(o, 'faces');
+    const result = await runSeed({
+      n, dim: intOption(o, 'dim', 128), threads: intOption(o, 'threads', cores, 1, 63),
+      faces: intOption(o, 'face-count', Math.min(10_000, Math.floor(n / 2)), 1, n),
+      queries: intOption(o, 'queries', 200), efSearch: optionalIntOption(o, 'ef-search'),
+      recallTarget: numberOption(o, 'recall-target', 0.9, 0, 1), compare: compareOption(o),
+      ...(facesDir !== undefined ? { facesDir } : {}),
+      ...(o['save-dir'] !== undefined ? { saveDir: pathOption(o, 'save-dir')! } : {}),
+    });
+    if (asJson) json(result);
+    else console.log(formatSeed(result));
+    return 0;
+  }
+
+  if (command === 'sweep') {
+    const k = intOption(o, 'k', 10);
+    const base = sourceOption(o, 'base');
+    const queries = sourceOption(o, 'queries');
+    const gt = sourceOption(o, 'gt');
+    if (base === undefined && (queries !== undefined || gt !== undefined)) throw new UsageError('--queries and --gt need --base');
+    if (base !== undefined && (o.data !== undefined || o.n !== undefined || o.nq !== undefined)) throw new UsageError('--base replaces --data, --n and --nq: give one or the other');
+    const settings = {
+      libs: choiceListOption(o, 'libs', LIBRARY_NAMES, LIBRARY_NAMES), m: intOption(o, 'm', 16, 2),
+      efConstruction: intOption(o, 'ef-construction', 100), threads: intOption(o, 'threads', cores, 1, 63),
+      efSearch: intListOption(o, 'ef-search', DEFAULT_EF_SEARCH), rounds: intOption(o, 'rounds', 3),
+      out: pathOption(o, 'out') ?? resolve(RESULTS, 'sweep'),
+      ...(asJson ? { onRow: json } : {}),
+    };
+    let data: BenchData;
+    if (base !== undefined) {
+      data = await loadFileData(base, queries, gt, k);
+    } else {
+      const name = choiceOption(o, 'data', DATA_NAMES, 'clustered');
+      data = await loadBenchData(name, intOption(o, 'n', 100000), intOption(o, 'dim', 128), intOption(o, 'nq', 1000), k, pathOption(o, 'mnist-dir'));
+    }
+    const results = await runSweep(data, settings);
+    if (!asJson) console.log(formatSweep(results));
+    return 0;
+  }
+
+  if (command === 'scaling') {
+    const data = choiceOption(o, 'data', DATA_NAMES, 'clustered');
+    const n = intOption(o, 'n', 100000);
+    const sizes = intListOption(o, 'sizes', [25000, 50000, 100000]);
+    if (data === 'mnist' && Math.max(n, ...sizes) > 9000) throw new UsageError(`--data mnist has 9000 base vectors: --n and --sizes must be <= 9000`);
+    const results = await runScaling({
+      data, dim: intOption(o, 'dim', 128), n, maxThreads: intOption(o, 'threads', cores, 1, 63), sizes,
+      m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100), efSearch: intOption(o, 'ef-search', 64),
+      queries: intOption(o, 'queries', 500), compare: compareOption(o), out: pathOption(o, 'out') ?? resolve(RESULTS, 'scaling'),
+      ...(asJson ? { onRow: json } : {}),
+    });
+    if (!asJson) console.log(formatScaling(results));
+    return 0;
+  }
+  throw new UsageError(`unknown command '${command}'`);
+}

@@ -1,0 +1,145 @@
+// `pnpm bench scaling`: smallworld's build time against the number of threads
+// (1..N, fixed n) and against n (fixed threads), with recall@10 of each
+// graph so speed is never bought with quality; plots of both.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HnswIndex } from '@smallworld/hnsw';
+import { ProgressBar } from '@smallworld/datasets';
+import { exactNeighbours, loadBenchData, type DataName } from './data.js';
+import { loadHnswlibNode } from './peers.js';
+import { scalingSpec, writePlot, type PlotFiles, type ScalingPoint } from './plot.js';
+import { machineInfo, type MachineInfo } from './sweep.js';
+import { log, recallAtK, round, timeSecondsAsync } from './stats.js';
+
+/** Options of `runScaling`. */
+export interface ScalingOptions {
+  data: DataName;
+  dim: number;
+  /** n of the threads series. */
+  n: number;
+  /** Highest thread count of the threads series (1..maxThreads); also the threads of the n series. */
+  maxThreads: number;
+  /** The n values of the n series. */
+  sizes: number[];
+  m: number;
+  efConstruction: number;
+  /** efSearch at which each graph's recall@10 is measured. */
+  efSearch: number;
+  queries: number;
+  /** Also time hnswlib-node (one thread) at each n. */
+  compare: boolean;
+  out: string;
+  onRow?: (row: ScalingRow) => void;
+}
+
+/** One build: the JSON line of `--json`. */
+export interface ScalingRow {
+  series: 'threads' | 'n';
+  lib: string;
+  n: number;
+  threads: number;
+  buildS: number;
+  /** Build time of 1 thread / this build, same n (threads series only). */
+  speedup?: number;
+  recall: number;
+}
+
+/** The contents of scaling.json. */
+export interface ScalingResults {
+  data: { name: string; dim: number; queries: number };
+  parameters: { m: number; efConstruction: number; efSearch: number };
+  machine: MachineInfo;
+  rows: ScalingRow[];
+  plots: PlotFiles[];
+}
+
+async function buildOnce(base: Float32Array, dim: number, threads: number, options: ScalingOptions, label: string): Promise<{ index: HnswIndex; seconds: number }> {
+  const n = base.length / dim;
+  const index = new HnswIndex({ space: 'l2', dim, m: options.m, efConstruction: options.efConstruction, capacity: n });
+  const bar = new ProgressBar({ label, unit: 'vectors' });
+  const chunk = Math.max(5_000, Math.ceil(n / 20));
+  const seconds = await timeSecondsAsync(async () => {
+    for (let first = 0; first < n; first += chunk) {
+      const rows = base.subarray(first * dim, Math.min(n, first + chunk) * dim);
+      if (threads > 1) await index.addBatchParallel(rows, { threads });
+      else index.addBatch(rows);
+      bar.update(Math.min(n, first + chunk), n);
+    }
+  });
+  bar.finish();
+  return { index, seconds };
+}
+
+/** Runs both series; writes scaling.json and the plots into `options.out`. */
+export async function runScaling(options: ScalingOptions): Promise<ScalingResults> {
+  mkdirSync(options.out, { recursive: true });
+  const largest = Math.max(options.n, ...options.sizes);
+  const all = await loadBenchData(options.data, largest, options.dim, options.queries, 10);
+  const dim = all.dim;
+  const rows: ScalingRow[] = [];
+  const push = (row: ScalingRow) => {
+    rows.push(row);
+    log(`  ${row.series} series: ${row.lib}, n ${row.n}, ${row.threads} thread(s): ${row.buildS} s${row.speedup ? ` (${row.speedup}x)` : ''}, recall@10 ${row.recall}`);
+    options.onRow?.(row);
+  };
+  // Every n uses a prefix of the largest base set and the same queries.
+  const truthFor = async (n: number) => (n === largest ? all.truth : exactNeighbours(all.base.subarray(0, n * all.dim), all.queries, all.dim, 10));
+  const recallOf = (index: HnswIndex, truth: Float64Array) =>
+    round(recallAtK(index.searchBatch(all.queries, 10, { efSearch: options.efSearch }).labels, truth, options.queries, 10), 4);
+
+  log(`threads series: n ${options.n}, threads 1..${options.maxThreads}`);
+  const base = all.base.subarray(0, options.n * dim);
+  const truthN = await truthFor(options.n);
+  let single = 0;
+  for (let threads = 1; threads <= options.maxThreads; threads++) {
+    const { index, seconds } = await buildOnce(base, dim, threads, options, `build ${threads} thread(s)`);
+    if (threads === 1) single = seconds;
+    push({ series: 'threads', lib: 'smallworld', n: options.n, threads, buildS: round(seconds, 3), speedup: round(single / seconds, 2), recall: recallOf(index, truthN) });
+    await index.close();
+  }
+
+  log(`n series: n ${options.sizes.join(', ')}, ${options.maxThreads} thread(s)${options.compare ? ', and hnswlib-node on 1 thread' : ''}`);
+  const peer = options.compare ? await loadHnswlibNode() : null;
+  if (options.compare && peer === null) throw new Error('--compare hnswlib-node: hnswlib-node is not installed');
+  for (const n of options.sizes) {
+    const subset = all.base.subarray(0, n * dim);
+    const truth = await truthFor(n);
+    const { index, seconds } = await buildOnce(subset, dim, options.maxThreads, options, `build n=${n}`);
+    push({ series: 'n', lib: 'smallworld', n, threads: options.maxThreads, buildS: round(seconds, 3), recall: recallOf(index, truth) });
+    await index.close();
+    if (peer !== null) {
+      const bar = new ProgressBar({ label: `build hnswlib-node n=${n}`, unit: 'vectors' });
+      const peerSeconds = await timeSecondsAsync(async () => {
+        await peer.build(subset, dim, { m: options.m, efConstruction: options.efConstruction, space: 'l2', onProgress: (d, t) => bar.update(d, t) });
+      });
+      bar.finish();
+      const out = new Float64Array(options.queries * 10);
+      peer.searchAll(all.queries, 10, options.efSearch, out);
+      push({ series: 'n', lib: 'hnswlib-node', n, threads: 1, buildS: round(peerSeconds, 3), recall: round(recallAtK(out, truth, options.queries, 10), 4) });
+    }
+  }
+
+  const title = `${all.name} ${dim}-D, M=${options.m}, efC=${options.efConstruction}`;
+  const threadPoints: ScalingPoint[] = rows.filter((r) => r.series === 'threads').map((r) => ({ series: `smallworld, n=${r.n}`, x: r.threads, seconds: r.buildS }));
+  const sizePoints: ScalingPoint[] = rows.filter((r) => r.series === 'n').map((r) => ({ series: `${r.lib}, ${r.threads} thread(s)`, x: r.n, seconds: r.buildS }));
+  const plots = [
+    await writePlot(scalingSpec(threadPoints, `build time vs threads (${title})`, 'threads', false), join(options.out, 'scaling-threads')),
+    await writePlot(scalingSpec(sizePoints, `build time vs n (${title})`, 'n (vectors)', true), join(options.out, 'scaling-n')),
+  ];
+  const results: ScalingResults = {
+    data: { name: all.name, dim, queries: options.queries },
+    parameters: { m: options.m, efConstruction: options.efConstruction, efSearch: options.efSearch },
+    machine: machineInfo(), rows, plots,
+  };
+  writeFileSync(join(options.out, 'scaling.json'), JSON.stringify(results, null, 2) + '\n');
+  return results;
+}
+
+/** A Markdown table of the scaling runs. */
+export function formatScaling(results: ScalingResults): string {
+  const lines = ['| series | library | n | threads | build (s) | speedup vs 1 thread | recall@10 |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |'];
+  for (const r of results.rows) lines.push(`| ${r.series} | ${r.lib} | ${r.n} | ${r.threads} | ${r.buildS} | ${r.speedup ?? ''} | ${r.recall} |`);
+  lines.push('', `plots: ${results.plots.map((p) => `${p.svg}, ${p.png}`).join('; ')}`);
+  return lines.join('\n');
+}

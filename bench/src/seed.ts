@@ -1,0 +1,288 @@
+// `pnpm bench seed`: the seed article's face-search experiment end to end
+// (init, add, build, one k=3 query of a target face, the same query by brute
+// force, save, load), with recall@10 measured beside the times, and
+// optionally hnswlib-node building the same set in the same run.
+
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { BruteForceIndex, HnswIndex } from '@smallworld/hnsw';
+import { ProgressBar, generateSynthetic } from '@smallworld/datasets';
+import { DATA_SEED, generateFaceLike } from './data.js';
+import { loadHnswlibNode, type Peer } from './peers.js';
+import { collectGarbage, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
+
+/** The article's figures (NMSLIB, 1M x 128, 4 threads), printed beside ours. */
+export const ARTICLE = { initS: 0.0001, addS: 0.805, buildS: 263.95, threads: 4, queryMs: 3.4, bruteForceMs: 7180, speedup: 2300 } as const;
+
+/** The seed article's parameters: M=15, efConstruction=100, k=3 for the target. */
+export const SEED_M = 15;
+export const SEED_EF_CONSTRUCTION = 100;
+export const TARGET_K = 3;
+/** efSearch values tried, smallest first, when none is given: the first reaching `recallTarget` is used. */
+export const EF_LADDER = [10, 20, 40, 80, 160, 320, 640] as const;
+
+/** Options of `runSeed`. */
+export interface SeedOptions {
+  n: number;
+  dim: number;
+  threads: number;
+  /** Face-like vectors among the n (the rest are N(-0.35, 0.48) padding). */
+  faces: number;
+  /** Held-out queries of each kind (face-like and synthetic) for recall@10. */
+  queries: number;
+  /** A fixed efSearch, or undefined to pick the smallest of EF_LADDER reaching `recallTarget` on face-like queries. */
+  efSearch?: number;
+  recallTarget: number;
+  /** Compare with hnswlib-node building the same set (one thread). */
+  compare: boolean;
+  /** A folder of photos to embed with @smallworld/face (its `target.jpg` is the query). */
+  facesDir?: string;
+  /** Where the index file goes (default: a temporary folder, removed after). */
+  saveDir?: string;
+}
+
+/** The result line of `pnpm bench seed --json`. */
+export interface SeedResult {
+  n: number;
+  dim: number;
+  threads: number;
+  m: number;
+  efConstruction: number;
+  faces: number;
+  faceSource: 'generated' | 'photos';
+  initS: number;
+  addS: number;
+  buildS: number;
+  queryMs: number;
+  queryFirstMs: number;
+  bruteForceMs: number;
+  speedup: number;
+  recall: number;
+  recallSynthetic: number;
+  efSearch: number;
+  saveS: number;
+  loadS: number;
+  fileMB: number;
+  /** The target's k=3 nearest labels, and whether brute force found the same. */
+  targetLabels: number[];
+  targetMatchesBruteForce: boolean;
+  targetPhotos?: string[];
+  recallByEf: { efSearch: number; recall: number; recallSynthetic: number }[];
+  hnswlibBuildS?: number;
+  buildRatio?: number;
+  hnswlibQueryMs?: number;
+  hnswlibRecall?: number;
+  hnswlibRecallSynthetic?: number;
+}
+
+interface FaceSet {
+  base: Float32Array;
+  count: number;
+  /** The query for the k=3 target search. */
+  target: Float32Array;
+  /** Held-out face-like queries for recall. */
+  queries: Float32Array;
+  source: 'generated' | 'photos';
+  photos?: string[];
+}
+
+/** Photos per identity in the generated face-like set (a person's few pictures). */
+const PHOTOS_PER_IDENTITY = 5;
+
+async function makeFaces(options: SeedOptions): Promise<FaceSet> {
+  const { dim, queries } = options;
+  if (options.facesDir !== undefined) {
+    if (dim !== 128) throw new RangeError(`--faces needs --dim 128 (face descriptors are 128-D; got --dim ${dim})`);
+    const face = await import('@smallworld/face');
+    log(`embedding the photos in ${options.facesDir} with @smallworld/face ...`);
+    const folder = await face.embedFolder(options.facesDir, { progress: true });
+    const targetRow = folder.paths.findIndex((p: string) => basename(p).toLowerCase() === 'target.jpg');
+    if (targetRow < 0) throw new RangeError(`--faces ${options.facesDir}: no target.jpg with a face in it`);
+    const rows = folder.paths.length;
+    const others = new Float32Array((rows - 1) * dim);
+    const photos: string[] = [];
+    for (let i = 0, j = 0; i < rows; i++) {
+      if (i === targetRow) continue;
+      others.set(folder.descriptors.subarray(i * dim, (i + 1) * dim), j++ * dim);
+      photos.push(folder.paths[i]);
+    }
+    // Recall still needs many face-like queries: generated ones join the real faces.
+    const extra = Math.max(0, options.faces - photos.length);
+    const generated = generateFaceLike({ count: extra + queries, identities: Math.max(1, Math.round((extra + queries) / PHOTOS_PER_IDENTITY)), dim, seed: DATA_SEED });
+    const base = new Float32Array((photos.length + extra) * dim);
+    base.set(others);
+    base.set(generated.subarray(0, extra * dim), photos.length * dim);
+    return {
+      base, count: photos.length + extra, target: folder.descriptors.slice(targetRow * dim, (targetRow + 1) * dim),
+      queries: generated.slice(extra * dim), source: 'photos', photos,
+    };
+  }
+  const count = options.faces;
+  const all = generateFaceLike({ count: count + queries, identities: Math.max(1, Math.round(count / PHOTOS_PER_IDENTITY)), dim, seed: DATA_SEED });
+  const held = all.subarray(count * dim);
+  // The target is the first held-out photo: a new picture of a known person, as in the article.
+  return { base: all.subarray(0, count * dim), count, target: held.slice(0, dim), queries: held, source: 'generated' };
+}
+
+function recallOf(search: (q: Float32Array, out: Float64Array) => void, queries: Float32Array, truth: Float64Array, dim: number): number {
+  const nq = queries.length / dim;
+  const out = new Float64Array(nq * 10);
+  search(queries, out);
+  return recallAtK(out, truth, nq, 10);
+}
+
+/** Median milliseconds of `repeats` runs of `fn`, and the first (cold) run. */
+function timeRepeated(fn: () => void, repeats: number): { medianMs: number; firstMs: number } {
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) times.push(timeSeconds(fn) * 1000);
+  return { medianMs: median(times), firstMs: times[0] };
+}
+
+/** Runs the seed experiment; logs progress on stderr and returns the figures. */
+export async function runSeed(options: SeedOptions): Promise<SeedResult> {
+  const { n, dim, threads, queries } = options;
+  const faces = await makeFaces(options);
+  if (faces.count > n) throw new RangeError(`--n ${n} is smaller than the ${faces.count} face vectors`);
+  const padding = n - faces.count;
+  log(`generating ${padding} + ${queries} synthetic N(-0.35, 0.48) vectors of dim ${dim} ...`);
+  const synthetic = generateSynthetic({ count: padding + queries, dim, seed: DATA_SEED + 1, generator: 'normal' }).data;
+  const input = new Float32Array(n * dim);
+  input.set(faces.base);
+  input.set(synthetic.subarray(0, padding * dim), faces.count * dim);
+  const syntheticQueries = synthetic.subarray(padding * dim);
+
+  collectGarbage();
+  let index!: HnswIndex;
+  const initS = timeSeconds(() => { index = new HnswIndex({ space: 'l2', dim, m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION }); });
+  // nmslib's addDataPointBatch copies the caller's vectors into the index's own storage; ours
+  // reserves room for them and copies them, then the build links them (createIndex).
+  let own!: Float32Array;
+  const addS = timeSeconds(() => {
+    index.reserve(n);
+    own = input.slice();
+  });
+  log(`building (M ${SEED_M}, efConstruction ${SEED_EF_CONSTRUCTION}, ${threads} thread${threads > 1 ? 's' : ''}) ...`);
+  const bar = new ProgressBar({ label: 'build smallworld', unit: 'vectors' });
+  const chunk = Math.max(10_000, Math.ceil(n / 50));
+  const buildS = await timeSecondsAsync(async () => {
+    for (let first = 0; first < n; first += chunk) {
+      const rows = own.subarray(first * dim, Math.min(n, first + chunk) * dim);
+      if (threads > 1) await index.addBatchParallel(rows, { threads });
+      else index.addBatch(rows);
+      bar.update(Math.min(n, first + chunk), n);
+    }
+  });
+  bar.finish();
+  log(`  built in ${buildS.toFixed(2)} s`);
+
+  log('brute force: exact neighbours of the held-out queries ...');
+  const exact = new BruteForceIndex({ space: 'l2', dim, capacity: n });
+  exact.addBatch(input);
+  const truthFaces = exact.searchBatch(faces.queries, 10).labels;
+  const truthSynthetic = exact.searchBatch(syntheticQueries, 10).labels;
+
+  const ours = (ef: number) => (q: Float32Array, out: Float64Array) => out.set(index.searchBatch(q, 10, { efSearch: ef }).labels);
+  const recallByEf: SeedResult['recallByEf'] = [];
+  const ladder = options.efSearch !== undefined ? [options.efSearch] : EF_LADDER;
+  let efSearch = ladder[ladder.length - 1];
+  for (const ef of ladder) {
+    const recall = recallOf(ours(ef), faces.queries, truthFaces, dim);
+    const recallSynthetic = recallOf(ours(ef), syntheticQueries, truthSynthetic, dim);
+    recallByEf.push({ efSearch: ef, recall: round(recall, 4), recallSynthetic: round(recallSynthetic, 4) });
+    log(`  efSearch ${ef}: recall@10 face-like ${recall.toFixed(4)}, synthetic ${recallSynthetic.toFixed(4)}`);
+    if (recall >= options.recallTarget) {
+      efSearch = ef;
+      break;
+    }
+  }
+  const chosen = recallByEf.find((r) => r.efSearch === efSearch)!;
+
+  let found!: Float64Array;
+  const query = timeRepeated(() => { found = index.search(faces.target, TARGET_K, { efSearch }).labels; }, 101);
+  let exactFound!: Float64Array;
+  const brute = timeRepeated(() => { exactFound = exact.search(faces.target, TARGET_K).labels; }, n >= 500_000 ? 5 : 21);
+  const targetLabels = Array.from(found);
+  const targetMatchesBruteForce = targetLabels.length === exactFound.length && targetLabels.every((l, i) => l === exactFound[i]);
+
+  const folder = options.saveDir ?? mkdtempSync(join(tmpdir(), 'smallworld-seed-'));
+  const file = join(folder, `seed-${n}.smallworld`);
+  log(`saving to ${file} ...`);
+  const saveS = await timeSecondsAsync(() => index.save(file));
+  const fileMB = statSync(file).size / 2 ** 20;
+  let loaded!: HnswIndex;
+  const loadS = await timeSecondsAsync(async () => { loaded = await HnswIndex.load(file); });
+  const again = Array.from(loaded.search(faces.target, TARGET_K, { efSearch }).labels);
+  if (again.join() !== targetLabels.join()) throw new Error(`the loaded index answers ${again} for the target, the saved one ${targetLabels}`);
+  if (options.saveDir === undefined) rmSync(folder, { recursive: true, force: true });
+  await index.close();
+
+  const result: SeedResult = {
+    n, dim, threads, m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION, faces: faces.count, faceSource: faces.source,
+    initS: round(initS, 6), addS: round(addS, 4), buildS: round(buildS, 3),
+    queryMs: round(query.medianMs, 4), queryFirstMs: round(query.firstMs, 4), bruteForceMs: round(brute.medianMs, 3),
+    speedup: round(brute.medianMs / query.medianMs, 1), recall: chosen.recall, recallSynthetic: chosen.recallSynthetic, efSearch,
+    saveS: round(saveS, 3), loadS: round(loadS, 3), fileMB: round(fileMB, 1),
+    targetLabels, targetMatchesBruteForce, recallByEf,
+  };
+  if (faces.photos !== undefined) result.targetPhotos = targetLabels.map((l) => (l < faces.photos!.length ? faces.photos![l] : `(generated #${l})`));
+
+  if (options.compare) {
+    const peer = await loadHnswlibNode();
+    if (peer === null) throw new Error('--compare hnswlib-node: hnswlib-node is not installed (pnpm install in the repository)');
+    Object.assign(result, await runPeer(peer, input, dim, faces, syntheticQueries, truthFaces, truthSynthetic, efSearch, buildS));
+  }
+  return result;
+}
+
+async function runPeer(
+  peer: Peer, input: Float32Array, dim: number, faces: FaceSet, syntheticQueries: Float32Array,
+  truthFaces: Float64Array, truthSynthetic: Float64Array, efSearch: number, ourBuildS: number,
+): Promise<Partial<SeedResult>> {
+  log(`building the same set with ${peer.name} (M ${SEED_M}, efConstruction ${SEED_EF_CONSTRUCTION}, one thread) ...`);
+  const bar = new ProgressBar({ label: `build ${peer.name}`, unit: 'vectors' });
+  const buildS = await timeSecondsAsync(async () => {
+    await peer.build(input, dim, { m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION, space: 'l2', threads: 1, onProgress: (d, t) => bar.update(d, t) });
+  });
+  bar.finish();
+  log(`  built in ${buildS.toFixed(2)} s`);
+  const search = (q: Float32Array, out: Float64Array) => peer.searchAll(q, 10, efSearch, out);
+  const out = new Float64Array(TARGET_K);
+  const query = timeRepeated(() => peer.searchAll(faces.target, TARGET_K, efSearch, out), 101);
+  return {
+    hnswlibBuildS: round(buildS, 3), buildRatio: round(ourBuildS / buildS, 3), hnswlibQueryMs: round(query.medianMs, 4),
+    hnswlibRecall: round(recallOf(search, faces.queries, truthFaces, dim), 4),
+    hnswlibRecallSynthetic: round(recallOf(search, syntheticQueries, truthSynthetic, dim), 4),
+  };
+}
+
+const fmt = (v: number | undefined, unit: string, digits = 3) => (v === undefined ? '-' : `${v.toFixed(digits)} ${unit}`);
+
+/** The human-readable table: ours, hnswlib-node when compared, and the article's NMSLIB figures. */
+export function formatSeed(r: SeedResult): string {
+  const peer = r.hnswlibBuildS !== undefined;
+  const rows: [string, string, string, string][] = [
+    ['init', fmt(r.initS, 's', 4), '-', fmt(ARTICLE.initS, 's', 4)],
+    ['add', fmt(r.addS, 's'), '-', fmt(ARTICLE.addS, 's')],
+    [`build`, `${fmt(r.buildS, 's', 2)} (${r.threads} thr)`, peer ? `${fmt(r.hnswlibBuildS, 's', 2)} (1 thr)` : '-', `${fmt(ARTICLE.buildS, 's', 2)} (4 thr)`],
+    [`query k=${TARGET_K}`, `${fmt(r.queryMs, 'ms')} (ef ${r.efSearch})`, peer ? fmt(r.hnswlibQueryMs, 'ms') : '-', fmt(ARTICLE.queryMs, 'ms', 1)],
+    ['brute force', fmt(r.bruteForceMs, 'ms', 1), '-', fmt(ARTICLE.bruteForceMs, 'ms', 0)],
+    ['speedup', `${r.speedup}x`, '-', `${ARTICLE.speedup}x`],
+    ['recall@10 face-like', r.recall.toFixed(4), peer ? r.hnswlibRecall!.toFixed(4) : '-', 'not measured'],
+    ['recall@10 synthetic', r.recallSynthetic.toFixed(4), peer ? r.hnswlibRecallSynthetic!.toFixed(4) : '-', 'not measured'],
+    ['save', fmt(r.saveS, 's'), '-', '-'],
+    ['load', fmt(r.loadS, 's'), '-', '-'],
+  ];
+  const head: [string, string, string, string] = ['step', 'smallworld', 'hnswlib-node', 'article (NMSLIB)'];
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...[head, ...rows].map((row) => row[c].length)));
+  const line = (row: string[]) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
+  const lines = [
+    `seed experiment: ${r.n} x ${r.dim} (${r.faces} face-like vectors from ${r.faceSource}, the rest N(-0.35, 0.48)), M ${r.m}, efConstruction ${r.efConstruction}`,
+    line(head), ...rows.map(line),
+    `target's ${TARGET_K} nearest: ${r.targetLabels.join(', ')} (${r.targetMatchesBruteForce ? 'same as brute force' : 'brute force differs'})`,
+    `index file ${r.fileMB} MB`,
+  ];
+  if (r.targetPhotos) lines.push(`target's nearest photos: ${r.targetPhotos.join(', ')}`);
+  if (peer) lines.push(`build ratio smallworld (${r.threads} threads) / hnswlib-node (1 thread): ${r.buildRatio!.toFixed(2)}x`);
+  return lines.join('\n');
+}
