@@ -2,9 +2,20 @@
 // pure-TypeScript smallworld engine. Swap the import (or alias the package)
 // and the code that used the native addon runs unchanged.
 
-export { HierarchicalNSW } from './hierarchical-nsw.js';
-export type { AddPointsParallelOptions, InitIndexOptions, ParallelOptions, PointsLike } from './hierarchical-nsw.js';
-export { BruteforceSearch } from './bruteforce-search.js';
-export { InnerProductSpace, L2Space } from './spaces.js';
+import { BruteforceSearch } from './bruteforce-search.js';
+import { HierarchicalNSW } from './hierarchical-nsw.js';
+import { InnerProductSpace, L2Space } from './spaces.js';
+
+export { BruteforceSearch, HierarchicalNSW, InnerProductSpace, L2Space };
+export type {
+  AddPointsParallelOptions, InitIndexOptions, ParallelOptions, PointsLike,
+} from './hierarchical-nsw.js';
 export type { FilterFunction, SearchResult, SpaceName } from './search.js';
 export type { PointLike } from './arguments.js';
+
+/**
+ * hnswlib-node is a CommonJS module, so ES-module code may import it whole
+ * (`import hnswlib from 'hnswlib-node'`): the same object, for the alias.
+ */
+const hnswlib = { BruteforceSearch, HierarchicalNSW, InnerProductSpace, L2Space };
+export default hnswlib;
