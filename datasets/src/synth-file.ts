@@ -36,16 +36,23 @@ export async function writeSynthetic(
   const writer = await createMatrixWriter(file, {
     dim, dtype: 'float32', metadata: { generator: { ...gen.params } },
   });
-  const chunk = new Float32Array(SYNTH_CHUNK_ROWS * dim);
+  // Two buffers: the next chunk is generated while the previous one is being written.
+  const buffers = [new Float32Array(SYNTH_CHUNK_ROWS * dim), new Float32Array(SYNTH_CHUNK_ROWS * dim)];
+  let pending: Promise<void> = Promise.resolve();
   try {
-    for (let first = 0; first < count; first += SYNTH_CHUNK_ROWS) {
+    for (let first = 0, turn = 0; first < count; first += SYNTH_CHUNK_ROWS, turn ^= 1) {
       const rows = Math.min(SYNTH_CHUNK_ROWS, count - first);
+      const chunk = buffers[turn];
       gen.fill(first, rows, chunk);
-      await writer.write(chunk.subarray(0, rows * dim));
-      onProgress?.(first + rows, count);
+      await pending;
+      onProgress?.(first, count);
+      pending = writer.write(chunk.subarray(0, rows * dim));
     }
+    await pending;
+    onProgress?.(count, count);
     await writer.close();
   } catch (err) {
+    await pending.catch(() => undefined);
     await writer.abort();
     throw err;
   }
