@@ -5,15 +5,12 @@ import {
   HNSWLIB_ERROR, NOT_INITIALIZED, NOTHING, checkArgCountExact, checkArgCountRange, checkNumber, checkOptionalFunction,
   checkPoint, checkString, toFloat32, toUint32, type PointLike,
 } from './arguments.js';
-import { ReusingBruteForceIndex } from './engine.js';
+import { ReusingBruteForceIndex, initialCapacity } from './engine.js';
 import {
   decodeBruteForce, encodeBruteForce, hnswlibError, readWholeFile, readWholeFileSync, writeWholeFile,
   writeWholeFileSync,
 } from './files.js';
 import { checkSpaceName, emptyResult, kTooLarge, toSearchResult, type FilterFunction, type SearchResult, type SpaceName } from './search.js';
-
-/** Points the engine reserves up front at most; past it, it grows by doubling like any index. */
-const MAX_RESERVE = 1 << 20;
 
 /**
  * Nearest-neighbor search index object based on brute-force search.
@@ -46,7 +43,7 @@ export class BruteforceSearch {
 
   #newIndex(maxElements: number): ReusingBruteForceIndex {
     return new ReusingBruteForceIndex({
-      space: this.#space, dim: this.#dim, capacity: Math.max(1, Math.min(maxElements, MAX_RESERVE)),
+      space: this.#space, dim: this.#dim, capacity: initialCapacity(maxElements, this.#dim),
     });
   }
 

@@ -6,6 +6,19 @@
 import { BruteForceIndex, HnswIndex, type BruteForceIndexOptions, type HnswIndexOptions } from '@smallworld/hnsw';
 
 /**
+ * Vector bytes reserved up front at most. hnswlib allocates maxElements
+ * records at initIndex; the engine grows by doubling, so reserving is only
+ * a head start, and a generous maxElements (1e6 x 1536-D is 6 GB) must not
+ * cost its full size before any point arrives.
+ */
+const MAX_RESERVE_BYTES = 256 * 1024 * 1024;
+
+/** The engine capacity to start with for `maxElements` points of `dim` floats: at least 1. */
+export function initialCapacity(maxElements: number, dim: number): number {
+  return Math.max(1, Math.min(maxElements, Math.floor(MAX_RESERVE_BYTES / (4 * Math.max(1, dim)))));
+}
+
+/**
  * HnswIndex whose deleted slots are reused only while `replaceDeleted` is
  * set: hnswlib reuses a slot only when the addPoint call asks for it, even
  * on an index built with allowReplaceDeleted.

@@ -6,7 +6,7 @@ import {
   HNSWLIB_ERROR, NOT_INITIALIZED, NOTHING, argumentTypeError, checkArgCountExact, checkArgCountRange, checkNumber,
   checkOptionalBoolean, checkOptionalFunction, checkPoint, checkString, toFloat32, toUint32, type PointLike,
 } from './arguments.js';
-import { ReplaceableHnswIndex } from './engine.js';
+import { ReplaceableHnswIndex, initialCapacity } from './engine.js';
 import { hnswlibError, readWholeFile, readWholeFileSync, writeWholeFile, writeWholeFileSync } from './files.js';
 import { decodeHnswlib, encodeHnswlib } from './hnswlib-file.js';
 import { checkSpaceName, emptyResult, kTooLarge, toSearchResult, type FilterFunction, type SearchResult, type SpaceName } from './search.js';
@@ -34,8 +34,6 @@ const DEFAULT_M = 16;
 const DEFAULT_EF_CONSTRUCTION = 200;
 const DEFAULT_RANDOM_SEED = 100;
 const DEFAULT_EF = 10;
-/** Points the engine reserves up front at most; past it, it grows by doubling like any index. */
-const MAX_RESERVE = 1 << 20;
 
 /** The named form of `initIndex`'s arguments. */
 export interface InitIndexOptions {
@@ -152,7 +150,7 @@ export class HierarchicalNSW {
       efConstruction: Math.max(ef, mValue),
       seed: options.randomSeed === undefined ? DEFAULT_RANDOM_SEED : toUint32(options.randomSeed),
       allowReplaceDeleted: options.allowReplaceDeleted ?? false,
-      capacity: Math.max(1, Math.min(max, MAX_RESERVE)),
+      capacity: initialCapacity(max, this.#dim),
     });
     this.#maxElements = max;
     this.#ef = DEFAULT_EF;
@@ -232,7 +230,7 @@ export class HierarchicalNSW {
       throw new Error(`${HNSWLIB_ERROR}Cannot resize, max element is less than the current number of elements`);
     }
     this.#maxElements = max;
-    const reserve = Math.min(max, MAX_RESERVE);
+    const reserve = initialCapacity(max, this.#dim);
     if (reserve > index.capacity) index.reserve(reserve);
     return NOTHING;
   }

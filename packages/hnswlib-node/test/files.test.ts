@@ -50,6 +50,16 @@ describe('HierarchicalNSW files', () => {
     loaded.unmarkDelete(17);
     loaded.addPoint(points[0], 1);
     expect(loaded.getCurrentCount()).toBe(points.length + 1);
+
+    const replacing = new ours.HierarchicalNSW('l2', DIM);
+    replacing.readIndexSync(file, true);
+    expect(() => replacing.addPoint(points[5], 17)).toThrow(/Can't use addPoint to update deleted elements/);
+    replacing.addPoint(points[5], 99999, true);
+    expect(replacing.getCurrentCount()).toBe(points.length);
+    expect(replacing.getIdsList().filter((label) => label === 17 || label === 27 || label === 99999)).toHaveLength(2);
+    const plain = new ours.HierarchicalNSW('l2', DIM);
+    plain.readIndexSync(file);
+    expect(() => plain.addPoint(points[5], 99999, true)).toThrow('Hnswlib Error: Replacement of deleted elements is disabled in constructor');
   });
 
   it('turns a missing, corrupt or mismatched file into hnswlib-node errors', async () => {
