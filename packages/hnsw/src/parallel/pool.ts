@@ -81,7 +81,7 @@ export async function runTasks(tasks: ParallelTask[]): Promise<number[]> {
     if (failure === null) {
       failure = error;
       if (pool === current) pool = null;
-      void current.destroy();
+      current.destroy().catch(() => {});
     }
     return -1;
   })));
