@@ -1,0 +1,96 @@
+// The seed article's NMSLIB script, ported to smallworld's nmslib-style
+// facade: a face descriptor hidden among random 128-D vectors drawn from
+// N(-0.35, 0.48), found again by HNSW and checked against brute force.
+// The article used a million points; N (argument or env) scales it up.
+// Run: pnpm --filter @smallworld/examples exec tsx nmslib-port.ts [N]
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nmslib } from '@smallworld/hnsw';
+import { check } from './shared.js';
+
+const n = Number(process.argv[2] ?? process.env.N ?? 10_000);
+const dim = 128;
+const threads = 2;
+
+/** Seeded N(mean, sd) numbers (mulberry32 + Box-Muller): same data on every run. */
+function gaussian(seed: number, mean: number, sd: number): () => number {
+  let state = seed >>> 0;
+  const uniform = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  return () => mean + sd * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+const seconds = (since: number): string => ((performance.now() - since) / 1000).toFixed(3);
+
+// The article's data: random vectors standing in for a million faces, and
+// one real face descriptor hidden among them at a known position.
+const draw = gaussian(2018, -0.35, 0.48);
+const data = Float32Array.from({ length: n * dim }, draw);
+const targetId = Math.floor(n / 3);
+const target = data.slice(targetId * dim, (targetId + 1) * dim);
+// Another photo of the same face: the descriptor moves a little.
+const jitter = gaussian(7, 0, 0.01);
+const query = target.map((x) => x + jitter());
+
+// index = nmslib.init(method='hnsw', space='l2')
+let t = performance.now();
+const index = nmslib.init({ method: 'hnsw', space: 'l2', dim });
+console.log(`init: ${seconds(t)} s`);
+
+// index.addDataPointBatch(data)
+t = performance.now();
+index.addDataPointBatch(data);
+console.log(`addDataPointBatch: ${n} points in ${seconds(t)} s`);
+
+// index.createIndex({'M': 15, 'efConstruction': 100, 'indexThreadQty': 4})
+t = performance.now();
+await index.createIndex({ M: 15, efConstruction: 100, indexThreadQty: threads });
+console.log(`createIndex (M 15, efConstruction 100, ${threads} threads): ${seconds(t)} s`);
+
+// index.setQueryTimeParams({'efSearch': ...})
+index.setQueryTimeParams({ efSearch: 100 });
+
+// ids, distances = index.knnQuery(target, k=3)
+// The build ran on worker threads, so this thread's search code is still
+// cold: one query first, so the timing shows a query, not the JIT compiler.
+index.knnQuery(data.subarray(0, dim), 3);
+t = performance.now();
+const [ids, distances] = index.knnQuery(query, 3);
+const queryMs = performance.now() - t;
+console.log(`knnQuery k=3: ids ${Array.from(ids).join(', ')}, distances ${Array.from(distances, (d) => d.toFixed(3)).join(', ')} `
+  + `in ${queryMs.toFixed(2)} ms`);
+check(ids[0] === targetId, `the hidden face (id ${targetId}) is not the nearest (got ${ids[0]})`);
+
+// The article's brute force: every distance, then the 3 smallest.
+t = performance.now();
+const all = new Float64Array(n);
+for (let i = 0; i < n; i++) {
+  let sum = 0;
+  for (let d = 0; d < dim; d++) sum += (data[i * dim + d] - query[d]) ** 2;
+  all[i] = Math.sqrt(sum);   // nmslib's 'l2' is the Euclidean distance, not squared
+}
+const order = Array.from(all.keys()).sort((a, b) => all[a] - all[b]).slice(0, 3);
+const bruteMs = performance.now() - t;
+console.log(`brute force: ids ${order.join(', ')} in ${bruteMs.toFixed(1)} ms (${(bruteMs / queryMs).toFixed(0)}x the HNSW query)`);
+check(ids[0] === order[0] && Math.abs(distances[0] - all[order[0]]) < 1e-3,
+  `HNSW nearest ${ids[0]} at ${distances[0]}, brute force ${order[0]} at ${all[order[0]]}`);
+// The others are ordinary random points: HNSW is approximate (and a
+// parallel build is not reproducible), so they may differ, but never beat exact search.
+for (let i = 1; i < 3; i++) check(distances[i] >= all[order[i]] - 1e-3, `rank ${i}: distance ${distances[i]} beats exact search`);
+
+// knnQueryBatch on worker threads: one [ids, distances] pair per query.
+const again = target.map((x) => x + jitter());   // a third photo of the same face
+const batch = await index.knnQueryBatch([query, again], 3, threads);
+check(batch.length === 2, `knnQueryBatch returned ${batch.length} answers for 2 queries`);
+check(batch[0][0][0] === targetId && batch[1][0][0] === targetId, 'knnQueryBatch does not find the hidden face');
+check(batch[0][1][0] === distances[0], 'knnQueryBatch and knnQuery give different distances');
+console.log(`knnQueryBatch: nearest ${batch.map(([found]) => found[0]).join(', ')}`);
+await index.close();
+console.log('nmslib-port: ok');
