@@ -88,15 +88,21 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
   const recallOf = (index: HnswIndex, truth: Float64Array) =>
     round(recallAtK(index.searchBatch(all.queries, 10, { efSearch: options.efSearch }).labels, truth, options.queries, 10), 4);
 
-  log(`threads series: n ${options.n}, threads 1..${options.maxThreads}`);
   const base = all.base.subarray(0, options.n * dim);
+  // Untimed warm-up: JIT tiers and the worker pool start before the first timed build.
+  log('warm-up builds (not timed) ...');
+  const warm = all.base.subarray(0, Math.min(options.n, 5_000) * dim);
+  let last: HnswIndex | null = null;
+  for (const threads of new Set([1, options.maxThreads])) last = (await buildOnce(warm, dim, threads, options, `warm-up ${threads} thread(s)`)).index;
+
+  log(`threads series: n ${options.n}, threads 1..${options.maxThreads}`);
   const truthN = await truthFor(options.n);
   let single = 0;
   for (let threads = 1; threads <= options.maxThreads; threads++) {
     const { index, seconds } = await buildOnce(base, dim, threads, options, `build ${threads} thread(s)`);
     if (threads === 1) single = seconds;
     push({ series: 'threads', lib: 'smallworld', n: options.n, threads, buildS: round(seconds, 3), speedup: round(single / seconds, 2), recall: recallOf(index, truthN) });
-    await index.close();
+    last = index;
   }
 
   log(`n series: n ${options.sizes.join(', ')}, ${options.maxThreads} thread(s)${options.compare ? ', and hnswlib-node on 1 thread' : ''}`);
@@ -107,7 +113,7 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
     const truth = await truthFor(n);
     const { index, seconds } = await buildOnce(subset, dim, options.maxThreads, options, `build n=${n}`);
     push({ series: 'n', lib: 'smallworld', n, threads: options.maxThreads, buildS: round(seconds, 3), recall: recallOf(index, truth) });
-    await index.close();
+    last = index;
     if (peer !== null) {
       const bar = new ProgressBar({ label: `build hnswlib-node n=${n}`, unit: 'vectors' });
       const peerSeconds = await timeSecondsAsync(async () => {
@@ -119,6 +125,9 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
       push({ series: 'n', lib: 'hnswlib-node', n, threads: 1, buildS: round(peerSeconds, 3), recall: round(recallAtK(out, truth, options.queries, 10), 4) });
     }
   }
+
+  // The worker pool is shared by every index: closing one stops it, so the process can exit.
+  await last?.close();
 
   const title = `${all.name} ${dim}-D, M=${options.m}, efC=${options.efConstruction}`;
   const threadPoints: ScalingPoint[] = rows.filter((r) => r.series === 'threads').map((r) => ({ series: `smallworld, n=${r.n}`, x: r.threads, seconds: r.buildS }));

@@ -1,0 +1,75 @@
+// Unit tests of the bench helpers: paths against INIT_CWD, option parsing,
+// recall, the face-like generator's scale, and the plot renderers.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { UsageError, intListOption, intOption, resolveUserPath } from '../src/args.js';
+import { generateFaceLike } from '../src/data.js';
+import { recallQpsSpec, renderSvg, svgToPng } from '../src/plot.js';
+import { median, recallAtK } from '../src/stats.js';
+
+const savedInitCwd = process.env.INIT_CWD;
+afterEach(() => {
+  if (savedInitCwd === undefined) delete process.env.INIT_CWD;
+  else process.env.INIT_CWD = savedInitCwd;
+});
+
+describe('options', () => {
+  it('resolves relative paths against INIT_CWD (pnpm runs scripts from the root)', () => {
+    process.env.INIT_CWD = '/home/user/photos';
+    expect(resolveUserPath('out/run1')).toBe('/home/user/photos/out/run1');
+    expect(resolveUserPath('/abs/dir')).toBe('/abs/dir');
+  });
+
+  it('parses integers and lists, and rejects what is not one', () => {
+    expect(intOption({ n: '42' }, 'n', 7)).toBe(42);
+    expect(intOption({}, 'n', 7)).toBe(7);
+    expect(intListOption({ e: '10,20' }, 'e', [1])).toEqual([10, 20]);
+    expect(() => intOption({ n: '1e9x' }, 'n', 7)).toThrow(UsageError);
+    expect(() => intOption({ n: '2.5' }, 'n', 7)).toThrow('--n must be an integer >= 1 (got 2.5)');
+    expect(() => intOption({ n: true }, 'n', 7)).toThrow('--n needs a value');
+  });
+});
+
+describe('measures', () => {
+  it('recall@k counts the true neighbours found, in any order', () => {
+    expect(recallAtK([1, 2, 3, 9], [2, 1, 3, 4], 2, 2)).toBe(0.75);
+    expect(recallAtK([-1, -1], [0, 1], 1, 2)).toBe(0);
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+  });
+
+  it('face-like vectors sit at the dlib descriptors\' scale: same person well under 0.6, two people well over', () => {
+    const dim = 128;
+    const count = 400;
+    // `data`: one person's photos; `others`: drawn with another seed, so other people.
+    const data = generateFaceLike({ count, identities: 1, dim, seed: 3 });
+    const others = generateFaceLike({ count: 2, identities: 2, dim, seed: 4 });
+    const dist = (a: Float32Array, i: number, b: Float32Array, j: number) => {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += (a[i * dim + d] - b[j * dim + d]) ** 2;
+      return Math.sqrt(s);
+    };
+    const within = dist(data, 0, data, 1);
+    expect(within).toBeGreaterThan(0.2);
+    expect(within).toBeLessThan(0.45);
+    const across = dist(data, 0, others, 0);
+    expect(across).toBeGreaterThan(0.7);
+  });
+});
+
+describe('plots', () => {
+  it('renders a recall/QPS line per library to SVG, and the SVG to PNG', async () => {
+    const svg = await renderSvg(recallQpsSpec([
+      { lib: 'a', efSearch: 10, recall: 0.9, qps: 1000 }, { lib: 'a', efSearch: 20, recall: 0.95, qps: 500 },
+      { lib: 'b', efSearch: 10, recall: 0.85, qps: 3000 }, { lib: 'b', efSearch: 20, recall: 0.93, qps: 2000 },
+    ], 'test plot', 10));
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('test plot');
+    expect(svg).toContain('recall@10');
+    // Two lines (one per library), drawn as paths.
+    expect(svg.match(/class="mark-line/g)?.length ?? 0).toBeGreaterThanOrEqual(1);
+    const png = svgToPng(svg, 1);
+    expect([...png.subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
+    expect(png.length).toBeGreaterThan(5000);
+  });
+});
