@@ -2,7 +2,10 @@
 // seed article's): init, addDataPointBatch, createIndex, setQueryTimeParams,
 // knnQuery(Batch), built with HnswIndex's parallel build and search.
 
-import { SmallworldError, SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, checkLabel, describeValue } from './errors.js';
+import {
+  DimensionMismatchError, SmallworldError, SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, checkLabel,
+  describeValue,
+} from './errors.js';
 import { toMatrix, toVector, type MatrixLike, type VectorLike } from './input.js';
 import { DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M, M_MAX, M_MIN } from './hnsw-index.js';
 import { HnswIndex } from './node/hnsw-index-node.js';
@@ -211,6 +214,63 @@ export class NmslibIndex {
     return out;
   }
 
+  /**
+   * Saves the built index to `path` in smallworld's native format,
+   * atomically (see `HnswIndex.save`). With `saveData` false (nmslib's
+   * `save_data=False`) the vectors are left out: `loadIndex(path, false)`
+   * then takes them from the points added with `addDataPointBatch`.
+   */
+  async saveIndex(path: string, saveData = true): Promise<void> {
+    if (typeof saveData !== 'boolean') {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`saveData\` must be a boolean (got ${describeValue(saveData)})`);
+    }
+    await this.ready().save(path, { vectors: saveData });
+  }
+
+  /**
+   * Loads an index saved by `saveIndex`, in place of any built one. With
+   * `loadData` (default true) the file's vectors become this index's points
+   * (a copy is kept, as nmslib keeps its data, so `createIndex` can rebuild).
+   * With false (a file saved with `saveData` false), as in nmslib, the same
+   * points must have been added with `addDataPointBatch` first, in the same
+   * order: their ids, count and checksum are checked against the file.
+   */
+  async loadIndex(path: string, loadData = true): Promise<void> {
+    if (typeof loadData !== 'boolean') {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`loadData\` must be a boolean (got ${describeValue(loadData)})`);
+    }
+    const dim = this.dimValue;
+    if (!loadData && (dim === undefined || this.ids.length === 0)) {
+      throw new SmallworldError('INVALID_ARGUMENT', 'loadIndex(path, false) needs the indexed points: call addDataPointBatch first');
+    }
+    const index = loadData ? await HnswIndex.load(path) : await HnswIndex.load(path, { vectors: concat(this.chunks) });
+    if (index.space !== SPACE_OF[this.space]) {
+      throw new SmallworldTypeError('INVALID_ARGUMENT', `\`${path}\` holds a '${index.space}' index; this index's space is '${this.space}'`);
+    }
+    if (dim !== undefined && index.dim !== dim) throw new DimensionMismatchError(path, dim, index.dim);
+    const { labels, count, rowFloats, vectors } = index.store;
+    if (!loadData) {
+      for (let node = 0; node < count; node++) {
+        if (labels[node] !== this.ids[node]) {
+          throw new SmallworldTypeError('INVALID_ARGUMENT',
+            `point ${node} of the file has id ${labels[node]}, the point added at that position has id ${this.ids[node]}`);
+        }
+      }
+    } else {
+      const data = new Float32Array(count * index.dim);
+      for (let node = 0; node < count; node++) {
+        data.set(vectors.subarray(node * rowFloats, node * rowFloats + index.dim), node * index.dim);
+      }
+      this.chunks = [data];
+      this.ids = Array.from(labels.subarray(0, count));
+      this.idSet.clear();
+      for (const id of this.ids) this.idSet.add(id);
+      this.dimValue = index.dim;
+    }
+    index.efSearch = this.efSearch;
+    this.built = index;
+  }
+
   /** Waits for running calls and stops the worker threads (see `closePool`). */
   async close(): Promise<void> {
     if (this.built !== null) await this.built.close();
@@ -226,6 +286,18 @@ export class NmslibIndex {
     if (this.space === 'l2') for (let i = 0; i < distances.length; i++) distances[i] = Math.sqrt(distances[i]);
     return distances;
   }
+}
+
+/** The chunks as one array (the chunk itself when there is one). */
+function concat(chunks: readonly Float32Array[]): Float32Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Float32Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 /** The dimension of an array of vectors or an ndarray [n, dim]; a flat array needs `dim` from `init`. */

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  BruteForceIndex, CorruptFileError, HnswIndex, NATIVE_HEADER_BYTES, NATIVE_MAGIC, readNativeHeader, type Space,
+  BruteForceIndex, CorruptFileError, HnswIndex, NATIVE_HEADER_BYTES, NATIVE_MAGIC, closePool, nmslib, readNativeHeader,
+  type Space,
 } from '../src/index.node.js';
 import { HnswIndex as PortableHnswIndex } from '../src/index.js';
 import { checkGraphInvariants } from './helpers/graph-invariants.js';
@@ -196,5 +197,46 @@ describe('Node file methods', () => {
     expect(names.filter((name) => name.endsWith('.tmp'))).toEqual([]);
     await writeFile(path, before.subarray(0, NATIVE_HEADER_BYTES + 100));
     await expect(HnswIndex.load(path)).rejects.toThrow(CorruptFileError);
+  });
+});
+
+describe('nmslib facade saveIndex / loadIndex', () => {
+  afterAll(async () => {
+    await closePool();
+  });
+
+  it('saves with and without data and loads both ways, as nmslib', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'smallworld-nmslib-'));
+    try {
+      const dim = 20;
+      const points = clustered(300, dim, 1);
+      const ids = Array.from({ length: 300 }, (_, i) => 1000 + 2 * i);
+      const built = nmslib.init({ space: 'l2', dim });
+      built.addDataPointBatch(points, ids);
+      await built.createIndex({ M: 8, efConstruction: 40, indexThreadQty: 1 });
+      const want = built.knnQuery(queries.subarray(0, dim), 5);
+      await built.saveIndex(join(dir, 'with.swi'));
+      await built.saveIndex(join(dir, 'without.swi'), false);
+
+      const withData = nmslib.init({ space: 'l2' });
+      await withData.loadIndex(join(dir, 'with.swi'));
+      expect(withData.size).toBe(300);
+      expect(withData.knnQuery(queries.subarray(0, dim), 5)).toEqual(want);
+
+      const withoutData = nmslib.init({ space: 'l2', dim });
+      await expect(withoutData.loadIndex(join(dir, 'without.swi'), false)).rejects.toThrow(/call addDataPointBatch first/);
+      withoutData.addDataPointBatch(points.subarray(0, 100 * dim), ids.slice(0, 100));
+      withoutData.addDataPointBatch(points.subarray(100 * dim), ids.slice(100));
+      await withoutData.loadIndex(join(dir, 'without.swi'), false);
+      expect(withoutData.knnQuery(queries.subarray(0, dim), 5)).toEqual(want);
+
+      const otherIds = nmslib.init({ space: 'l2', dim });
+      otherIds.addDataPointBatch(points);
+      await expect(otherIds.loadIndex(join(dir, 'without.swi'), false)).rejects.toThrow(/point 0 of the file has id 1000/);
+      await expect(nmslib.init({ space: 'cosinesimil' }).loadIndex(join(dir, 'with.swi'))).rejects.toThrow(/holds a 'l2' index/);
+      await expect(built.saveIndex(join(dir, 'x.swi'), 'yes' as never)).rejects.toThrow(TypeError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
