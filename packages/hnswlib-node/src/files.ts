@@ -41,14 +41,15 @@ function temporaryName(filename: string): string {
 }
 
 /**
- * Writes `bytes` to a temporary file beside `filename`, then renames it over
- * `filename`: a crash leaves the old file or the new one, never half of one.
+ * Writes `bytes` to a temporary file beside `filename`, flushed to disk, then
+ * renames it over `filename`: a crash leaves the old file or the new one,
+ * never half of one.
  * (hnswlib writes in place and ignores write errors; this reports them.)
  */
 export function writeWholeFileSync(filename: string, bytes: Uint8Array): void {
   const temporary = temporaryName(filename);
   try {
-    writeFileSync(temporary, bytes);
+    writeFileSync(temporary, bytes, { flush: true });
     renameSync(temporary, filename);
   } catch (error) {
     try { unlinkSync(temporary); } catch { /* never created */ }
@@ -60,7 +61,7 @@ export function writeWholeFileSync(filename: string, bytes: Uint8Array): void {
 export async function writeWholeFile(filename: string, bytes: Uint8Array): Promise<void> {
   const temporary = temporaryName(filename);
   try {
-    await writeFile(temporary, bytes);
+    await writeFile(temporary, bytes, { flush: true });
     await rename(temporary, filename);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);

@@ -7,8 +7,8 @@ import {
   checkOptionalBoolean, checkOptionalFunction, checkPoint, checkString, toFloat32, toUint32, type PointLike,
 } from './arguments.js';
 import { ReplaceableHnswIndex, initialCapacity } from './engine.js';
-import { hnswlibError, readWholeFile, readWholeFileSync, writeWholeFile, writeWholeFileSync } from './files.js';
-import { decodeHnswlib, encodeHnswlib } from './hnswlib-file.js';
+import { hnswlibError, readWholeFileSync, writeWholeFileSync } from './files.js';
+import { decodeHnswlib, encodeHnswlib, loadHnswlibFile, saveHnswlibFile, type LoadedHnsw } from './hnswlib-file.js';
 import { checkSpaceName, emptyResult, kTooLarge, toSearchResult, type FilterFunction, type SearchResult, type SpaceName } from './search.js';
 
 /** Options of the parallel extras (`addPointsParallel`, `searchKnnBatch`). */
@@ -157,8 +157,7 @@ export class HierarchicalNSW {
     return NOTHING;
   }
 
-  #load(bytes: Uint8Array, allowReplaceDeleted: boolean): void {
-    const { index, maxElements } = decodeHnswlib(bytes, this.#space, this.#dim, allowReplaceDeleted);
+  #use({ index, maxElements }: LoadedHnsw): void {
     this.#index = index;
     this.#maxElements = maxElements;
     this.#ef = DEFAULT_EF;
@@ -175,7 +174,7 @@ export class HierarchicalNSW {
     checkArgCountRange(arguments.length, 1, 2);
     checkString(filename, 0);
     checkOptionalBoolean(allowReplaceDeleted, 1);
-    this.#load(await readWholeFile(filename), allowReplaceDeleted ?? false);
+    this.#use(await loadHnswlibFile(filename, this.#space, this.#dim, allowReplaceDeleted ?? false));
     return true;
   }
 
@@ -188,12 +187,12 @@ export class HierarchicalNSW {
     checkArgCountRange(arguments.length, 1, 2);
     checkString(filename, 0);
     checkOptionalBoolean(allowReplaceDeleted, 1);
-    this.#load(readWholeFileSync(filename), allowReplaceDeleted ?? false);
+    this.#use(decodeHnswlib(readWholeFileSync(filename), this.#space, this.#dim, allowReplaceDeleted ?? false));
     return NOTHING;
   }
 
   /**
-   * saves the search index in hnswlib's layout (atomically: temporary file, then rename).
+   * saves the search index in hnswlib's layout (atomically: temporary file, fsync, rename).
    * @param {string} filename The filename to save to.
    * @return {Promise<boolean>} Resolves to true once written.
    */
@@ -201,7 +200,7 @@ export class HierarchicalNSW {
     checkArgCountExact(arguments.length, 1);
     checkString(filename, 0);
     if (this.#index === null) throw hnswlibError('search index is not constructed.');
-    await writeWholeFile(filename, encodeHnswlib(this.#index, this.#maxElements));
+    await saveHnswlibFile(this.#index, this.#maxElements, filename);
     return true;
   }
 

@@ -74,8 +74,13 @@ describe('HierarchicalNSW files', () => {
     const bytes = readFileSync(file);
     writeFileSync(file, bytes.subarray(0, bytes.length - 5));
     expect(() => index.readIndexSync(file)).toThrow('Hnswlib Error: Index seems to be corrupted or unsupported');
+    await expect(index.readIndex(file)).rejects.toThrow('Hnswlib Error: Index seems to be corrupted or unsupported');
+    const unwritable = join(directory, 'no-such-folder', 'x.bin');
+    await expect(good.writeIndex(unwritable)).rejects.toThrow(`Hnswlib Error: failed to write file: ${unwritable}`);
+    expect(() => good.writeIndexSync(unwritable)).toThrow(`Hnswlib Error: failed to write file: ${unwritable}`);
     writeFileSync(file, bytes);
     expect(() => new ours.HierarchicalNSW('l2', DIM + 1).readIndexSync(file)).toThrow(/^Hnswlib Error: /);
+    await expect(new ours.HierarchicalNSW('l2', DIM + 1).readIndex(file)).rejects.toThrow(/^Hnswlib Error: /);
     expect(index.getMaxElements()).toBe(0);
   });
 
