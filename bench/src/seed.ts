@@ -66,6 +66,8 @@ export interface SeedResult {
   fileMB: number;
   /** The target's k=3 nearest labels, and whether brute force found the same. */
   targetLabels: number[];
+  /** Their Euclidean distances to the target (same person below 0.6 for dlib-style descriptors). */
+  targetDistances: number[];
   targetMatchesBruteForce: boolean;
   targetPhotos?: string[];
   recallByEf: { efSearch: number; recall: number; recallSynthetic: number }[];
@@ -198,11 +200,13 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   }
   const chosen = recallByEf.find((r) => r.efSearch === efSearch)!;
 
-  let found!: Float64Array;
-  const query = timeRepeated(() => { found = index.search(faces.target, TARGET_K, { efSearch }).labels; }, 101);
+  let found!: { labels: Float64Array; distances: Float32Array };
+  const query = timeRepeated(() => { found = index.search(faces.target, TARGET_K, { efSearch }); }, 101);
   let exactFound!: Float64Array;
   const brute = timeRepeated(() => { exactFound = exact.search(faces.target, TARGET_K).labels; }, n >= 500_000 ? 5 : 21);
-  const targetLabels = Array.from(found);
+  const targetLabels = Array.from(found.labels);
+  // Euclidean, the face models' scale (the engine's 'l2' is squared).
+  const targetDistances = Array.from(found.distances, (d) => round(Math.sqrt(d), 4));
   const targetMatchesBruteForce = targetLabels.length === exactFound.length && targetLabels.every((l, i) => l === exactFound[i]);
 
   const folder = options.saveDir ?? mkdtempSync(join(tmpdir(), 'smallworld-seed-'));
@@ -223,7 +227,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     queryMs: round(query.medianMs, 4), queryFirstMs: round(query.firstMs, 4), bruteForceMs: round(brute.medianMs, 3),
     speedup: round(brute.medianMs / query.medianMs, 1), recall: chosen.recall, recallSynthetic: chosen.recallSynthetic, efSearch,
     saveS: round(saveS, 3), loadS: round(loadS, 3), fileMB: round(fileMB, 1),
-    targetLabels, targetMatchesBruteForce, recallByEf,
+    targetLabels, targetDistances, targetMatchesBruteForce, recallByEf,
   };
   if (faces.photos !== undefined) result.targetPhotos = targetLabels.map((l) => (l < faces.photos!.length ? faces.photos![l] : `(generated #${l})`));
 
@@ -279,7 +283,7 @@ export function formatSeed(r: SeedResult): string {
   const lines = [
     `seed experiment: ${r.n} x ${r.dim} (${r.faces} face-like vectors from ${r.faceSource}, the rest N(-0.35, 0.48)), M ${r.m}, efConstruction ${r.efConstruction}`,
     line(head), ...rows.map(line),
-    `target's ${TARGET_K} nearest: ${r.targetLabels.join(', ')} (${r.targetMatchesBruteForce ? 'same as brute force' : 'brute force differs'})`,
+    `target's ${TARGET_K} nearest: ${r.targetLabels.map((l, i) => `${l} (${r.targetDistances[i]})`).join(', ')} (${r.targetMatchesBruteForce ? 'same as brute force' : 'brute force differs'})`,
     `index file ${r.fileMB} MB`,
   ];
   if (r.targetPhotos) lines.push(`target's nearest photos: ${r.targetPhotos.join(', ')}`);
