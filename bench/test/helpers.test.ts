@@ -3,7 +3,11 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError, intListOption, intOption, resolveUserPath } from '../src/args.js';
-import { generateFaceLike } from '../src/data.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSynthetic, writeVectors } from '@smallworld/datasets';
+import { exactNeighbours, generateFaceLike, loadFileData } from '../src/data.js';
 import { recallQpsSpec, renderSvg, svgToPng } from '../src/plot.js';
 import { median, recallAtK } from '../src/stats.js';
 
@@ -71,5 +75,32 @@ describe('plots', () => {
     const png = svgToPng(svg, 1);
     expect([...png.subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
     expect(png.length).toBeGreaterThan(5000);
+  });
+});
+
+describe('data from files', () => {
+  it('reads fvecs base and queries, takes the first k columns of an ivecs ground truth, or computes it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'smallworld-bench-files-'));
+    try {
+      const dim = 8;
+      const set = generateSynthetic({ count: 230, dim, seed: 5 });
+      const base = set.data.subarray(0, 200 * dim);
+      const queries = set.data.subarray(200 * dim);
+      const truth20 = exactNeighbours(base, queries, dim, 20);
+      await writeVectors(join(folder, 'b.fvecs'), base, dim);
+      await writeVectors(join(folder, 'q.fvecs'), queries, dim);
+      await writeVectors(join(folder, 'gt.ivecs'), Int32Array.from(truth20), 20);
+      const given = await loadFileData(join(folder, 'b.fvecs'), join(folder, 'q.fvecs'), join(folder, 'gt.ivecs'), 10);
+      const computed = await loadFileData(join(folder, 'b.fvecs'), join(folder, 'q.fvecs'), undefined, 10);
+      expect(given.dim).toBe(dim);
+      expect(given.base).toEqual(base);
+      expect(given.queries).toEqual(queries);
+      expect(given.truth).toEqual(computed.truth);
+      expect(Array.from(given.truth.subarray(0, 10))).toEqual(Array.from(truth20.subarray(0, 10)));
+      await expect(loadFileData(join(folder, 'b.fvecs'), join(folder, 'q.fvecs'), join(folder, 'gt.ivecs'), 30)).rejects.toThrow('fewer than --k 30');
+      await expect(loadFileData(join(folder, 'b.fvecs'), undefined, undefined, 10)).rejects.toThrow('--queries is needed');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
