@@ -1,8 +1,8 @@
-// Type-checked by types.test.ts, never run: this package's exports must be
-// usable wherever hnswlib-node's declarations are expected.
+// Type-checked by types.test.ts, never run: this package's published
+// declarations (dist/) must be usable wherever hnswlib-node's are expected.
 
 import type * as Native from 'hnswlib-node';
-import * as ours from '../../src/index.js';
+import * as ours from '../../dist/index.js';
 
 export const asNative: typeof Native = ours;
 const index: Native.HierarchicalNSW = new ours.HierarchicalNSW('l2', 3);
