@@ -132,8 +132,9 @@ async function groundtruth(args: string[]): Promise<unknown> {
   const threads = intOption('threads', v.threads, availableParallelism());
   const k = intOption('k', v.k, DEFAULT_GROUND_TRUTH_K);
   const mnistDir = v['mnist-dir'] === undefined ? undefined : userPath(v['mnist-dir']);
-  const base = await readSource(userSource(required('base', v.base)), { mnistDir });
-  const queries = await readSource(userSource(required('queries', v.queries)), { mnistDir });
+  // Shared memory: the worker threads read the vectors where they were loaded.
+  const base = await readSource(userSource(required('base', v.base)), { mnistDir, shared: true });
+  const queries = await readSource(userSource(required('queries', v.queries)), { mnistDir, shared: true });
   log(`ground truth: ${queries.count} queries x ${base.count} base vectors, dim ${base.dim}, k ${k}, ${space}, ${threads} threads`);
   const bar = new ProgressBar({ label: 'groundtruth', unit: 'queries', enabled: !v.quiet });
   const start = performance.now();
@@ -264,4 +265,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A closed pipe (`pnpm datasets info x | head`) ends the output, not the world.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -5,7 +5,6 @@
 import { SmallworldRangeError } from '@smallworld/hnsw';
 import { basename } from 'node:path';
 import { checkInteger, describeValue } from './checks.js';
-import { convertData } from './formats/convert.js';
 import { createHdf5Writer, openHdf5 } from './formats/hdf5.js';
 import { openIdx, writeIdx } from './formats/idx.js';
 import type { FormatName, MatrixReader, MatrixWriter, WriterOptions } from './formats/matrix-file.js';
@@ -57,6 +56,12 @@ export function detectFormat(file: string): FileSpec {
 export interface ReadOptions {
   /** HDF5 only: the dataset to read (default 'train', or the `file.hdf5:name` suffix). */
   dataset?: string;
+  /**
+   * `readMatrix`/`readVectors` only: allocate the result over a
+   * SharedArrayBuffer (default false), so worker threads (ground truth, a
+   * parallel index build) can use it without a copy.
+   */
+  shared?: boolean;
 }
 
 /** Opens a matrix file for reading row ranges (`reader.read(first, rows)`); close it when done. */
@@ -102,33 +107,45 @@ export async function* scanMatrix(file: string, options: ReadOptions & { chunkRo
   }
 }
 
+/** Reads every row of `reader` into `out` (converting element types on the way), chunk by chunk. */
+async function readAll(reader: MatrixReader, out: MatrixData): Promise<void> {
+  const { count, dim, dtype } = reader;
+  const step = chunkRowsFor(dim, dtype);
+  for (let first = 0; first < count; first += step) {
+    const rows = Math.min(step, count - first);
+    out.set(await reader.read(first, rows), first * dim);
+  }
+}
+
 /** Reads a whole matrix file in its own element type (see `readVectors` for float32). */
 export async function readMatrix(file: string, options: ReadOptions = {}): Promise<Matrix> {
   const reader = await openMatrix(file, options);
   try {
-    const { count, dim, dtype } = reader;
-    const data = allocate(dtype, count * dim);
-    const step = chunkRowsFor(dim, dtype);
-    for (let first = 0; first < count; first += step) {
-      const rows = Math.min(step, count - first);
-      data.set(await reader.read(first, rows), first * dim);
-    }
-    return { dtype, data, count, dim } as Matrix;
+    const data = allocate(reader.dtype, reader.count * reader.dim, options.shared === true);
+    await readAll(reader, data);
+    return { dtype: reader.dtype, data, count: reader.count, dim: reader.dim } as Matrix;
   } finally {
     await reader.close();
   }
 }
 
 /**
- * Reads a whole file as float32 vectors (ints and bytes converted; float64
- * rounded). The format comes from the extension; see README.md.
+ * Reads a whole file as float32 vectors (ints and bytes converted, float64
+ * rounded, chunk by chunk: no second full-size copy). The format comes from
+ * the extension; see README.md.
  *
  * @example
  * const base = await readVectors('datasets/data/sift_base.fvecs'); // { data, count, dim }
  */
 export async function readVectors(file: string, options: ReadOptions = {}): Promise<VectorSet> {
-  const m = await readMatrix(file, options);
-  return { dtype: 'float32', data: convertData(file, m.data, 'float32'), count: m.count, dim: m.dim };
+  const reader = await openMatrix(file, options);
+  try {
+    const data = allocate('float32', reader.count * reader.dim, options.shared === true);
+    await readAll(reader, data);
+    return { dtype: 'float32', data, count: reader.count, dim: reader.dim };
+  } finally {
+    await reader.close();
+  }
 }
 
 /** The element type a format stores by default. */
@@ -156,7 +173,15 @@ export async function createMatrixWriter(file: string, options: WriterOptions): 
     case 'fvecs': case 'ivecs': case 'bvecs': writer = await createVecsWriter(spec.path, spec.format, dim); break;
     case 'npy': writer = await createNpyWriter(spec.path, dim, dtype); break;
     case 'raw': writer = await createRawWriter(spec.path, spec.extension as RawExtension, dim, options.metadata); break;
-    case 'hdf5': writer = await createHdf5Writer(spec.path, dim, dtype, options.dataset ?? spec.dataset ?? 'train'); break;
+    case 'hdf5': {
+      // Metadata becomes root attributes (objects as JSON strings).
+      const attributes: Record<string, string | number> = {};
+      for (const [key, value] of Object.entries(options.metadata ?? {})) {
+        attributes[key] = typeof value === 'number' || typeof value === 'string' ? value : JSON.stringify(value);
+      }
+      writer = await createHdf5Writer(spec.path, dim, dtype, options.dataset ?? spec.dataset ?? 'train', attributes);
+      break;
+    }
     default:
       throw new SmallworldRangeError('UNSUPPORTED', `${file}: IDX files are written whole: use writeMatrix`);
   }

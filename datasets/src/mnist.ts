@@ -77,14 +77,15 @@ export const MNIST_SOURCES = ['mnist', 'mnist:base', 'mnist:queries'] as const;
 /**
  * Reads vectors from a file or a source name: `mnist` (all 10,000 test
  * images), `mnist:base` (the first 9,000), `mnist:queries` (the last 1,000);
- * anything else is a file for `readVectors` (`x.hdf5:test` selects a dataset).
+ * anything else is a file for `readVectors` (`x.hdf5:test` selects a dataset;
+ * `shared` allocates it over a SharedArrayBuffer).
  */
-export async function readSource(source: string, options: { mnistDir?: string } = {}): Promise<VectorSet> {
+export async function readSource(source: string, options: { mnistDir?: string; shared?: boolean } = {}): Promise<VectorSet> {
   if ((MNIST_SOURCES as readonly string[]).includes(source)) {
     const { images } = await readMnist(options.mnistDir ?? DEFAULT_MNIST_DIR);
     if (source === 'mnist') return images;
     const base = Math.min(MNIST_BASE_COUNT, images.count);
     return source === 'mnist:base' ? sliceRows(images, 0, base) : sliceRows(images, base, images.count - base);
   }
-  return readVectors(source);
+  return readVectors(source, { shared: options.shared });
 }

@@ -1,7 +1,7 @@
 // Summary statistics of a matrix file, streamed chunk by chunk in float64:
 // what `info` prints.
 
-import { scanMatrix, openMatrix, type ReadOptions } from './io.js';
+import { chunkRowsFor, openMatrix, type ReadOptions } from './io.js';
 import type { FormatName } from './formats/matrix-file.js';
 import type { DType, MatrixData } from './vectors.js';
 
@@ -109,12 +109,17 @@ export interface FileInfo {
 /** Reads a whole file in chunks and returns its shape and statistics. */
 export async function fileInfo(file: string, options: ReadOptions & { onProgress?: (done: number, total: number) => void } = {}): Promise<FileInfo> {
   const reader = await openMatrix(file, options);
-  const { path, format, dtype, count, dim } = reader;
-  await reader.close();
-  const acc = new StatsAccumulator(dim);
-  for await (const chunk of scanMatrix(file, options)) {
-    acc.add(chunk.data);
-    options.onProgress?.(chunk.first + chunk.rows, count);
+  try {
+    const { path, format, dtype, count, dim } = reader;
+    const acc = new StatsAccumulator(dim);
+    const step = chunkRowsFor(dim, dtype);
+    for (let first = 0; first < count; first += step) {
+      const rows = Math.min(step, count - first);
+      acc.add(await reader.read(first, rows));
+      options.onProgress?.(first + rows, count);
+    }
+    return { path, format, dtype, count, dim, stats: acc.result() };
+  } finally {
+    await reader.close();
   }
-  return { path, format, dtype, count, dim, stats: acc.result() };
 }

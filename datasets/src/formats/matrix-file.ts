@@ -48,6 +48,6 @@ export interface WriterOptions {
   dim: number;
   /** HDF5 only: dataset name (default 'train'). */
   dataset?: string;
-  /** Extra fields recorded in a raw file's JSON sidecar (e.g. the generator's parameters). */
+  /** Extra fields recorded in a raw file's JSON sidecar, or as an HDF5 file's root attributes (e.g. the generator's parameters). */
   metadata?: Record<string, unknown>;
 }
