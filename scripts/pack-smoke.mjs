@@ -3,7 +3,7 @@
 // workspace: ranges rewritten, every export target shipped), installs the
 // tarballs together into an empty project with npm, and uses them from ESM
 // (`import`) and from CommonJS (`require`, Node >= 20.19's require(esm)).
-// Run: node scripts/pack-smoke.mjs [--keep]   (after `pnpm build`)
+// Run: node scripts/pack-smoke.mjs [--keep]   (after `pnpm build`: it packs the dist folders as they are)
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,8 +66,8 @@ try {
       continue;
     }
     const { name } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    // The root `prepare` builds packages/* only; build each package here so its dist is current.
-    execFileSync('pnpm', ['run', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    // The root `prepare` builds packages/* only: build a package whose dist is missing (datasets).
+    if (!existsSync(join(dir, 'dist'))) execFileSync('pnpm', ['run', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
     const before = new Set(readdirSync(tarballs));
     execFileSync('pnpm', ['pack', '--pack-destination', tarballs], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
     const tarball = readdirSync(tarballs).find((f) => !before.has(f) && f.endsWith('.tgz'));
