@@ -149,9 +149,8 @@ async function runWorkers(
         else reject(new Error(`ground-truth worker failed: ${m.message}`));
       });
       worker.once('error', reject);
-      worker.once('exit', (code) => {
-        if (code !== 0) reject(new Error(`ground-truth worker exited with code ${code}`));
-      });
+      // Node delivers a worker's last messages before 'exit': no message by then is a failure.
+      worker.once('exit', (code) => reject(new Error(`ground-truth worker exited (code ${code}) before finishing`)));
     })));
   } finally {
     if (timer !== undefined) clearInterval(timer);

@@ -5,6 +5,7 @@
 import { SmallworldRangeError } from '@smallworld/hnsw';
 import { basename } from 'node:path';
 import { checkInteger, describeValue } from './checks.js';
+import { LITTLE_ENDIAN } from './formats/convert.js';
 import { createHdf5Writer, openHdf5 } from './formats/hdf5.js';
 import { openIdx, writeIdx } from './formats/idx.js';
 import type { FormatName, MatrixReader, MatrixWriter, WriterOptions } from './formats/matrix-file.js';
@@ -64,8 +65,14 @@ export interface ReadOptions {
   shared?: boolean;
 }
 
+/** The binary formats are read and written by copying bytes into typed arrays: little-endian hosts only. */
+function checkHostEndianness(): void {
+  if (!LITTLE_ENDIAN) throw new SmallworldRangeError('UNSUPPORTED', 'vector files can only be read and written on a little-endian host');
+}
+
 /** Opens a matrix file for reading row ranges (`reader.read(first, rows)`); close it when done. */
 export async function openMatrix(file: string, options: ReadOptions = {}): Promise<MatrixReader> {
+  checkHostEndianness();
   const spec = detectFormat(file);
   switch (spec.format) {
     case 'fvecs': case 'ivecs': case 'bvecs': return openVecs(spec.path, spec.format);
@@ -161,6 +168,7 @@ function defaultDtype(spec: FileSpec, source: DType): DType {
  * then), or `abort`. IDX files are written whole with `writeMatrix` instead.
  */
 export async function createMatrixWriter(file: string, options: WriterOptions): Promise<MatrixWriter> {
+  checkHostEndianness();
   const spec = detectFormat(file);
   const dim = checkInteger('dim', options.dim, 1);
   const dtype = options.dtype ?? defaultDtype(spec, 'float32');
