@@ -35,6 +35,7 @@ export function describeValue(value: unknown): string {
 
 /** A value of the wrong type: `code` says which rule it broke. */
 export class SmallworldTypeError extends TypeError {
+  /** The rule the value broke, for programs to branch on (the message is for people). */
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
     super(message);
@@ -45,6 +46,7 @@ export class SmallworldTypeError extends TypeError {
 
 /** A value of the right type but out of range: `code` says which rule it broke. */
 export class SmallworldRangeError extends RangeError {
+  /** The rule the value broke, for programs to branch on (the message is for people). */
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
     super(message);
@@ -55,7 +57,9 @@ export class SmallworldRangeError extends RangeError {
 
 /** A vector whose length is not the index's dimension. */
 export class DimensionMismatchError extends SmallworldRangeError {
+  /** The index's dimension. */
   readonly expected: number;
+  /** The length of the vector passed. */
   readonly received: number;
   constructor(argument: string, expected: number, received: number) {
     super('DIMENSION_MISMATCH', `\`${argument}\` must have dimension ${expected} (got ${received})`);
@@ -72,6 +76,7 @@ export class DimensionMismatchError extends SmallworldRangeError {
  * not built yet ('NOT_READY').
  */
 export class SmallworldError extends Error {
+  /** 'WORKER_FAILED', 'INDEX_BUSY' or 'NOT_READY'. */
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -82,6 +87,7 @@ export class SmallworldError extends Error {
 
 /** A file or byte buffer that is corrupt, truncated, hostile or of an unknown version. */
 export class CorruptFileError extends Error {
+  /** Always 'CORRUPT_FILE'. */
   readonly code: ErrorCode = 'CORRUPT_FILE';
   constructor(message: string) {
     super(message);

@@ -67,6 +67,7 @@ const SPACE_OF = { l2: 'l2', cosinesimil: 'cosine' } as const;
 export class NmslibIndex {
   /** The space, nmslib's name. */
   readonly space: NmslibSpace;
+  /** The method, nmslib's name: always 'hnsw'. */
   readonly method = 'hnsw' as const;
   private dimValue: number | undefined;
   private chunks: Float32Array[] = [];
