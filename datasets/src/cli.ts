@@ -10,8 +10,7 @@ import { parseArgs } from 'node:util';
 import { SPACES, type Space } from '@smallworld/hnsw';
 import { DEFAULT_MEAN, DEFAULT_SD, DEFAULT_SEED, DEFAULT_CLUSTERS, DEFAULT_CLUSTER_SD, GENERATORS, type GeneratorName } from './generate.js';
 import { computeGroundTruth, DEFAULT_GROUND_TRUTH_K } from './ground-truth.js';
-import { writeAnnBenchmarks } from './formats/hdf5.js';
-import { describeHdf5 } from './formats/hdf5.js';
+import { describeHdf5, writeGroundTruthHdf5 } from './formats/hdf5.js';
 import { detectFormat, writeVectors } from './io.js';
 import { DEFAULT_MNIST_DIR, MNIST_BASE_COUNT, MNIST_SOURCES, readMnist, readSource, sliceRows } from './mnist.js';
 import { ProgressBar } from './progress.js';
@@ -143,10 +142,7 @@ async function groundtruth(args: string[]): Promise<unknown> {
   const seconds = (performance.now() - start) / 1000;
   await mkdir(dirname(out), { recursive: true });
   if (detectFormat(out).format === 'hdf5') {
-    await writeAnnBenchmarks(out, {
-      train: base.data, test: queries.data, neighbors: truth.neighbors, distances: truth.distances,
-      dim: base.dim, k, distance: space === 'l2' ? 'euclidean' : space === 'cosine' ? 'angular' : 'dot',
-    });
+    await writeGroundTruthHdf5(out, base, queries, truth);
   } else {
     await writeVectors(out, truth.neighbors, k);
   }
@@ -219,9 +215,7 @@ async function mnist(args: string[]): Promise<unknown> {
   let files: Record<string, string>;
   if (format === 'hdf5') {
     files = { all: join(outDir, 'mnist-784-euclidean.hdf5') };
-    await writeAnnBenchmarks(files.all, {
-      train: base.data, test: queries.data, neighbors: truth.neighbors, distances: truth.distances, dim: images.dim, k, distance: 'euclidean',
-    });
+    await writeGroundTruthHdf5(files.all, base, queries, truth);
   } else {
     files = {
       base: join(outDir, `mnist-base.${format}`),

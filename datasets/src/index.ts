@@ -15,7 +15,7 @@ export {
 } from './io.js';
 export type { FileSpec, MatrixChunk, ReadOptions } from './io.js';
 export type { FormatName, MatrixReader, MatrixWriter, WriterOptions } from './formats/matrix-file.js';
-export { describeHdf5, readAnnBenchmarks, writeAnnBenchmarks } from './formats/hdf5.js';
+export { describeHdf5, readAnnBenchmarks, writeAnnBenchmarks, writeGroundTruthHdf5 } from './formats/hdf5.js';
 export type { AnnBenchmarksData } from './formats/hdf5.js';
 export { decodeIdx, readIdx, writeIdx } from './formats/idx.js';
 export { sidecarPath } from './formats/raw.js';

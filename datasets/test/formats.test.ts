@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import ndarray from 'ndarray';
 import { describe, expect, it } from 'vitest';
 import {
-  createMatrixWriter, detectFormat, readAnnBenchmarks, readIdx, readMatrix, readVectors, scanMatrix, sidecarPath,
+  computeGroundTruth, createMatrixWriter, detectFormat, writeGroundTruthHdf5, readAnnBenchmarks, readIdx, readMatrix, readVectors, scanMatrix, sidecarPath,
   toNdArray, writeAnnBenchmarks, writeIdx, writeMatrix, writeVectors, type Matrix,
 } from '../src/index.js';
 import { lcgFloats, tempDir } from './helpers.js';
@@ -107,6 +107,18 @@ describe('round trips', () => {
     // `file.hdf5:name` selects a dataset.
     expect((await readVectors(`${path}:test`)).count).toBe(5);
     expect((await readMatrix(`${path}:neighbors`)).dtype).toBe('int32');
+  });
+
+  it('ground truth as an ann-benchmarks file: Euclidean distances, as in ann-benchmarks\' own files', async () => {
+    const base = { dtype: 'float32' as const, data: Float32Array.of(0, 0, 3, 4, 6, 8), count: 3, dim: 2 };
+    const queries = { dtype: 'float32' as const, data: Float32Array.of(0, 0), count: 1, dim: 2 };
+    const truth = await computeGroundTruth(base, queries, { k: 3, threads: 1 });
+    expect(Array.from(truth.distances)).toEqual([0, 25, 100]);
+    await writeGroundTruthHdf5(file('gt.hdf5'), base, queries, truth);
+    const back = await readAnnBenchmarks(file('gt.hdf5'));
+    expect(Array.from(back.neighbors!)).toEqual([0, 1, 2]);
+    expect(Array.from(back.distances!)).toEqual([0, 5, 10]);
+    expect(back.distance).toBe('euclidean');
   });
 
   it('IDX: gzip or not, big-endian, [n, 28, 28]-style shapes flatten into the dimension', async () => {

@@ -12,7 +12,9 @@
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { corrupt } from '../checks.js';
-import { allocate, type DType, type MatrixData } from '../vectors.js';
+import type { Space } from '@smallworld/hnsw';
+import type { GroundTruth } from '../ground-truth.js';
+import { allocate, type DType, type MatrixData, type VectorSet } from '../vectors.js';
 import { convertData } from './convert.js';
 import { readExactly } from './files.js';
 import type { MatrixReader, MatrixWriter } from './matrix-file.js';
@@ -230,7 +232,7 @@ export interface AnnBenchmarksData {
   test: MatrixData;
   /** True neighbour ids of each query (`neighbors`), `k` per row. */
   neighbors?: Int32Array;
-  /** Their distances (`distances`). */
+  /** Their distances (`distances`): Euclidean (not squared) in ann-benchmarks' 'euclidean' files. */
   distances?: Float32Array;
   dim: number;
   /** Neighbours per query in `neighbors`/`distances`. */
@@ -295,4 +297,20 @@ export async function writeAnnBenchmarks(path: string, data: AnnBenchmarksData):
     await rm(tempPath, { force: true });
     throw err;
   }
+}
+
+/** The ann-benchmarks name of each space's distance. */
+const ANN_DISTANCE: Readonly<Record<Space, string>> = { l2: 'euclidean', cosine: 'angular', ip: 'dot' };
+
+/**
+ * Writes base vectors, queries and their ground truth as an ann-benchmarks
+ * file. As in ann-benchmarks' own files, 'euclidean' distances are Euclidean
+ * (the square roots of our squared L2); 'angular' ones are 1 - cosine.
+ */
+export async function writeGroundTruthHdf5(path: string, base: VectorSet, queries: VectorSet, truth: GroundTruth): Promise<void> {
+  const distances = truth.space === 'l2' ? truth.distances.map(Math.sqrt) : truth.distances;
+  await writeAnnBenchmarks(path, {
+    train: base.data, test: queries.data, neighbors: truth.neighbors, distances,
+    dim: base.dim, k: truth.k, distance: ANN_DISTANCE[truth.space],
+  });
 }
