@@ -36,6 +36,7 @@ function checkManifest(pkg, dir) {
   if (!Array.isArray(pkg.files) || pkg.files.length === 0) problem(`${name}: no "files" list (the tarball would hold everything)`);
   if (!existsSync(join(dir, 'README.md'))) problem(`${name}: no README.md in the tarball`);
   if (!pkg.license) problem(`${name}: no "license"`);
+  if (!pkg.engines?.node) problem(`${name}: no "engines.node" (require() of these ES modules needs Node >= 20.19)`);
   const root = pkg.exports?.['.'];
   if (root === undefined) problem(`${name}: no "exports" entry for "."`);
   const targets = exportTargets(pkg.exports ?? {});
