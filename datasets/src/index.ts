@@ -29,5 +29,5 @@ export { StatsAccumulator, computeStats, fileInfo } from './stats.js';
 export type { FileInfo, MatrixStats } from './stats.js';
 export { ProgressBar } from './progress.js';
 export type { ProgressOptions } from './progress.js';
-export { DTYPE_BYTES, row, toNdArray, toVectorSet } from './vectors.js';
+export { DTYPE_BYTES, DTYPES, row, toNdArray, toVectorSet } from './vectors.js';
 export type { DType, DTypeArrays, Matrix, MatrixData, NdArrayLike, VectorSet, VectorsInput } from './vectors.js';

@@ -4,7 +4,7 @@
 
 import { SmallworldRangeError } from '@smallworld/hnsw';
 import { basename } from 'node:path';
-import { checkInteger, describeValue } from './checks.js';
+import { checkChoice, checkInteger, checkKnownKeys, describeValue } from './checks.js';
 import { LITTLE_ENDIAN } from './formats/convert.js';
 import { createHdf5Writer, openHdf5 } from './formats/hdf5.js';
 import { openIdx, writeIdx } from './formats/idx.js';
@@ -13,7 +13,7 @@ import { createNpyWriter, openNpy } from './formats/npy.js';
 import { createRawWriter, openRaw, RAW_DTYPES, type RawExtension } from './formats/raw.js';
 import { createVecsWriter, openVecs, VECS_DTYPES, type VecsFormat } from './formats/vecs.js';
 import {
-  allocate, DTYPE_BYTES, dtypeOf, toVectorSet, type DType, type Matrix, type MatrixData, type VectorSet, type VectorsInput,
+  allocate, DTYPE_BYTES, DTYPES, dtypeOf, toVectorSet, type DType, type Matrix, type MatrixData, type VectorSet, type VectorsInput,
 } from './vectors.js';
 
 /** Bytes per chunk when reading or writing a file piecewise. */
@@ -45,8 +45,8 @@ export function detectFormat(file: string): FileSpec {
   const name = basename(file).toLowerCase();
   if (/(\.idx|[-.]idx\d+-ubyte)(\.gz)?$/.test(name)) return { path: file, format: 'idx', extension: 'idx' };
   const ext = /\.([a-z0-9]+)$/.exec(name)?.[1] ?? '';
-  if (ext in VECS_DTYPES) return { path: file, format: ext as VecsFormat, extension: ext };
-  if (ext in RAW_DTYPES) return { path: file, format: 'raw', extension: ext };
+  if (Object.hasOwn(VECS_DTYPES, ext)) return { path: file, format: ext as VecsFormat, extension: ext };
+  if (Object.hasOwn(RAW_DTYPES, ext)) return { path: file, format: 'raw', extension: ext };
   if (ext === 'npy') return { path: file, format: 'npy', extension: ext };
   if (ext === 'hdf5' || ext === 'h5') return { path: file, format: 'hdf5', extension: ext };
   throw new SmallworldRangeError('INVALID_ARGUMENT',
@@ -157,7 +157,7 @@ export async function readVectors(file: string, options: ReadOptions = {}): Prom
 
 /** The element type a format stores by default. */
 function defaultDtype(spec: FileSpec, source: DType): DType {
-  if (spec.format in VECS_DTYPES) return VECS_DTYPES[spec.format as VecsFormat];
+  if (Object.hasOwn(VECS_DTYPES, spec.format)) return VECS_DTYPES[spec.format as VecsFormat];
   if (spec.format === 'raw') return RAW_DTYPES[spec.extension as RawExtension];
   return source;
 }
@@ -170,8 +170,9 @@ function defaultDtype(spec: FileSpec, source: DType): DType {
 export async function createMatrixWriter(file: string, options: WriterOptions): Promise<MatrixWriter> {
   checkHostEndianness();
   const spec = detectFormat(file);
+  checkKnownKeys('writer', options, ['dim', 'dtype', 'dataset', 'metadata']);
   const dim = checkInteger('dim', options.dim, 1);
-  const dtype = options.dtype ?? defaultDtype(spec, 'float32');
+  const dtype = options.dtype === undefined ? defaultDtype(spec, 'float32') : checkChoice('dtype', options.dtype, DTYPES);
   const fixed = defaultDtype(spec, dtype);
   if (fixed !== dtype) {
     throw new SmallworldRangeError('INVALID_OPTION', `\`dtype\` of a .${spec.extension} file must be ${fixed} (got ${describeValue(dtype)})`);

@@ -43,6 +43,9 @@ export interface NdArrayLike {
 /** What the API accepts as vectors: a VectorSet, an ndarray [n, dim], an array of rows, or a flat array with `dim`. */
 export type VectorsInput = VectorSet | Matrix | NdArrayLike | ArrayLike<ArrayLike<number>> | Float32Array | Float64Array;
 
+/** Every DType, for validation. */
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'uint8'];
+
 /** Bytes per element of each dtype. */
 export const DTYPE_BYTES: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int32: 4, uint8: 1 };
 

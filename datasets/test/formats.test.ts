@@ -193,6 +193,14 @@ describe('reading', () => {
     expect(() => detectFormat('data.csv')).toThrow(/data\.csv: cannot tell the format from the extension '\.csv'/);
   });
 
+  it('validates writer options', async () => {
+    await expect(createMatrixWriter(file('w.npy'), { dim: 0 })).rejects.toThrow('`dim` must be an integer >= 1 (got 0)');
+    await expect(createMatrixWriter(file('w.npy'), { dim: 2, dtype: 'int8' as never })).rejects.toThrow(/`dtype` must be one of float32, float64, int32, uint8/);
+    await expect(createMatrixWriter(file('w.fvecs'), { dim: 2, dtype: 'int32' })).rejects.toThrow('`dtype` of a .fvecs file must be float32 (got "int32")');
+    await expect(createMatrixWriter(file('w.npy'), { dim: 2, dims: 3 } as never)).rejects.toThrow(/unknown writer option `dims`/);
+    expect(() => detectFormat('x.toString')).toThrow(/cannot tell the format/);
+  });
+
   it('refuses to write non-integers into an integer format, naming the value', async () => {
     await expect(writeVectors(file('bad.ivecs'), Float32Array.of(1.5, 2), 2)).rejects.toThrow(/value 1\.5 at index 0 does not fit int32/);
     await expect(writeVectors(file('bad.bvecs'), Int32Array.of(256, 2), 2)).rejects.toThrow(/value 256 .* does not fit uint8/);
