@@ -12,6 +12,7 @@ import type { MatrixReader, MatrixWriter } from './matrix-file.js';
 
 /** The element type of each raw extension. */
 export const RAW_DTYPES = { f32: 'float32', i32: 'int32' } as const;
+/** A raw file extension: f32 or i32. */
 export type RawExtension = keyof typeof RAW_DTYPES;
 
 /** The sidecar of a raw file: its path plus ".json". */

@@ -12,6 +12,7 @@ import type { MatrixReader, MatrixWriter } from './matrix-file.js';
 /** The element type of each texmex extension. */
 export const VECS_DTYPES = { fvecs: 'float32', ivecs: 'int32', bvecs: 'uint8' } as const;
 
+/** A texmex format: fvecs, ivecs or bvecs. */
 export type VecsFormat = keyof typeof VECS_DTYPES;
 
 /** Largest dimension a header may declare: anything above is taken as a bad header, not a huge allocation. */
