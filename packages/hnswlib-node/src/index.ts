@@ -17,5 +17,14 @@ export type { PointLike } from './arguments.js';
  * hnswlib-node is a CommonJS module, so ES-module code may import it whole
  * (`import hnswlib from 'hnswlib-node'`): the same object, for the alias.
  */
-const hnswlib = { BruteforceSearch, HierarchicalNSW, InnerProductSpace, L2Space };
+const hnswlib = {
+  /** The exact index (see the named export). */
+  BruteforceSearch,
+  /** The HNSW index (see the named export). */
+  HierarchicalNSW,
+  /** The inner-product space (see the named export). */
+  InnerProductSpace,
+  /** The squared-L2 space (see the named export). */
+  L2Space,
+};
 export default hnswlib;
