@@ -53,13 +53,21 @@ export interface SyntheticOptions {
 
 /** Fully resolved options: what a sidecar records so a set can be made again. */
 export interface SyntheticParameters {
+  /** Number of vectors. */
   count: number;
+  /** Dimension of each vector. */
   dim: number;
+  /** Seed of the generator. */
   seed: number;
+  /** 'normal', 'clustered' or 'sphere' (see `SyntheticOptions.generator`). */
   generator: GeneratorName;
+  /** Coordinate mean ('normal', and the centres of 'clustered'). */
   mean: number;
+  /** Coordinate standard deviation ('normal', and the centres of 'clustered'). */
   sd: number;
+  /** Mixture components of 'clustered'. */
   clusters: number;
+  /** Standard deviation of a 'clustered' point around its centre, per coordinate. */
   clusterSd: number;
 }
 

@@ -37,7 +37,9 @@ export interface GroundTruth {
   distances: Float32Array;
   /** Number of queries. */
   count: number;
+  /** Neighbours per query. */
   k: number;
+  /** The space the distances were computed in. */
   space: Space;
 }
 

@@ -21,7 +21,9 @@ export const CHUNK_BYTES = 8 << 20;
 
 /** A file name resolved to a format (and, for HDF5, a dataset). */
 export interface FileSpec {
+  /** The file path, without a `:dataset` suffix. */
   path: string;
+  /** The format the extension selects. */
   format: FormatName;
   /** The extension that decided the format ('fvecs', 'npy', 'f32', 'hdf5', 'idx', ...). */
   extension: string;
@@ -92,8 +94,11 @@ export function chunkRowsFor(dim: number, dtype: DType): number {
 export interface MatrixChunk {
   /** Index of the chunk's first row in the file. */
   first: number;
+  /** Rows in this chunk. */
   rows: number;
+  /** Values per row. */
   dim: number;
+  /** The chunk's `rows x dim` values, row-major. */
   data: MatrixData;
 }
 

@@ -19,10 +19,13 @@ export const MNIST_BASE_COUNT = 9000;
 
 /** MNIST's images as vectors, with their digits. */
 export interface Mnist {
+  /** One float32 vector of 784 pixel values per image. */
   images: VectorSet;
+  /** The digit (0-9) of each image. */
   labels: Uint8Array;
   /** Image side: each vector is rows x cols = 28 x 28 pixels. */
   rows: number;
+  /** Image width in pixels (28). */
   cols: number;
 }
 

@@ -9,12 +9,15 @@ import type { DType, MatrixData } from './vectors.js';
 export interface MatrixStats {
   /** Rows seen. */
   count: number;
+  /** Values per row. */
   dim: number;
   /** Mean of all values. */
   mean: number;
   /** Population standard deviation of all values. */
   sd: number;
+  /** Smallest finite value. */
   min: number;
+  /** Largest finite value. */
   max: number;
   /** Mean Euclidean norm of the rows. */
   meanNorm: number;
@@ -32,6 +35,7 @@ export class StatsAccumulator {
   private max = -Infinity;
   private normSum = 0;
   private nonFinite = 0;
+  /** Values per row of the data added. */
   readonly dim: number;
 
   constructor(dim: number) {
@@ -75,6 +79,7 @@ export class StatsAccumulator {
     this.n = total;
   }
 
+  /** The statistics of everything added so far. */
   result(): MatrixStats {
     return {
       count: this.rows,
@@ -98,11 +103,17 @@ export function computeStats(data: MatrixData, dim: number): MatrixStats {
 
 /** What `info` reports about a file. */
 export interface FileInfo {
+  /** The file described. */
   path: string;
+  /** Its format, from the extension. */
   format: FormatName;
+  /** Element type of its values. */
   dtype: DType;
+  /** Rows in the file. */
   count: number;
+  /** Values per row. */
   dim: number;
+  /** Statistics of every value, read in chunks. */
   stats: MatrixStats;
 }
 

@@ -10,9 +10,13 @@ export const SYNTH_CHUNK_ROWS = 16 * BLOCK_ROWS;
 
 /** What `writeSynthetic` wrote. */
 export interface SynthResult {
+  /** The file written. */
   path: string;
+  /** Vectors written. */
   count: number;
+  /** Dimension of each vector. */
   dim: number;
+  /** The generator's parameters, defaults filled in (enough to regenerate the same bytes). */
   params: SyntheticParameters;
   /** Wall time in seconds. */
   seconds: number;

@@ -12,9 +12,13 @@ export type DType = 'float32' | 'float64' | 'int32' | 'uint8';
 
 /** The typed array of each `DType`. */
 export interface DTypeArrays {
+  /** 32-bit floats: what the indexes take. */
   float32: Float32Array;
+  /** 64-bit floats (.npy files of float64). */
   float64: Float64Array;
+  /** 32-bit integers (.ivecs: neighbour ids). */
   int32: Int32Array;
+  /** Bytes (.bvecs, MNIST pixels). */
   uint8: Uint8Array;
 }
 
@@ -23,9 +27,13 @@ export type MatrixData = DTypeArrays[DType];
 
 /** `count` rows of `dim` values, row-major, of any known element type. */
 export interface Matrix<D extends DType = DType> {
+  /** Element type of `data`. */
   dtype: D;
+  /** `count x dim` values, row-major. */
   data: DTypeArrays[D];
+  /** Number of rows. */
   count: number;
+  /** Values per row. */
   dim: number;
 }
 
@@ -34,9 +42,13 @@ export type VectorSet = Matrix<'float32'>;
 
 /** The structural type of an ndarray (scijs/ndarray) of shape [n, dim]. */
 export interface NdArrayLike {
+  /** Size of each axis: [count, dim]. */
   shape: readonly number[];
+  /** Step in `data` between neighbours along each axis. */
   stride: readonly number[];
+  /** Index in `data` of element [0, 0]. */
   offset: number;
+  /** The values, read through shape, stride and offset. */
   data: ArrayLike<number>;
 }
 

@@ -113,7 +113,16 @@ function datasetDtype(path: string, name: string, ds: H5Dataset): DType {
 
 /** Names and shapes of the datasets at the root of an HDF5 file, and its root attributes. */
 export async function describeHdf5(path: string): Promise<{
-  datasets: { name: string; shape: number[]; dtype: string }[];
+  /** Every dataset of the file, with its shape and element type. */
+  datasets: {
+    /** The dataset's path in the file ('train', 'test', ...). */
+    name: string;
+    /** Its dimensions, e.g. [count, dim]. */
+    shape: number[];
+    /** Its element type as h5wasm reports it. */
+    dtype: string;
+  }[];
+  /** The root group's attributes (ann-benchmarks keeps `distance` there). */
   attributes: Record<string, unknown>;
 }> {
   const lib = await loadH5();
@@ -234,6 +243,7 @@ export interface AnnBenchmarksData {
   neighbors?: Int32Array;
   /** Their distances (`distances`): Euclidean (not squared) in ann-benchmarks' 'euclidean' files. */
   distances?: Float32Array;
+  /** Vector dimension of `train` and `test`. */
   dim: number;
   /** Neighbours per query in `neighbors`/`distances`. */
   k?: number;

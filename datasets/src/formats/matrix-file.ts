@@ -9,11 +9,15 @@ export type FormatName = 'fvecs' | 'ivecs' | 'bvecs' | 'npy' | 'raw' | 'hdf5' | 
 
 /** An open matrix file: its shape, and row ranges on demand. */
 export interface MatrixReader {
+  /** The file being read. */
   readonly path: string;
+  /** Its format, from the extension. */
   readonly format: FormatName;
   /** Element type of the values returned by `read` (what the file holds, widened where needed). */
   readonly dtype: DType;
+  /** Rows in the file. */
   readonly count: number;
+  /** Values per row. */
   readonly dim: number;
   /**
    * Rows [first, first + rows) as a new typed array of `rows x dim` values.
@@ -21,14 +25,19 @@ export interface MatrixReader {
    * the header promised.
    */
   read(first: number, rows: number): Promise<MatrixData>;
+  /** Releases the file handle; the reader is unusable afterwards. */
   close(): Promise<void>;
 }
 
 /** An open matrix file being written: rows are appended chunk by chunk. */
 export interface MatrixWriter {
+  /** The file being written (it appears there at `close`). */
   readonly path: string;
+  /** Its format, from the extension. */
   readonly format: FormatName;
+  /** Element type stored in the file. */
   readonly dtype: DType;
+  /** Values per row. */
   readonly dim: number;
   /** Rows written so far. */
   readonly count: number;

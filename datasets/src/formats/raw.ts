@@ -22,10 +22,15 @@ export function sidecarPath(path: string): string {
 
 /** The content of a raw file's sidecar. */
 export interface RawSidecar {
+  /** Always 'raw': a headerless file of row-major values. */
   format: 'raw';
+  /** Element type of the values. */
   dtype: DType;
+  /** Rows in the file. */
   count: number;
+  /** Values per row. */
   dim: number;
+  /** Byte order of the values: always little-endian. */
   byteOrder: 'little';
   [extra: string]: unknown;
 }
