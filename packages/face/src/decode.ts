@@ -7,9 +7,13 @@ import { checkInteger, describeValue } from './check.js';
 
 /** Raw interleaved pixels, row by row: RGB (3 channels, the default) or RGBA (4). */
 export interface RawImage {
+  /** Interleaved pixels, `width * height * channels` bytes. */
   data: Uint8Array | Uint8ClampedArray;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** 3 (RGB, the default) or 4 (RGBA). */
   channels?: 3 | 4;
 }
 
@@ -33,10 +37,13 @@ export interface DecodeOptions {
 export interface DecodedImage {
   /** Interleaved RGB, `width * height * 3` bytes. */
   data: Uint8Array;
+  /** Width of the decoded (possibly downscaled) image, pixels. */
   width: number;
+  /** Height of the decoded (possibly downscaled) image, pixels. */
   height: number;
   /** Size of the (EXIF-rotated) original. */
   originalWidth: number;
+  /** Height of the (EXIF-rotated) original, pixels. */
   originalHeight: number;
   /** original / decoded: multiply detector coordinates by it to get the original's. */
   scale: number;

@@ -18,15 +18,21 @@ export const DEFAULT_MIN_CONFIDENCE = 0.5;
 
 /** A rectangle in the original photo's pixels (after EXIF rotation). */
 export interface FaceBox {
+  /** Left edge, pixels of the original image. */
   x: number;
+  /** Top edge, pixels of the original image. */
   y: number;
+  /** Width, pixels. */
   width: number;
+  /** Height, pixels. */
   height: number;
 }
 
 /** A point in the original photo's pixels. */
 export interface Point {
+  /** Horizontal position, pixels of the original image. */
   x: number;
+  /** Vertical position, pixels of the original image. */
   y: number;
 }
 
@@ -71,8 +77,11 @@ export interface RepresentOptions {
 
 /** What produced a descriptor: descriptors from different decoders, models or backends must not be mixed. */
 export interface EmbedderSignature {
+  /** The image decoder and its downscaling (`maxSide`). */
   decoder: string;
+  /** The face model that computed the descriptors. */
   model: string;
+  /** The TensorFlow.js backend it ran on. */
   backend: FaceBackend;
 }
 
@@ -89,10 +98,15 @@ const OPTION_KEYS = ['backend', 'minConfidence', 'maxSide', 'maxInputPixels', 'm
  * const { verified, distance } = await embedder.verify('a.jpg', 'b.jpg');
  */
 export class FaceEmbedder {
+  /** The backend asked for ('auto' picks the fastest that loads). */
   readonly backendChoice: FaceBackendChoice;
+  /** Detector confidence threshold in (0, 1): weaker detections are ignored. */
   readonly minConfidence: number;
+  /** Long side, in px, photos are shrunk to before detection (never enlarged). */
   readonly maxSide: number;
+  /** Photos above this many pixels are refused as too large. */
   readonly maxInputPixels: number;
+  /** Folder of the face-api model weights. */
   readonly modelDir: string;
   private runtime: Promise<FaceRuntime> | undefined;
   private loaded: FaceRuntime | undefined;

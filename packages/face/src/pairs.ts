@@ -12,7 +12,9 @@ import { DEFAULT_THRESHOLD, checkThreshold, euclideanDistance } from './verify.j
 
 /** One labelled pair. */
 export interface LabelledPair {
+  /** The first photo's file name. */
   fileX: string;
+  /** The second photo's file name. */
   fileY: string;
   /** True when the CSV says 'Yes' (the same person). */
   same: boolean;
@@ -20,8 +22,11 @@ export interface LabelledPair {
 
 /** Confusion counts and accuracy at a threshold. */
 export interface PairScore {
+  /** Pairs scored. */
   pairs: number;
+  /** (tp + tn) / pairs. */
   accuracy: number;
+  /** The Euclidean distance at or below which a pair is verified. */
   threshold: number;
   /** Same person, verified. */
   tp: number;
@@ -45,6 +50,7 @@ export interface PairsReport extends PairScore {
 
 /** Options of `verifyPairs`. */
 export interface VerifyPairsOptions {
+  /** The embedder to use. Default: a new `FaceEmbedder` with its defaults. */
   embedder?: FaceEmbedder;
   /** Default 0.6. */
   threshold?: number;

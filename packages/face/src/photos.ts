@@ -18,7 +18,9 @@ export type PhotoStatus = 'ok' | 'no-face' | 'error';
 
 /** The outcome for one photo. */
 export interface PhotoResult {
+  /** The photo's file path. */
   path: string;
+  /** 'ok', 'no-face' or 'error'. */
   status: PhotoStatus;
   /** The faces found, largest first (only the largest unless `all`); empty unless `status` is 'ok'. */
   faces: Face[];
@@ -48,6 +50,7 @@ export interface EmbeddedFolder {
   descriptors: Float32Array;
   /** One result per photo listed, in listing order. */
   photos: PhotoResult[];
+  /** What produced the descriptors (decoder, model, backend). */
   signature: EmbedderSignature;
 }
 

@@ -5,7 +5,9 @@
 export interface ProgressEvent {
   /** Photos handled so far, including this one. */
   done: number;
+  /** Photos in the run. */
   total: number;
+  /** The photo just handled. */
   path: string;
   /** What happened to this photo (a `FileStatus` of the database, or `PhotoStatus`). */
   status: string;

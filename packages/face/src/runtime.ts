@@ -21,6 +21,7 @@ export type FaceBackend = 'tensorflow' | 'wasm' | 'cpu';
 /** `'auto'` tries `'tensorflow'`, then `'wasm'`, then `'cpu'` (with a warning). */
 export type FaceBackendChoice = 'auto' | FaceBackend;
 
+/** Every accepted `backend` option: 'auto' tries 'tensorflow' (tfjs-node, when installed), then 'wasm', then 'cpu'. */
 export const FACE_BACKENDS: readonly FaceBackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 /** The networks of the pipeline: SSD MobileNet v1 detector, 68-point landmarks, dlib-style ResNet descriptor. */

@@ -16,6 +16,7 @@ export interface VerifyResult {
   verified: boolean;
   /** Euclidean distance between the descriptors (smaller is closer). */
   distance: number;
+  /** The threshold used (default 0.6, the model's). */
   threshold: number;
 }
 
