@@ -152,17 +152,21 @@ export class HnswIndex extends PortableHnswIndex {
     for (let i = 0; i < nodes.length; i++) if (isNew[i] === 0) this.relinkRow(nodes[i], data, i * this.dim);
   }
 
-  /** Runs tasks of this index on the pool; this thread's searches take the node locks meanwhile. */
+  /** Runs tasks of this index on the pool. */
   private async runOnWorkers(tasks: (InsertTask | SearchTask)[], slots: number[]): Promise<void> {
     const state = this.parallel;
+    const inserts = tasks[0].type === 'insert' ? tasks.length : 0;
     state.tasksStarted(tasks.length);
-    this.ctx.concurrent = true;
+    state.insertTasks += inserts;
+    // Searches on this thread read link lists under their locks while workers insert.
+    this.ctx.concurrent = state.insertTasks > 0;
     try {
       await runTasks(tasks);
     } finally {
       state.releaseSlots(slots);
+      state.insertTasks -= inserts;
+      this.ctx.concurrent = state.insertTasks > 0;
       state.tasksEnded(tasks.length);
-      this.ctx.concurrent = state.activeTasks > 0;
     }
   }
 
@@ -212,7 +216,7 @@ export class HnswIndex extends PortableHnswIndex {
     const tasks: SearchTask[] = slots.map((slot) => ({
       type: 'search', store: descriptor, slot, queries: shared.buffer as SharedArrayBuffer, rows, k, ef,
       allowed: allowed === null ? null : allowed.buffer as SharedArrayBuffer, allowedCount,
-      size: this.size, hasDeleted: this.deletedCount > 0, counter, chunk,
+      size: this.size, hasDeleted: this.deletedCount > 0, concurrent: state.insertTasks > 0, counter, chunk,
       labels: labels.buffer as SharedArrayBuffer, distances: distances.buffer as SharedArrayBuffer,
       counts: counts.buffer as SharedArrayBuffer,
     }));

@@ -76,6 +76,8 @@ export interface SearchTask {
   size: number;
   /** Whether any point is marked deleted (searches then skip them). */
   hasDeleted: boolean;
+  /** Whether inserts run meanwhile: the search then reads each link list under its lock. */
+  concurrent: boolean;
   /** Int32Array [next]: the next chunk of queries to take. */
   counter: SharedArrayBuffer;
   chunk: number;

@@ -12,6 +12,8 @@ export class ParallelState {
   readonly id = nextIndexId++;
   /** Worker tasks in flight on this index (builds and searches). */
   activeTasks = 0;
+  /** Insert tasks among them: searches take the node locks only while some run. */
+  insertTasks = 0;
   /** Parallel builds started and not finished (queued ones included). */
   builds = 0;
   /** Settles when the last queued build finishes. */

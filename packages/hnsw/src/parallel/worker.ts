@@ -78,6 +78,7 @@ function runSearch(task: SearchTask): number {
     nearest: (c, k, ef, filtered) => knnSearch(c, k, ef, filtered),
   };
   ctx.allowedNodes = task.allowed === null ? null : new Uint8Array(task.allowed);
+  ctx.concurrent = task.concurrent;
   let searched = 0;
   try {
     for (;;) {
@@ -89,6 +90,7 @@ function runSearch(task: SearchTask): number {
     }
   } finally {
     ctx.allowedNodes = null;
+    ctx.concurrent = true;
   }
   return searched;
 }
