@@ -92,5 +92,37 @@ check(batch.length === 2, `knnQueryBatch returned ${batch.length} answers for 2 
 check(batch[0][0][0] === targetId && batch[1][0][0] === targetId, 'knnQueryBatch does not find the hidden face');
 check(batch[0][1][0] === distances[0], 'knnQueryBatch and knnQuery give different distances');
 console.log(`knnQueryBatch: nearest ${batch.map(([found]) => found[0]).join(', ')}`);
+
+const folder = await mkdtemp(join(tmpdir(), 'smallworld-nmslib-'));
+try {
+  // index.saveIndex('index.bin', save_data=True)
+  const path = join(folder, 'index.bin');
+  t = performance.now();
+  await index.saveIndex(path, true);
+  console.log(`saveIndex: ${seconds(t)} s`);
+
+  // new_index = nmslib.init(method='hnsw', space='l2'); new_index.loadIndex('index.bin', load_data=True)
+  t = performance.now();
+  const loaded = nmslib.init({ method: 'hnsw', space: 'l2' });
+  await loaded.loadIndex(path, true);
+  console.log(`loadIndex: ${seconds(t)} s, ${loaded.size} points`);
+  loaded.setQueryTimeParams({ efSearch: 100 });
+  const [loadedIds, loadedDistances] = loaded.knnQuery(query, 3);
+  check(loaded.size === n, `the loaded index holds ${loaded.size} points, expected ${n}`);
+  check(loadedIds.every((id, i) => id === ids[i]) && loadedDistances.every((d, i) => d === distances[i]),
+    'the loaded index answers differently from the saved one');
+
+  // save_data=False: the file holds the graph only; the caller keeps the
+  // vectors and adds them again, in the same order, before loading.
+  const graphPath = join(folder, 'graph-only.bin');
+  await index.saveIndex(graphPath, false);
+  const graphOnly = nmslib.init({ method: 'hnsw', space: 'l2', dim });
+  graphOnly.addDataPointBatch(data);
+  await graphOnly.loadIndex(graphPath, false);
+  check(graphOnly.knnQuery(query, 1)[0][0] === targetId, 'the graph-only file, loaded with its vectors, lost the hidden face');
+  console.log('saveIndex(path, false) + loadIndex(path, false): ok');
+} finally {
+  await rm(folder, { recursive: true, force: true });
+}
 await index.close();
 console.log('nmslib-port: ok');
