@@ -184,10 +184,15 @@ export function checkMarkdown(
   }
   for (const { name, qualifier, line } of namedCalls(markdown)) {
     if (qualifier !== null && FOREIGN_QUALIFIERS.has(qualifier)) continue;
-    if (FOREIGN_NAMES.has(name) || tree.declared.has(name)) continue;
+    if (FOREIGN_NAMES.has(name) || tree.declared.has(name) || isRuntimeGlobal(name)) continue;
     problems.push({ file, line, message: `\`${name}()\`: declared nowhere in the source tree` });
   }
   return problems;
+}
+
+/** A function or constructor of the JavaScript runtime (`Float32Array()`, `structuredClone()`). */
+function isRuntimeGlobal(name: string): boolean {
+  return typeof (globalThis as Record<string, unknown>)[name] === 'function';
 }
 
 /** `folder/path` with `.` and `..` resolved; null when it climbs above the root. */

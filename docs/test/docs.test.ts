@@ -91,7 +91,7 @@ describe('the doc checks themselves', () => {
       '# Title',
       'See [a](a.md), [layout](a.md#the-layout), [web](https://example.com) and [gone](missing.md).',
       'Bad anchor: [x](a.md#nope). Files: `src/layout.ts`, `layout.ts`, `src/nothing.ts`.',
-      'Calls: `index.search(q, k)`, `HnswIndex.fromBytes()`, `os.availableParallelism()`, `knn_query()`.',
+      'Calls: `index.search(q, k)`, `HnswIndex.fromBytes()`, `os.availableParallelism()`, `knn_query()`, `Float32Array()`.',
       '```ts',
       'notChecked(); [inside](code.md)',
       '```',
