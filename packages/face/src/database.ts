@@ -353,6 +353,11 @@ export class FaceDatabase {
     if (metadata?.format !== DB_FORMAT || metadata.version !== DB_VERSION) {
       throw new CorruptFileError(`${metaPath} is not a ${DB_FORMAT} version ${DB_VERSION} file`);
     }
+    if (typeof metadata.index?.file !== 'string' || path.basename(metadata.index.file) !== metadata.index.file
+      || !Number.isSafeInteger(metadata.nextLabel) || typeof metadata.files !== 'object' || metadata.files === null
+      || (metadata.faces !== 'largest' && metadata.faces !== 'all')) {
+      throw new CorruptFileError(`${metaPath} is damaged: missing or invalid index, nextLabel, faces or files fields`);
+    }
     const bytes = await readFile(path.join(dir, metadata.index.file)).catch(() => {
       throw new CorruptFileError(`cannot open face database ${dir}: ${metadata.index.file} is missing`);
     });
@@ -371,6 +376,7 @@ export class FaceDatabase {
     db.signatureValue = metadata.signature;
     db.nextLabel = metadata.nextLabel;
     for (const [file, record] of Object.entries(metadata.files)) {
+      if (!Array.isArray(record?.faces)) throw new CorruptFileError(`${DB_META_FILE} has no face list for ${file}`);
       db.records.set(file, record);
       for (const face of record.faces) {
         if (!db.index.has(face.label)) throw new CorruptFileError(`${DB_META_FILE} lists face ${face.label} of ${file}, absent from the index`);
