@@ -65,7 +65,11 @@ export interface FaceEmbedderOptions {
   maxSide?: number;
   /** Photos above this many pixels are refused as too large. Default 100 000 000. */
   maxInputPixels?: number;
-  /** Folder of the model weights. Default: the `model/` folder of `@vladmandic/face-api`. */
+  /**
+   * Folder of the model weights. Default: the `model/` folder of
+   * `@vladmandic/face-api`. Weights load once per process (face-api keeps
+   * them in globals): the first embedder's folder is the one used.
+   */
   modelDir?: string;
 }
 
