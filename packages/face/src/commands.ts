@@ -150,7 +150,9 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
       if (exists && values['all-faces'] === true && db.faces !== 'all') log(`note: ${dbPath} indexes the largest face per photo; --all-faces ignored`);
       const report = await db.addFolder(dir!, { progress });
       for (const file of report.files) {
-        if (file.status === 'error' || file.status === 'no-face') log(`${file.status}: ${path.relative(dir!, file.path)}${file.error === undefined ? '' : ` (${file.error})`}`);
+        const name = path.relative(dir!, file.path);
+        if (file.status === 'error' || file.status === 'no-face') log(`${file.status}: ${name}${file.error === undefined ? '' : ` (${file.error})`}`);
+        if ((file.detected ?? 0) > file.faces) log(`several faces: ${name} (${file.detected} found, the largest indexed)`);
       }
       await db.save(dbPath);
       const c = report.counts;

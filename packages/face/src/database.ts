@@ -83,8 +83,10 @@ export type FileStatus =
 export interface FileResult {
   path: string;
   status: FileStatus;
-  /** Faces added (status 'indexed'). */
+  /** Faces indexed (status 'indexed'), or known (status 'unchanged'). */
   faces: number;
+  /** Faces the detector found (photos embedded in this run): above `faces` for a group photo in a 'largest' database. */
+  detected?: number;
   error?: string;
   errorCode?: ErrorCode | string;
   /** Decode + inference, ms (files embedded in this run). */
@@ -260,7 +262,8 @@ export class FaceDatabase {
       facesAdded += record.faces.length;
       this.records.set(file, record);
       results.push({
-        path: file, status: record.status, faces: record.faces.length, error: photo.error, errorCode: photo.errorCode, ms: photo.ms,
+        path: file, status: record.status, faces: record.faces.length, detected: photo.detected,
+        error: photo.error, errorCode: photo.errorCode, ms: photo.ms,
       });
       report?.({ done: i + 1, total: toEmbed.length, path: file, status: record.status, elapsedMs: performance.now() - started });
     }

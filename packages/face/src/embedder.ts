@@ -162,22 +162,29 @@ export class FaceEmbedder {
    */
   async represent(image: ImageInput, options: RepresentOptions = {}): Promise<Face[]> {
     checkOptions('represent', options, ['all']);
-    const all = checkBoolean('all', options.all, false);
+    return (await this.detect(image, checkBoolean('all', options.all, false))).faces;
+  }
+
+  /**
+   * @internal `represent`, plus how many faces the detector found (more than
+   * `faces.length` when only the largest was described).
+   */
+  async detect(image: ImageInput, all: boolean): Promise<{ faces: Face[]; detected: number }> {
     const decoded = await decodeImage(image, { maxSide: this.maxSide, maxInputPixels: this.maxInputPixels });
     const { faceapi } = this.loaded ?? (await this.ready(), this.loaded!);
     const tf = faceapi.tf;
     const tensor = tf.tensor3d(decoded.data, [decoded.height, decoded.width, 3], 'int32');
     try {
       const detectorOptions = new faceapi.SsdMobilenetv1Options({ minConfidence: this.minConfidence });
-      const found = await faceapi.detectAllFaces(tensor, detectorOptions).withFaceLandmarks();
-      found.sort((a: FoundFace, b: FoundFace) => area(b.detection.box) - area(a.detection.box));
-      const chosen: FoundFace[] = all ? found : found.slice(0, 1);
-      if (chosen.length === 0) return [];
+      const found: FoundFace[] = await faceapi.detectAllFaces(tensor, detectorOptions).withFaceLandmarks();
+      found.sort((a, b) => area(b.detection.box) - area(a.detection.box));
+      const chosen = all ? found : found.slice(0, 1);
+      if (chosen.length === 0) return { faces: [], detected: 0 };
       // face-api's own descriptor step (dlib alignment from the landmarks,
       // crop, ResNet), run on the chosen faces only: a group photo's
       // background faces cost nothing when only the largest is wanted.
       const described = await new faceapi.ComputeAllFaceDescriptorsTask(Promise.resolve(chosen), tensor);
-      return described.map((f: FoundFace & { descriptor: Float32Array }) => toFace(f, decoded.scale));
+      return { faces: described.map((f: FoundFace & { descriptor: Float32Array }) => toFace(f, decoded.scale)), detected: found.length };
     } finally {
       tensor.dispose();
     }

@@ -22,8 +22,10 @@ export interface PhotoResult {
   path: string;
   /** 'ok', 'no-face' or 'error'. */
   status: PhotoStatus;
-  /** The faces found, largest first (only the largest unless `all`); empty unless `status` is 'ok'. */
+  /** The faces described, largest first (only the largest unless `all`); empty unless `status` is 'ok'. */
   faces: Face[];
+  /** Faces the detector found: above `faces.length` when a group photo gave only its largest. */
+  detected: number;
   /** Why the photo could not be read (status 'error'). */
   error?: string;
   /** The error's code, e.g. 'UNREADABLE_IMAGE'. */
@@ -94,13 +96,13 @@ export async function listFiles(dir: string, recursive = true): Promise<string[]
 export async function embedPhoto(embedder: FaceEmbedder, file: string, all = false): Promise<PhotoResult> {
   const started = performance.now();
   try {
-    const faces = await embedder.represent(file, { all });
-    return { path: file, status: faces.length > 0 ? 'ok' : 'no-face', faces, ms: performance.now() - started };
+    const { faces, detected } = await embedder.detect(file, all);
+    return { path: file, status: faces.length > 0 ? 'ok' : 'no-face', faces, detected, ms: performance.now() - started };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: unknown } | null)?.code;
     return {
-      path: file, status: 'error', faces: [], error: message,
+      path: file, status: 'error', faces: [], detected: 0, error: message,
       errorCode: typeof code === 'string' ? code : undefined, ms: performance.now() - started,
     };
   }

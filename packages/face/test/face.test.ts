@@ -188,7 +188,8 @@ describe('FaceDatabase', () => {
     const events: string[] = [];
     const report = await db.addFolder(photos, { progress: (e) => events.push(`${e.done}/${e.total}`) });
     const byName = Object.fromEntries(report.files.map((f) => [path.relative(photos, f.path), f]));
-    expect(byName['one.jpg']).toMatchObject({ status: 'indexed', faces: 1 });
+    // A group photo: the largest of its three faces is indexed, and the report says three were found.
+    expect(byName['one.jpg']).toMatchObject({ status: 'indexed', faces: 1, detected: 3 });
     expect(byName[path.join('sub', 'two.jpg')]).toMatchObject({ status: 'indexed', faces: 1 });
     expect(byName['gradient.png']).toMatchObject({ status: 'no-face', faces: 0 });
     expect(byName['broken.jpg']).toMatchObject({ status: 'error', errorCode: 'UNREADABLE_IMAGE' });
