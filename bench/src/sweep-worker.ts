@@ -2,7 +2,7 @@
 // resident-memory growth is its alone: build, then time every efSearch.
 // Started by sweep.ts through `cli.ts sweep-worker`; talks over IPC only.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { loadPeer, type LibraryName } from './peers.js';
 import { collectGarbage, rssBytes, timeSeconds, timeSecondsAsync } from './stats.js';
 
@@ -35,9 +35,21 @@ export type SweepReply =
   };
 
 function readFloats(path: string): Float32Array {
-  const bytes = readFileSync(path);
-  // A copy aligned for Float32Array (Buffer pools may start at any offset).
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  // Read straight into the array's own buffer: a transient Buffer copy freed
+  // later would shrink the resident set during the build and hide memory.
+  const fd = openSync(path, 'r');
+  try {
+    const out = new Float32Array(fstatSync(fd).size / 4);
+    const bytes = new Uint8Array(out.buffer);
+    for (let offset = 0; offset < bytes.length;) {
+      const read = readSync(fd, bytes, offset, bytes.length - offset, offset);
+      if (read === 0) throw new Error(`${path}: file ended early`);
+      offset += read;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Runs `job` and returns the reply (also used in-process by tests). */
