@@ -132,7 +132,10 @@ async function selectBackend(tf: FaceApi, choice: FaceBackendChoice, notes: stri
   }
   if (choice === 'wasm') throw new SmallworldTypeError('UNSUPPORTED', "backend 'wasm' did not initialise");
   await tf.setBackend('cpu');
-  if (choice === 'auto') notes.push('falling back to the pure-JS cpu backend: about 25 s per photo');
+  if (choice === 'auto') {
+    notes.push('falling back to the pure-JS cpu backend: about 25 s per photo');
+    process.emitWarning(`@smallworld/face: no faster TensorFlow.js backend loaded (${notes.join('; ')})`, { code: 'SMALLWORLD_FACE_CPU_BACKEND' });
+  }
   return ready(tf, 'cpu');
 }
 
