@@ -10,7 +10,7 @@ import { exactNeighbours, loadBenchData, type DataName } from './data.js';
 import { loadHnswlibNode } from './peers.js';
 import { scalingSpec, writePlot, type PlotFiles, type ScalingPoint } from './plot.js';
 import { machineInfo, type MachineInfo } from './sweep.js';
-import { log, recallAtK, round, timeSecondsAsync } from './stats.js';
+import { log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
 
 /** Options of `runScaling`. */
 export interface ScalingOptions {
@@ -43,6 +43,9 @@ export interface ScalingRow {
   /** Build time of 1 thread / this build, same n (threads series only). */
   speedup?: number;
   recall: number;
+  /** Threads series: queries per second of `searchBatch` (one thread) and of `searchBatchParallel` with `threads` workers. */
+  qps?: number;
+  qpsParallel?: number;
 }
 
 /** The contents of scaling.json. */
@@ -71,6 +74,20 @@ async function buildOnce(base: Float32Array, dim: number, threads: number, optio
   return { index, seconds };
 }
 
+/** Median QPS over 3 passes of `searchBatch` and of `searchBatchParallel` (after one warm-up pass of each). */
+async function searchSpeed(index: HnswIndex, queries: Float32Array, threads: number, efSearch: number): Promise<{ qps: number; qpsParallel: number }> {
+  const nq = queries.length / index.dim;
+  index.searchBatch(queries, 10, { efSearch });
+  await index.searchBatchParallel(queries, 10, { efSearch, threads });
+  const sequential: number[] = [];
+  const parallel: number[] = [];
+  for (let pass = 0; pass < 3; pass++) {
+    sequential.push(timeSeconds(() => index.searchBatch(queries, 10, { efSearch })));
+    parallel.push(await timeSecondsAsync(() => index.searchBatchParallel(queries, 10, { efSearch, threads })));
+  }
+  return { qps: round(nq / median(sequential), 1), qpsParallel: round(nq / median(parallel), 1) };
+}
+
 /** Runs both series; writes scaling.json and the plots into `options.out`. */
 export async function runScaling(options: ScalingOptions): Promise<ScalingResults> {
   mkdirSync(options.out, { recursive: true });
@@ -80,7 +97,8 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
   const rows: ScalingRow[] = [];
   const push = (row: ScalingRow) => {
     rows.push(row);
-    log(`  ${row.series} series: ${row.lib}, n ${row.n}, ${row.threads} thread(s): ${row.buildS} s${row.speedup ? ` (${row.speedup}x)` : ''}, recall@10 ${row.recall}`);
+    log(`  ${row.series} series: ${row.lib}, n ${row.n}, ${row.threads} thread(s): ${row.buildS} s${row.speedup ? ` (${row.speedup}x)` : ''}, recall@10 ${row.recall}` +
+      (row.qps ? `, ${Math.round(row.qps)} QPS one thread, ${Math.round(row.qpsParallel!)} QPS on ${row.threads} worker(s)` : ''));
     options.onRow?.(row);
   };
   // Every n uses a prefix of the largest base set and the same queries.
@@ -101,7 +119,11 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
   for (let threads = 1; threads <= options.maxThreads; threads++) {
     const { index, seconds } = await buildOnce(base, dim, threads, options, `build ${threads} thread(s)`);
     if (threads === 1) single = seconds;
-    push({ series: 'threads', lib: 'smallworld', n: options.n, threads, buildS: round(seconds, 3), speedup: round(single / seconds, 2), recall: recallOf(index, truthN) });
+    const { qps, qpsParallel } = await searchSpeed(index, all.queries, threads, options.efSearch);
+    push({
+      series: 'threads', lib: 'smallworld', n: options.n, threads, buildS: round(seconds, 3), speedup: round(single / seconds, 2),
+      recall: recallOf(index, truthN), qps, qpsParallel,
+    });
     last = index;
   }
 
@@ -147,8 +169,13 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
 
 /** A Markdown table of the scaling runs. */
 export function formatScaling(results: ScalingResults): string {
-  const lines = ['| series | library | n | threads | build (s) | speedup vs 1 thread | recall@10 |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |'];
-  for (const r of results.rows) lines.push(`| ${r.series} | ${r.lib} | ${r.n} | ${r.threads} | ${r.buildS} | ${r.speedup ?? ''} | ${r.recall} |`);
+  const lines = [
+    '| series | library | n | threads | build (s) | build speedup vs 1 thread | recall@10 | QPS searchBatch | QPS searchBatchParallel |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of results.rows) {
+    lines.push(`| ${r.series} | ${r.lib} | ${r.n} | ${r.threads} | ${r.buildS} | ${r.speedup ?? ''} | ${r.recall} | ${r.qps ?? ''} | ${r.qpsParallel ?? ''} |`);
+  }
   lines.push('', `plots: ${results.plots.map((p) => `${p.svg}, ${p.png}`).join('; ')}`);
   return lines.join('\n');
 }
