@@ -13,15 +13,18 @@ import { embedPhoto, isImageFile, listFiles } from './photos.js';
 import { progressReporter, type ProgressOption } from './progress.js';
 import { DEFAULT_THRESHOLD, checkThreshold } from './verify.js';
 
-/** File names inside a database folder. */
+/** File name of the HNSW index inside a database folder (smallworld's native format). */
 export const DB_INDEX_FILE = 'faces.hnsw';
+/** File name of the metadata inside a database folder (photos, labels, embedder signature; JSON). */
 export const DB_META_FILE = 'faces.json';
 const DB_FORMAT = 'smallworld-face-db';
 const DB_VERSION = 1;
 
-/** Default HNSW parameters: a photo collection is small next to what they handle. */
+/** Default HNSW parameters: a photo collection is small next to what they handle. Default `m`: 16. */
 export const DEFAULT_DB_M = 16;
+/** Default `efConstruction` of a database's index: 200. */
 export const DEFAULT_DB_EF_CONSTRUCTION = 200;
+/** Default `efSearch` of a database's index: 64. */
 export const DEFAULT_DB_EF_SEARCH = 64;
 /** Default number of matches `find` returns. */
 export const DEFAULT_K = 5;
@@ -81,13 +84,17 @@ export type FileStatus =
 
 /** One file's line in `addFolder`'s report. */
 export interface FileResult {
+  /** The photo's path. */
   path: string;
+  /** What happened to the file in this run. */
   status: FileStatus;
   /** Faces indexed (status 'indexed'), or known (status 'unchanged'). */
   faces: number;
   /** Faces the detector found (photos embedded in this run): above `faces` for a group photo in a 'largest' database. */
   detected?: number;
+  /** Why the photo could not be read (status 'error'). */
   error?: string;
+  /** The error's code, e.g. 'UNREADABLE_IMAGE'. */
   errorCode?: ErrorCode | string;
   /** Decode + inference, ms (files embedded in this run). */
   ms?: number;
@@ -95,7 +102,9 @@ export interface FileResult {
 
 /** `addFolder`'s report: every file's result, and totals by status. */
 export interface AddFolderReport {
+  /** One result per file looked at, in listing order. */
   files: FileResult[];
+  /** Files per status. */
   counts: Record<FileStatus, number>;
   /** Faces added in this run. */
   facesAdded: number;
@@ -149,8 +158,11 @@ const OPTION_KEYS = ['embedder', 'faces', 'threshold', 'm', 'efConstruction', 'e
  * const matches = await db.find('target.jpg', { k: 5 });  // [{ path, distance, verified, box }]
  */
 export class FaceDatabase {
+  /** Computes the descriptors of the photos added and searched. */
   readonly embedder: FaceEmbedder;
+  /** 'largest': one face per photo (its largest); 'all': every face found. */
   readonly faces: 'largest' | 'all';
+  /** Euclidean distance at or below which a match is verified. */
   readonly threshold: number;
   private index: HnswIndex;
   private signatureValue: EmbedderSignature | null = null;
@@ -186,7 +198,16 @@ export class FaceDatabase {
   }
 
   /** Photos the database knows, with their status ('indexed', 'no-face' or 'error'). */
-  photos(): { path: string; status: FileRecord['status']; faces: number; error?: string }[] {
+  photos(): {
+    /** The photo's path. */
+    path: string;
+    /** 'indexed', 'no-face' or 'error'. */
+    status: FileRecord['status'];
+    /** Faces of the photo in the index. */
+    faces: number;
+    /** Why the photo could not be read (status 'error'). */
+    error?: string;
+  }[] {
     return [...this.records].map(([file, r]) => ({ path: file, status: r.status, faces: r.faces.length, error: r.error }));
   }
 
