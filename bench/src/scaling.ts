@@ -10,7 +10,7 @@ import { exactNeighbours, loadBenchData, type DataName } from './data.js';
 import { loadHnswlibNode } from './peers.js';
 import { scalingSpec, writePlot, type PlotFiles, type ScalingPoint } from './plot.js';
 import { machineInfo, type MachineInfo } from './sweep.js';
-import { log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
+import { cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
 
 /** Options of `runScaling`. */
 export interface ScalingOptions {
@@ -43,6 +43,11 @@ export interface ScalingRow {
   /** Build time of 1 thread / this build, same n (threads series only). */
   speedup?: number;
   recall: number;
+  /**
+   * CPU seconds the process spent during the build (all threads). On an idle
+   * machine about buildS x threads; much less means other processes had the cores.
+   */
+  cpuS: number;
   /** Threads series: queries per second of `searchBatch` (one thread) and of `searchBatchParallel` with `threads` workers. */
   qps?: number;
   qpsParallel?: number;
@@ -57,11 +62,12 @@ export interface ScalingResults {
   plots: PlotFiles[];
 }
 
-async function buildOnce(base: Float32Array, dim: number, threads: number, options: ScalingOptions, label: string): Promise<{ index: HnswIndex; seconds: number }> {
+async function buildOnce(base: Float32Array, dim: number, threads: number, options: ScalingOptions, label: string): Promise<{ index: HnswIndex; seconds: number; cpuS: number }> {
   const n = base.length / dim;
   const index = new HnswIndex({ space: 'l2', dim, m: options.m, efConstruction: options.efConstruction, capacity: n });
   const bar = new ProgressBar({ label, unit: 'vectors' });
   const chunk = Math.max(5_000, Math.ceil(n / 20));
+  const cpu = process.cpuUsage();
   const seconds = await timeSecondsAsync(async () => {
     for (let first = 0; first < n; first += chunk) {
       const rows = base.subarray(first * dim, Math.min(n, first + chunk) * dim);
@@ -71,7 +77,7 @@ async function buildOnce(base: Float32Array, dim: number, threads: number, optio
     }
   });
   bar.finish();
-  return { index, seconds };
+  return { index, seconds, cpuS: round(cpuSecondsSince(cpu), 3) };
 }
 
 /** Median QPS over 3 passes of `searchBatch` and of `searchBatchParallel` (after one warm-up pass of each). */
@@ -98,7 +104,7 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
   const push = (row: ScalingRow) => {
     rows.push(row);
     log(`  ${row.series} series: ${row.lib}, n ${row.n}, ${row.threads} thread(s): ${row.buildS} s${row.speedup ? ` (${row.speedup}x)` : ''}, recall@10 ${row.recall}` +
-      (row.qps ? `, ${Math.round(row.qps)} QPS one thread, ${Math.round(row.qpsParallel!)} QPS on ${row.threads} worker(s)` : ''));
+      `, CPU ${row.cpuS} s` + (row.qps ? `, ${Math.round(row.qps)} QPS one thread, ${Math.round(row.qpsParallel!)} QPS on ${row.threads} worker(s)` : ''));
     options.onRow?.(row);
   };
   // Every n uses a prefix of the largest base set and the same queries.
@@ -117,12 +123,12 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
   const truthN = await truthFor(options.n);
   let single = 0;
   for (let threads = 1; threads <= options.maxThreads; threads++) {
-    const { index, seconds } = await buildOnce(base, dim, threads, options, `build ${threads} thread(s)`);
+    const { index, seconds, cpuS } = await buildOnce(base, dim, threads, options, `build ${threads} thread(s)`);
     if (threads === 1) single = seconds;
     const { qps, qpsParallel } = await searchSpeed(index, all.queries, threads, options.efSearch);
     push({
       series: 'threads', lib: 'smallworld', n: options.n, threads, buildS: round(seconds, 3), speedup: round(single / seconds, 2),
-      recall: recallOf(index, truthN), qps, qpsParallel,
+      recall: recallOf(index, truthN), cpuS, qps, qpsParallel,
     });
     last = index;
   }
@@ -133,18 +139,20 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
   for (const n of options.sizes) {
     const subset = all.base.subarray(0, n * dim);
     const truth = await truthFor(n);
-    const { index, seconds } = await buildOnce(subset, dim, options.maxThreads, options, `build n=${n}`);
-    push({ series: 'n', lib: 'smallworld', n, threads: options.maxThreads, buildS: round(seconds, 3), recall: recallOf(index, truth) });
+    const { index, seconds, cpuS } = await buildOnce(subset, dim, options.maxThreads, options, `build n=${n}`);
+    push({ series: 'n', lib: 'smallworld', n, threads: options.maxThreads, buildS: round(seconds, 3), recall: recallOf(index, truth), cpuS });
     last = index;
     if (peer !== null) {
       const bar = new ProgressBar({ label: `build hnswlib-node n=${n}`, unit: 'vectors' });
+      const cpu = process.cpuUsage();
       const peerSeconds = await timeSecondsAsync(async () => {
         await peer.build(subset, dim, { m: options.m, efConstruction: options.efConstruction, space: 'l2', onProgress: (d, t) => bar.update(d, t) });
       });
       bar.finish();
       const out = new Float64Array(options.queries * 10);
       peer.searchAll(all.queries, 10, options.efSearch, out);
-      push({ series: 'n', lib: 'hnswlib-node', n, threads: 1, buildS: round(peerSeconds, 3), recall: round(recallAtK(out, truth, options.queries, 10), 4) });
+      const cpuS = round(cpuSecondsSince(cpu), 3);
+      push({ series: 'n', lib: 'hnswlib-node', n, threads: 1, buildS: round(peerSeconds, 3), recall: round(recallAtK(out, truth, options.queries, 10), 4), cpuS });
     }
   }
 
@@ -170,11 +178,11 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
 /** A Markdown table of the scaling runs. */
 export function formatScaling(results: ScalingResults): string {
   const lines = [
-    '| series | library | n | threads | build (s) | build speedup vs 1 thread | recall@10 | QPS searchBatch | QPS searchBatchParallel |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| series | library | n | threads | build (s) | CPU (s) | build speedup vs 1 thread | recall@10 | QPS searchBatch | QPS searchBatchParallel |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results.rows) {
-    lines.push(`| ${r.series} | ${r.lib} | ${r.n} | ${r.threads} | ${r.buildS} | ${r.speedup ?? ''} | ${r.recall} | ${r.qps ?? ''} | ${r.qpsParallel ?? ''} |`);
+    lines.push(`| ${r.series} | ${r.lib} | ${r.n} | ${r.threads} | ${r.buildS} | ${r.cpuS} | ${r.speedup ?? ''} | ${r.recall} | ${r.qps ?? ''} | ${r.qpsParallel ?? ''} |`);
   }
   lines.push('', `plots: ${results.plots.map((p) => `${p.svg}, ${p.png}`).join('; ')}`);
   return lines.join('\n');

@@ -18,6 +18,12 @@ export function timeSeconds(fn: () => void): number {
   return (performance.now() - start) / 1000;
 }
 
+/** CPU seconds (user + system, every thread of the process) spent since `since`, a `process.cpuUsage()` reading. */
+export function cpuSecondsSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
 /** Seconds taken by the async `fn`. */
 export async function timeSecondsAsync(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
