@@ -59,7 +59,7 @@ export function recallQpsSpec(points: readonly RecallQpsPoint[], title: string, 
     encoding: {
       x: { field: 'recall', type: 'quantitative', title: `recall@${k}`, scale: { zero: false } },
       y: { field: 'qps', type: 'quantitative', title: 'queries per second (one thread, log scale)', scale: { type: 'log' } },
-      color: { field: 'lib', type: 'nominal', title: 'library' },
+      color: { field: 'lib', type: 'nominal', title: 'library', legend: { labelLimit: 400 } },
       order: { field: 'efSearch', type: 'quantitative' },
       tooltip: [{ field: 'lib' }, { field: 'efSearch' }, { field: 'recall' }, { field: 'qps' }],
     },
@@ -84,9 +84,9 @@ export function scalingSpec(points: readonly ScalingPoint[], title: string, xTit
     data: { values: points.map((p) => ({ ...p })) },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: xTitle, scale: logX ? { type: 'log' } : { zero: false }, axis: logX ? {} : { tickMinStep: 1 } },
+      x: { field: 'x', type: 'quantitative', title: xTitle, scale: logX ? { type: 'log', nice: false } : { zero: false }, axis: logX ? {} : { tickMinStep: 1 } },
       y: { field: 'seconds', type: 'quantitative', title: 'build time (s)' },
-      color: { field: 'series', type: 'nominal', title: '' },
+      color: { field: 'series', type: 'nominal', title: '', legend: { labelLimit: 400 } },
     },
   };
 }
