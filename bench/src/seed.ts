@@ -112,9 +112,14 @@ async function makeFaces(options: SeedOptions): Promise<FaceSet> {
       others.set(folder.descriptors.subarray(i * dim, (i + 1) * dim), j++ * dim);
       photos.push(folder.paths[i]);
     }
-    // Recall still needs many face-like queries: generated ones join the real faces.
+    // Recall still needs many face-like queries: generated ones join the real faces, centred
+    // on the real descriptors' mean (face models' descriptors are not centred at 0); centred
+    // at 0 they would form a separate island, and the few real faces a tiny one beside it.
     const extra = Math.max(0, options.faces - photos.length);
     const generated = generateFaceLike({ count: extra + queries, identities: Math.max(1, Math.round((extra + queries) / PHOTOS_PER_IDENTITY)), dim, seed: DATA_SEED });
+    const mean = new Float64Array(dim);
+    for (let i = 0; i < photos.length; i++) for (let d = 0; d < dim; d++) mean[d] += others[i * dim + d] / photos.length;
+    for (let i = 0; i < generated.length; i++) generated[i] += mean[i % dim];
     const base = new Float32Array((photos.length + extra) * dim);
     base.set(others);
     base.set(generated.subarray(0, extra * dim), photos.length * dim);
