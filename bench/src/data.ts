@@ -3,8 +3,7 @@
 // vectors, MNIST, and the user's own files (fvecs, HDF5, npy, ...).
 
 import { BruteForceIndex } from '@smallworld/hnsw';
-import { DEFAULT_MNIST_DIR, MNIST_BASE_COUNT, generateSynthetic, readAnnBenchmarks, readMnist, readSource } from '@smallworld/datasets';
-import { log } from './stats.js';
+import { DEFAULT_MNIST_DIR, MNIST_BASE_COUNT, ProgressBar, generateSynthetic, readAnnBenchmarks, readMnist, readSource } from '@smallworld/datasets';
 
 /** A base set, held-out queries, and their exact k nearest neighbours. */
 export interface BenchData {
@@ -97,10 +96,25 @@ function firstColumns(ids: ArrayLike<number>, width: number, k: number): Float64
 /** Exact k nearest base rows (labels 0..n-1) of each query, by brute force (squared L2). */
 export function exactNeighbours(base: Float32Array, queries: Float32Array, dim: number, k: number): Float64Array {
   const n = base.length / dim;
-  log(`exact neighbours of ${queries.length / dim} queries among ${n} vectors (brute force) ...`);
   const exact = new BruteForceIndex({ space: 'l2', dim, capacity: n });
   exact.addBatch(base);
-  return exact.searchBatch(queries, Math.min(k, n)).labels;
+  return searchExact(exact, queries, Math.min(k, n), `exact neighbours among ${n} vectors`);
+}
+
+/** `exact.searchBatch` in slices, with a progress bar on stderr (it takes minutes at 1M). */
+export function searchExact(exact: BruteForceIndex, queries: Float32Array, k: number, label: string): Float64Array {
+  const dim = exact.dim;
+  const nq = queries.length / dim;
+  const out = new Float64Array(nq * k);
+  const bar = new ProgressBar({ label, unit: 'queries' });
+  const step = 50;
+  for (let first = 0; first < nq; first += step) {
+    const last = Math.min(nq, first + step);
+    out.set(exact.searchBatch(queries.subarray(first * dim, last * dim), k).labels, first * k);
+    bar.update(last, nq);
+  }
+  bar.finish();
+  return out;
 }
 
 /** Options of `generateFaceLike`. */

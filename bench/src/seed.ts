@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { BruteForceIndex, HnswIndex } from '@smallworld/hnsw';
 import { ProgressBar, generateSynthetic } from '@smallworld/datasets';
-import { DATA_SEED, generateFaceLike } from './data.js';
+import { DATA_SEED, generateFaceLike, searchExact } from './data.js';
 import { loadHnswlibNode, type Peer } from './peers.js';
 import { collectGarbage, cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
 
@@ -191,8 +191,8 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   log('brute force: exact neighbours of the held-out queries ...');
   const exact = new BruteForceIndex({ space: 'l2', dim, capacity: n });
   exact.addBatch(input);
-  const truthFaces = exact.searchBatch(faces.queries, 10).labels;
-  const truthSynthetic = exact.searchBatch(syntheticQueries, 10).labels;
+  const truthFaces = searchExact(exact, faces.queries, 10, 'exact neighbours, face-like queries');
+  const truthSynthetic = searchExact(exact, syntheticQueries, 10, 'exact neighbours, synthetic queries');
 
   const ours = (ef: number) => (q: Float32Array, out: Float64Array) => out.set(index.searchBatch(q, 10, { efSearch: ef }).labels);
   const recallByEf: SeedResult['recallByEf'] = [];
