@@ -1,6 +1,7 @@
 // The benchmark CLI's commands: option parsing and dispatch (cli.ts is the
 // entry). Logs and progress go to stderr; with --json, stdout carries only JSON lines.
 
+import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,7 @@ import { compare, formatComparison, qpsAtRecall } from './compare.js';
 import { DATA_NAMES, loadBenchData, loadFileData, type BenchData } from './data.js';
 import { runDemo } from './demo.js';
 import { LIBRARY_NAMES, loadHnswlibNode, smallworldPeer } from './peers.js';
+import { formatParams, plotParams, runParams } from './params.js';
 import { formatScaling, runScaling } from './scaling.js';
 import { formatSeed, runSeed } from './seed.js';
 import { log } from './stats.js';
@@ -43,6 +45,10 @@ commands:
             [--data clustered|seed|mnist] [--dim 128] [--n 100000] [--threads N]
             [--sizes 25000,50000,100000] [--m 16] [--ef-construction 100] [--ef-search 64]
             [--queries 500] [--compare hnswlib-node] [--out DIR (bench/results/scaling)] [--json]
+  params    recall, QPS, build time and memory vs M and efConstruction (docs/parameters.md)
+            [--n 50000] [--dim 128] [--queries 2000] [--m 4,8,16,32,48]
+            [--ef-construction 25,50,100,200,400] [--ef-search 10,20,40,80,160,320]
+            [--out DIR (bench/results/params)] [--json]
 
 Relative paths are taken from the folder you ran the command in.`;
 
@@ -53,6 +59,7 @@ const OPTIONS: Record<string, string[]> = {
   seed: ['n', 'dim', 'threads', 'faces', 'face-count', 'queries', 'ef-search', 'recall-target', 'compare', 'save-dir', 'json'],
   sweep: ['base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'out', 'mnist-dir', 'json'],
   scaling: ['data', 'dim', 'n', 'threads', 'sizes', 'm', 'ef-construction', 'ef-search', 'queries', 'compare', 'out', 'json'],
+  params: ['n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'out', 'json'],
 };
 
 /** Parses `args` for `command`, rejecting unknown options and stray arguments. */
@@ -184,6 +191,19 @@ export async function main(argv: string[]): Promise<number> {
       ...(asJson ? { onRow: json } : {}),
     });
     if (!asJson) console.log(formatScaling(results));
+    return 0;
+  }
+  if (command === 'params') {
+    const efConstructions = intListOption(o, 'ef-construction', [25, 50, 100, 200, 400]);
+    const rows = runParams({
+      n: intOption(o, 'n', 50000), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 2000),
+      ms: intListOption(o, 'm', [4, 8, 16, 32, 48]), efConstructions, efSearches: intListOption(o, 'ef-search', DEFAULT_EF_SEARCH),
+    });
+    const out = pathOption(o, 'out') ?? resolve(RESULTS, 'params');
+    await mkdir(out, { recursive: true });
+    const plots = await plotParams(rows, out, efConstructions[Math.floor(efConstructions.length / 2)]);
+    if (asJson) for (const row of rows) json(row);
+    else console.log(formatParams(rows) + `\nplots: ${plots.map((p) => p.svg).join(', ')}`);
     return 0;
   }
   throw new UsageError(`unknown command '${command}'`);
