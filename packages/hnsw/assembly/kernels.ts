@@ -2,6 +2,13 @@
 // Pointers are byte offsets into the index's memory; every row is padded with
 // zeros to a multiple of 8 floats (32 bytes), so the loops need no tail.
 
+// The sum of the four lanes of `s`.
+@inline
+function sumLanes(s: v128): f32 {
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) +
+    f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
 // Squared L2 distance between the rows at `a` and `b` (`bytes` = padded row
 // size). Four accumulators over 64-byte steps keep four independent add
 // chains in flight; a row of 8 floats more than a multiple of 16 ends with
@@ -29,9 +36,7 @@ function l2At(a: usize, b: usize, bytes: usize): f32 {
     s0 = f32x4.add(s0, f32x4.mul(d0, d0));
     s1 = f32x4.add(s1, f32x4.mul(d1, d1));
   }
-  const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) +
-    f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+  return sumLanes(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
 }
 
 // Dot product of the rows at `a` and `b`, unrolled as `l2At`.
@@ -52,9 +57,7 @@ function dotAt(a: usize, b: usize, bytes: usize): f32 {
     s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), v128.load(b + i)));
     s1 = f32x4.add(s1, f32x4.mul(v128.load(a + i, 16), v128.load(b + i, 16)));
   }
-  const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) +
-    f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+  return sumLanes(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
 }
 
 /** Squared L2 between two rows. */

@@ -449,11 +449,21 @@ export abstract class BaseIndex {
       return -1;
     }
     if (this.allowed.length < this.store.capacity) this.allowed = new Uint8Array(this.store.capacity);
-    const allowed = this.allowed;
+    const count = this.markAllowed(filter, this.allowed);
+    ctx.allowedNodes = this.allowed;
+    return count;
+  }
+
+  /**
+   * @internal Sets `allowed[node] = 1` for the live nodes of an allow-list of
+   * labels (unknown labels are ignored); returns how many were marked.
+   */
+  protected markAllowed(filter: ArrayLike<number> | ReadonlySet<number>, allowed: Uint8Array): number {
     let count = 0;
-    const mark = (label: number) => {
+    const deleted = this.store.deleted;
+    const mark = (label: number): void => {
       const node = this.labelToNode.get(label);
-      if (node !== undefined && allowed[node] === 0 && this.store.deleted[node] === 0) {
+      if (node !== undefined && allowed[node] === 0 && deleted[node] === 0) {
         allowed[node] = 1;
         count++;
       }
@@ -463,7 +473,6 @@ export abstract class BaseIndex {
       const list = filter as ArrayLike<number>;
       for (let i = 0; i < list.length; i++) mark(list[i]);
     }
-    ctx.allowedNodes = allowed;
     return count;
   }
 

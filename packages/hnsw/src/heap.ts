@@ -1,8 +1,8 @@
 // Fixed-capacity binary heaps on typed arrays: distances in a Float64Array,
 // node ids in an Int32Array. No objects per element; `clear()` is O(1).
 
-/** Min-heap by distance: the candidate set C of the paper (closest on top). */
-export class MinHeap {
+/** Storage shared by both heaps: parallel key and value arrays, grown by doubling. */
+abstract class TypedHeap {
   keys: Float64Array;
   values: Int32Array;
   size = 0;
@@ -34,7 +34,10 @@ export class MinHeap {
   topValue(): number {
     return this.values[0];
   }
+}
 
+/** Min-heap by distance: the candidate set C of the paper (closest on top). */
+export class MinHeap extends TypedHeap {
   push(key: number, value: number): void {
     if (this.size === this.keys.length) this.reserve(this.size * 2 + 16);
     const keys = this.keys;
@@ -75,38 +78,7 @@ export class MinHeap {
 }
 
 /** Max-heap by distance: the dynamic result list W of the paper (furthest on top). */
-export class MaxHeap {
-  keys: Float64Array;
-  values: Int32Array;
-  size = 0;
-
-  constructor(capacity: number) {
-    this.keys = new Float64Array(capacity);
-    this.values = new Int32Array(capacity);
-  }
-
-  clear(): void {
-    this.size = 0;
-  }
-
-  reserve(capacity: number): void {
-    if (capacity <= this.keys.length) return;
-    const keys = new Float64Array(capacity);
-    const values = new Int32Array(capacity);
-    keys.set(this.keys);
-    values.set(this.values);
-    this.keys = keys;
-    this.values = values;
-  }
-
-  topKey(): number {
-    return this.keys[0];
-  }
-
-  topValue(): number {
-    return this.values[0];
-  }
-
+export class MaxHeap extends TypedHeap {
   push(key: number, value: number): void {
     if (this.size === this.keys.length) this.reserve(this.size * 2 + 16);
     const keys = this.keys;

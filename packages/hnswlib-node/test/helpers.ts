@@ -3,6 +3,7 @@
 
 import { createRequire } from 'node:module';
 import type * as Ours from '../src/index.js';
+import { seededRandom } from '../../hnsw/test/helpers/data.js';
 
 /** The module shape both implementations share. */
 export type HnswlibModule = typeof Ours;
@@ -17,16 +18,8 @@ export function loadNative(): { native: HnswlibModule | null; reason: string } {
   }
 }
 
-/** A seeded uniform generator in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform generator in [0, 1): the engine's test helper, shared. */
+export { seededRandom };
 
 /** n points of `dim` components around 10 Gaussian clusters, as number[][] (hnswlib-node's input type). */
 export function clusteredPoints(n: number, dim: number, seed: number): number[][] {

@@ -227,25 +227,6 @@ export class HnswIndex extends PortableHnswIndex {
     return result;
   }
 
-  /** Marks the live nodes of an allow-list of labels; returns how many. */
-  private markAllowed(filter: ArrayLike<number> | ReadonlySet<number>, allowed: Uint8Array): number {
-    let count = 0;
-    const deleted = this.store.deleted;
-    const mark = (label: number): void => {
-      const node = this.labelToNode.get(label);
-      if (node !== undefined && allowed[node] === 0 && deleted[node] === 0) {
-        allowed[node] = 1;
-        count++;
-      }
-    };
-    if (filter instanceof Set) for (const label of filter) mark(label);
-    else {
-      const list = filter as ArrayLike<number>;
-      for (let i = 0; i < list.length; i++) mark(list[i]);
-    }
-    return count;
-  }
-
   /**
    * Waits for this index's parallel calls, then stops the worker pool shared
    * by every index (see `closePool`). The index stays usable: a later
