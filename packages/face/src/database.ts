@@ -6,7 +6,7 @@ import path from 'node:path';
 import {
   CorruptFileError, HnswIndex, SmallworldRangeError, SmallworldTypeError, type ErrorCode,
 } from '@smallworld/hnsw';
-import { checkBoolean, checkInteger, checkOptions, describeValue } from './check.js';
+import { checkBoolean, checkInteger, checkKnownKeys, describeValue } from './check.js';
 import { describeInput, type ImageInput } from './decode.js';
 import { DESCRIPTOR_DIM, FaceEmbedder, type EmbedderSignature, type FaceBox } from './embedder.js';
 import { embedPhoto, isImageFile, listFiles } from './photos.js';
@@ -171,7 +171,7 @@ export class FaceDatabase {
   private readonly labelToPath = new Map<number, string>();
 
   constructor(options: FaceDatabaseOptions = {}) {
-    checkOptions('FaceDatabase', options, OPTION_KEYS);
+    checkKnownKeys('FaceDatabase', options, OPTION_KEYS);
     if (options.embedder !== undefined && !(options.embedder instanceof FaceEmbedder)) {
       throw new SmallworldTypeError('INVALID_OPTION', `\`embedder\` must be a FaceEmbedder (got ${describeValue(options.embedder)})`);
     }
@@ -230,7 +230,7 @@ export class FaceDatabase {
    * stops the run.
    */
   async addFolder(dir: string, options: AddFolderOptions = {}): Promise<AddFolderReport> {
-    checkOptions('addFolder', options, ['recursive', 'progress']);
+    checkKnownKeys('addFolder', options, ['recursive', 'progress']);
     const recursive = checkBoolean('recursive', options.recursive, true);
     if (typeof dir !== 'string') throw new SmallworldTypeError('INVALID_ARGUMENT', `\`dir\` must be a folder path (got ${describeValue(dir)})`);
     await this.checkEmbedder();
@@ -301,7 +301,7 @@ export class FaceDatabase {
    * code `NO_FACE` when the query photo has no face.
    */
   async find(image: ImageInput, options: FindOptions = {}): Promise<FaceMatch[]> {
-    checkOptions('find', options, ['k', 'threshold', 'efSearch']);
+    checkKnownKeys('find', options, ['k', 'threshold', 'efSearch']);
     await this.checkEmbedder();
     const [face] = await this.embedder.represent(image);
     if (face === undefined) throw new SmallworldRangeError('NO_FACE', `no face found in ${describeInput(image)}`);
@@ -310,7 +310,7 @@ export class FaceDatabase {
 
   /** `find` for a descriptor already computed (by an embedder with this database's signature). */
   findDescriptor(descriptor: Float32Array, options: FindOptions = {}): FaceMatch[] {
-    checkOptions('find', options, ['k', 'threshold', 'efSearch']);
+    checkKnownKeys('find', options, ['k', 'threshold', 'efSearch']);
     const k = checkInteger('k', options.k ?? DEFAULT_K, 1);
     const threshold = checkThreshold(options.threshold ?? this.threshold);
     if (this.index.size === 0) return [];
@@ -366,7 +366,7 @@ export class FaceDatabase {
    * The embedder is checked against the saved signature on first use.
    */
   static async open(dir: string, options: OpenOptions = {}): Promise<FaceDatabase> {
-    checkOptions('FaceDatabase.open', options, ['embedder']);
+    checkKnownKeys('FaceDatabase.open', options, ['embedder']);
     const metaPath = path.join(dir, DB_META_FILE);
     let metadata: Metadata;
     try {

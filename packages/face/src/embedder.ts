@@ -2,7 +2,7 @@
 // through face-api's detect -> landmarks -> align -> ResNet descriptor pipeline.
 
 import { SmallworldRangeError, SmallworldTypeError } from '@smallworld/hnsw';
-import { checkBoolean, checkFraction, checkInteger, checkOptions, describeValue } from './check.js';
+import { checkBoolean, checkFraction, checkInteger, checkKnownKeys, describeValue } from './check.js';
 import {
   DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SIDE, decodeImage, decoderId, describeInput, type ImageInput,
 } from './decode.js';
@@ -116,7 +116,7 @@ export class FaceEmbedder {
   private loaded: FaceRuntime | undefined;
 
   constructor(options: FaceEmbedderOptions = {}) {
-    checkOptions('FaceEmbedder', options, OPTION_KEYS);
+    checkKnownKeys('FaceEmbedder', options, OPTION_KEYS);
     this.backendChoice = checkBackendChoice(options.backend ?? 'auto');
     this.minConfidence = checkFraction('minConfidence', options.minConfidence ?? DEFAULT_MIN_CONFIDENCE);
     this.maxSide = checkInteger('maxSide', options.maxSide ?? DEFAULT_MAX_SIDE, 32);
@@ -161,7 +161,7 @@ export class FaceEmbedder {
    * `UNREADABLE_IMAGE` errors for files that cannot be decoded (see `decodeImage`).
    */
   async represent(image: ImageInput, options: RepresentOptions = {}): Promise<Face[]> {
-    checkOptions('represent', options, ['all']);
+    checkKnownKeys('represent', options, ['all']);
     return (await this.detect(image, checkBoolean('all', options.all, false))).faces;
   }
 

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SmallworldRangeError } from '@smallworld/hnsw';
-import { checkOptions } from './check.js';
+import { checkKnownKeys } from './check.js';
 import { FaceEmbedder } from './embedder.js';
 import { embedPhotos, type PhotoResult } from './photos.js';
 import type { ProgressOption } from './progress.js';
@@ -120,7 +120,7 @@ export function median(values: readonly number[]): number {
  * `imagesDir`: each distinct photo is embedded once (largest face).
  */
 export async function verifyPairs(csvPath: string, imagesDir: string, options: VerifyPairsOptions = {}): Promise<PairsReport> {
-  checkOptions('verifyPairs', options, ['embedder', 'threshold', 'progress']);
+  checkKnownKeys('verifyPairs', options, ['embedder', 'threshold', 'progress']);
   const threshold = checkThreshold(options.threshold ?? DEFAULT_THRESHOLD);
   const pairs = parsePairs(await readFile(csvPath, 'utf8'));
   const files = [...new Set(pairs.flatMap((p) => [p.fileX, p.fileY]))];

@@ -4,7 +4,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ErrorCode } from '@smallworld/hnsw';
-import { checkBoolean, checkOptions } from './check.js';
+import { checkBoolean, checkKnownKeys } from './check.js';
 import { DESCRIPTOR_DIM, FaceEmbedder, type EmbedderSignature, type Face } from './embedder.js';
 import { progressReporter, type ProgressOption } from './progress.js';
 
@@ -110,7 +110,7 @@ export async function embedPhoto(embedder: FaceEmbedder, file: string, all = fal
 
 /** Embeds each photo in `files` in order (see `embedPhoto`), reporting progress. */
 export async function embedPhotos(files: readonly string[], options: EmbedPhotosOptions = {}): Promise<PhotoResult[]> {
-  checkOptions('embedPhotos', options, ['embedder', 'all', 'progress']);
+  checkKnownKeys('embedPhotos', options, ['embedder', 'all', 'progress']);
   const embedder = options.embedder ?? new FaceEmbedder();
   const all = checkBoolean('all', options.all, false);
   await embedder.ready();

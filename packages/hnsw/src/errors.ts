@@ -22,7 +22,7 @@ export type ErrorCode =
   | 'NO_FACE'
   | 'INCOMPATIBLE_EMBEDDER';
 
-/** Shows a received value in an error message, short and unambiguous. */
+/** Shows a received value in an error message, short and unambiguous (`"abc"`, `a Float32Array of length 3`). */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
@@ -95,7 +95,10 @@ export class CorruptFileError extends Error {
   }
 }
 
-/** Throws `TypeError`/`RangeError` for an option that is not an integer in [min, max]. */
+/**
+ * Throws `TypeError` (not a number) or `RangeError` (not an integer in
+ * [min, max]) naming the option and the value; returns the value.
+ */
 export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number') {
     throw new SmallworldTypeError('INVALID_OPTION', `\`${name}\` must be an integer >= ${min} (got ${describeValue(value)})`);
@@ -107,8 +110,15 @@ export function checkInteger(name: string, value: unknown, min: number, max = Nu
   return value;
 }
 
-/** Throws for an options object with a key not in `known` (catches typos such as `efconstruction`). */
-export function checkKnownKeys(what: string, options: object, known: readonly string[]): void {
+/**
+ * Throws `TypeError` for options that are not a plain object, or that have a
+ * key not in `known` (catches typos such as `efconstruction`). Shared by
+ * every smallworld package so their messages read alike.
+ */
+export function checkKnownKeys(what: string, options: unknown, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new SmallworldTypeError('INVALID_OPTION', `${what} options must be an object (got ${describeValue(options)})`);
+  }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       throw new SmallworldTypeError('INVALID_OPTION', `unknown ${what} option \`${key}\` (known: ${known.join(', ')})`);
