@@ -27,8 +27,8 @@ const RESULTS = resolve(import.meta.dirname, '../results');
 export const USAGE = `usage: pnpm bench <command> [options]
 
 commands:
-  demo      build, query and check recall on generated vectors (pnpm demo)
-            [--n 20000] [--dim 128] [--queries 1000] [--json]
+  demo      the seed experiment at 50,000 vectors on face-api's sample photos (pnpm demo)
+            [--n 50000] [--threads N] [--json]
   compare   smallworld vs hnswlib-node, one thread, same data, one process
             [--data clustered|seed|mnist] [--n 100000] [--dim 128] [--queries 1000]
             [--m 16] [--ef-construction 100] [--ef-search 10,20,40,80,160,320]
@@ -54,7 +54,7 @@ Relative paths are taken from the folder you ran the command in.`;
 
 /** The options each command accepts (all strings or flags, checked by the helpers in args.ts). */
 const OPTIONS: Record<string, string[]> = {
-  demo: ['n', 'dim', 'queries', 'json'],
+  demo: ['n', 'threads', 'json'],
   compare: ['data', 'n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'kernel', 'rounds', 'target', 'mnist-dir', 'json'],
   seed: ['n', 'dim', 'threads', 'faces', 'face-count', 'queries', 'ef-search', 'recall-target', 'compare', 'save-dir', 'json'],
   sweep: ['base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'out', 'mnist-dir', 'json'],
@@ -105,8 +105,9 @@ export async function main(argv: string[]): Promise<number> {
   const cores = availableParallelism();
 
   if (command === 'demo') {
-    const summary = runDemo({ n: intOption(o, 'n', 20000), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 1000), json: asJson });
-    if (asJson) json(summary);
+    const result = await runDemo({ n: intOption(o, 'n', 50000, 1000), threads: intOption(o, 'threads', cores, 1, 63) });
+    if (asJson) json(result);
+    else console.log(formatSeed(result));
     return 0;
   }
 

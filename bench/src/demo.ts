@@ -1,43 +1,38 @@
-// `pnpm demo`: the main job at a size that runs in a minute: build an index
-// over generated vectors, query it, check recall against brute force, and
-// print a summary.
+// `pnpm demo`: the seed article's face-search experiment at a size that runs
+// in a minute or two, on the photos shipped inside face-api's npm package, so
+// it needs no data beyond `pnpm install`. The target is a mirror image of one
+// sample photo: a new picture of a person whose face is in the index.
 
-import { BruteForceIndex, HnswIndex } from '@smallworld/hnsw';
-import { generateSynthetic } from '@smallworld/datasets';
-import { log, recallAtK, timeSeconds } from './stats.js';
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { samplePhotosDir } from '@smallworld/face';
+import sharp from 'sharp';
+import { runSeed, type SeedResult } from './seed.js';
+import { log } from './stats.js';
 
 export interface DemoOptions {
+  /** Vectors in the index: the sample faces, face-like vectors, and N(-0.35, 0.48) padding. */
   n: number;
-  dim: number;
-  queries: number;
-  json: boolean;
+  threads: number;
 }
 
-export function runDemo({ n, dim, queries, json }: DemoOptions): Record<string, number | string> {
-  log(`generating ${n} + ${queries} vectors of dim ${dim} (clustered, seed 7) ...`);
-  const set = generateSynthetic({ count: n + queries, dim, seed: 7, generator: 'clustered' });
-  const base = set.data.subarray(0, n * dim);
-  const query = set.data.subarray(n * dim);
-  const index = new HnswIndex({ space: 'l2', dim, m: 16, efConstruction: 100, capacity: n });
-  log('building the HNSW index (M 16, efConstruction 100, one thread) ...');
-  const buildS = timeSeconds(() => index.addBatch(base));
-  const exact = new BruteForceIndex({ space: 'l2', dim, capacity: n });
-  exact.addBatch(base);
-  let truth!: Float64Array;
-  const bruteS = timeSeconds(() => { truth = exact.searchBatch(query, 10).labels; });
-  let found!: Float64Array;
-  const queryS = timeSeconds(() => { found = index.searchBatch(query, 10, { efSearch: 64 }).labels; });
-  const summary = {
-    n, dim, kernel: index.kernel, buildS: +buildS.toFixed(3),
-    queryMs: +((queryS / queries) * 1000).toFixed(4), bruteForceMs: +((bruteS / queries) * 1000).toFixed(3),
-    speedup: +(bruteS / queryS).toFixed(1), recall: +recallAtK(found, truth, queries, 10).toFixed(4), efSearch: 64,
-  };
-  if (!json) {
-    console.log(`smallworld demo: ${n} x ${dim} clustered vectors, ${summary.kernel} kernel`);
-    console.log(`  build       ${summary.buildS} s (M 16, efConstruction 100, one thread)`);
-    console.log(`  query       ${summary.queryMs} ms per query (k 10, efSearch 64)`);
-    console.log(`  brute force ${summary.bruteForceMs} ms per query (${summary.speedup}x slower)`);
-    console.log(`  recall@10   ${summary.recall}`);
+/** The photo whose mirror image is searched for. */
+export const DEMO_TARGET_SOURCE = 'sample1.jpg';
+
+/** Runs the demo: photos into a temporary folder with `target.jpg`, then the seed experiment. */
+export async function runDemo({ n, threads }: DemoOptions): Promise<SeedResult> {
+  const samples = samplePhotosDir();
+  const dir = await mkdtemp(join(tmpdir(), 'smallworld-demo-'));
+  try {
+    const photos = (await readdir(samples)).filter((f) => /^sample\d+\.jpg$/.test(f));
+    for (const photo of photos) await copyFile(join(samples, photo), join(dir, photo));
+    await sharp(join(samples, DEMO_TARGET_SOURCE)).flop().toFile(join(dir, 'target.jpg'));
+    log(`demo: ${photos.length} sample photos from face-api's package; target.jpg = ${DEMO_TARGET_SOURCE} mirrored`);
+    return await runSeed({
+      n, dim: 128, threads, faces: Math.min(5000, Math.floor(n / 10)), queries: 200, recallTarget: 0.9, compare: false, facesDir: dir,
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  return summary;
 }

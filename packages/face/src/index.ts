@@ -8,7 +8,7 @@ export { DEFAULT_THRESHOLD, euclideanDistance, verify } from './verify.js';
 export type { VerifyResult } from './verify.js';
 export { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SIDE, decodeImage } from './decode.js';
 export type { DecodedImage, DecodeOptions, ImageInput, RawImage } from './decode.js';
-export { FACE_BACKENDS, defaultModelDir } from './runtime.js';
+export { FACE_BACKENDS, defaultModelDir, samplePhotosDir } from './runtime.js';
 export type { FaceBackend, FaceBackendChoice } from './runtime.js';
 export {
   FaceDatabase, DB_INDEX_FILE, DB_META_FILE, DEFAULT_DB_EF_CONSTRUCTION, DEFAULT_DB_EF_SEARCH, DEFAULT_DB_M, DEFAULT_K,

@@ -51,6 +51,15 @@ export function defaultModelDir(): string {
   return path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
 }
 
+/**
+ * The sample photos shipped inside face-api's npm package (`demo/sample1.jpg`
+ * ... `sample6.jpg`, group photos): real faces available offline on every
+ * install, used by `pnpm demo` and the tests.
+ */
+export function samplePhotosDir(): string {
+  return path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
+}
+
 /** Checks a backend choice (TypeError naming the option). */
 export function checkBackendChoice(value: unknown): FaceBackendChoice {
   if (typeof value !== 'string' || !FACE_BACKENDS.includes(value as FaceBackendChoice)) {
