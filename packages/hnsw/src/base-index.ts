@@ -88,9 +88,6 @@ export const BASE_OPTION_KEYS = ['space', 'dim', 'capacity', 'kernel'] as const;
 
 /** Checks the options both index classes take; throws on the first bad one. */
 export function checkBaseOptions(options: BaseIndexOptions, known: readonly string[], what: string): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new SmallworldTypeError('INVALID_OPTION', `${what} options must be an object (got ${describeValue(options)})`);
-  }
   checkKnownKeys(what, options, known);
   if (!SPACES.includes(options.space)) {
     throw new SmallworldTypeError('INVALID_OPTION', `\`space\` must be one of ${SPACES.map((s) => `'${s}'`).join(', ')} (got ${describeValue(options.space)})`);
@@ -397,9 +394,6 @@ export abstract class BaseIndex {
   /** @internal Checks `k` and the search options; returns the efSearch to use. */
   protected checkSearch(k: number, options: SearchOptions): number {
     checkInteger('k', k, 1);
-    if (typeof options !== 'object' || options === null) {
-      throw new SmallworldTypeError('INVALID_OPTION', `search options must be an object (got ${describeValue(options)})`);
-    }
     checkKnownKeys('search', options, ['efSearch', 'filter']);
     const filter = options.filter;
     if (filter !== undefined && typeof filter !== 'function' && !isFilterList(filter)) {
@@ -546,11 +540,11 @@ export function searchQueryInto(
   const want = Math.min(k, allowedCount >= 0 ? allowedCount : size);
   let found: number;
   if (allowedCount >= 0 && allowedCount <= EXACT_FILTER_FRACTION * size) {
-    found = exactSearch(ctx, k, null, 0);
+    found = exactSearch(ctx, k);
   } else {
     found = p.nearest(ctx, k, p.ef, filtered || p.hasDeleted);
     // The graph may not reach enough accepted points under a selective filter: scan instead.
-    if (filtered && found < want) found = exactSearch(ctx, k, null, 0);
+    if (filtered && found < want) found = exactSearch(ctx, k);
   }
   writeResultRow(ctx, found, result, i);
 }

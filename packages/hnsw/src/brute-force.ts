@@ -47,6 +47,6 @@ export class BruteForceIndex extends BaseIndex {
   protected override relinkNode(): void {}
 
   protected override nearest(k: number): number {
-    return exactSearch(this.ctx, k, null, 0);
+    return exactSearch(this.ctx, k);
   }
 }

@@ -120,11 +120,11 @@ export class MaxHeap extends TypedHeap {
    * Empties the heap into `outKeys`/`outValues` nearest first (ascending
    * distance, ties by lower id); returns the count.
    */
-  drainAscending(outKeys: Float64Array | Float32Array, outValues: Int32Array | Float64Array, offset = 0): number {
+  drainAscending(outKeys: Float64Array, outValues: Int32Array): number {
     const n = this.size;
     for (let i = n - 1; i >= 0; i--) {
-      outKeys[offset + i] = this.keys[0];
-      outValues[offset + i] = this.values[0];
+      outKeys[i] = this.keys[0];
+      outValues[i] = this.values[0];
       this.pop();
     }
     return n;
