@@ -10,7 +10,7 @@ import { exactNeighbours, loadBenchData, type DataName } from './data.js';
 import { loadHnswlibNode } from './peers.js';
 import { scalingSpec, writePlot, type PlotFiles, type ScalingPoint } from './plot.js';
 import { machineInfo, type MachineInfo } from './sweep.js';
-import { cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
+import { buildInChunks, cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
 
 /** Options of `runScaling`. */
 export interface ScalingOptions {
@@ -65,19 +65,8 @@ export interface ScalingResults {
 async function buildOnce(base: Float32Array, dim: number, threads: number, options: ScalingOptions, label: string): Promise<{ index: HnswIndex; seconds: number; cpuS: number }> {
   const n = base.length / dim;
   const index = new HnswIndex({ space: 'l2', dim, m: options.m, efConstruction: options.efConstruction, capacity: n });
-  const bar = new ProgressBar({ label, unit: 'vectors' });
-  const chunk = Math.max(5_000, Math.ceil(n / 20));
-  const cpu = process.cpuUsage();
-  const seconds = await timeSecondsAsync(async () => {
-    for (let first = 0; first < n; first += chunk) {
-      const rows = base.subarray(first * dim, Math.min(n, first + chunk) * dim);
-      if (threads > 1) await index.addBatchParallel(rows, { threads });
-      else index.addBatch(rows);
-      bar.update(Math.min(n, first + chunk), n);
-    }
-  });
-  bar.finish();
-  return { index, seconds, cpuS: round(cpuSecondsSince(cpu), 3) };
+  const { seconds, cpuS } = await buildInChunks(index, base, threads, Math.max(5_000, Math.ceil(n / 20)), label);
+  return { index, seconds, cpuS: round(cpuS, 3) };
 }
 
 /** Median QPS over 3 passes of `searchBatch` and of `searchBatchParallel` (after one warm-up pass of each). */

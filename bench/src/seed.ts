@@ -10,7 +10,7 @@ import { BruteForceIndex, HnswIndex } from '@smallworld/hnsw';
 import { ProgressBar, generateSynthetic } from '@smallworld/datasets';
 import { DATA_SEED, generateFaceLike, searchExact } from './data.js';
 import { loadHnswlibNode, type Peer } from './peers.js';
-import { collectGarbage, cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
+import { buildInChunks, collectGarbage, cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
 
 /** The article's figures (NMSLIB, 1M x 128, 4 threads), printed beside ours. */
 export const ARTICLE = { initS: 0.0001, addS: 0.805, buildS: 263.95, threads: 4, queryMs: 3.4, bruteForceMs: 7180, speedup: 2300 } as const;
@@ -173,19 +173,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     own = input.slice();
   });
   log(`building (M ${SEED_M}, efConstruction ${SEED_EF_CONSTRUCTION}, ${threads} thread${threads > 1 ? 's' : ''}) ...`);
-  const bar = new ProgressBar({ label: 'build smallworld', unit: 'vectors' });
-  const chunk = Math.max(10_000, Math.ceil(n / 50));
-  const cpu = process.cpuUsage();
-  const buildS = await timeSecondsAsync(async () => {
-    for (let first = 0; first < n; first += chunk) {
-      const rows = own.subarray(first * dim, Math.min(n, first + chunk) * dim);
-      if (threads > 1) await index.addBatchParallel(rows, { threads });
-      else index.addBatch(rows);
-      bar.update(Math.min(n, first + chunk), n);
-    }
-  });
-  bar.finish();
-  const buildCpuS = cpuSecondsSince(cpu);
+  const { seconds: buildS, cpuS: buildCpuS } = await buildInChunks(index, own, threads, Math.max(10_000, Math.ceil(n / 50)), 'build smallworld');
   log(`  built in ${buildS.toFixed(2)} s (${buildCpuS.toFixed(1)} CPU s)`);
 
   log('brute force: exact neighbours of the held-out queries ...');

@@ -3,6 +3,8 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { HnswIndex } from '@smallworld/hnsw';
+import { ProgressBar } from '@smallworld/datasets';
 
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
@@ -78,4 +80,28 @@ export function collectGarbage(): void {
 export function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/**
+ * Links `data` (n x dim, row-major) into `index` in chunks of `chunk` rows,
+ * on `threads` worker threads (the main thread when 1), with a progress bar
+ * on stderr; returns the wall and CPU seconds of the whole build.
+ */
+export async function buildInChunks(
+  index: HnswIndex, data: Float32Array, threads: number, chunk: number, label: string,
+): Promise<{ seconds: number; cpuS: number }> {
+  const dim = index.dim;
+  const n = data.length / dim;
+  const bar = new ProgressBar({ label, unit: 'vectors' });
+  const cpu = process.cpuUsage();
+  const seconds = await timeSecondsAsync(async () => {
+    for (let first = 0; first < n; first += chunk) {
+      const rows = data.subarray(first * dim, Math.min(n, first + chunk) * dim);
+      if (threads > 1) await index.addBatchParallel(rows, { threads });
+      else index.addBatch(rows);
+      bar.update(Math.min(n, first + chunk), n);
+    }
+  });
+  bar.finish();
+  return { seconds, cpuS: cpuSecondsSince(cpu) };
 }
