@@ -3,7 +3,7 @@
 
 import type { AddBatchOptions, SearchOptions } from '../base-index.js';
 import { SmallworldTypeError, checkKnownKeys, describeValue } from '../errors.js';
-import { readFileBytes, writeFileAtomic } from '../format/file.js';
+import { readFileBytes, writeFileAtomic } from './atomic-file.js';
 import { decodeHnswlib, toHnswlibBytes, type HnswlibLoadOptions, type HnswlibSaveOptions } from '../format/hnswlib.js';
 import type { LoadOptions, SaveOptions } from '../format/native.js';
 import { HnswIndex as PortableHnswIndex } from '../hnsw-index.js';
