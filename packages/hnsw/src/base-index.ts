@@ -1,9 +1,9 @@
-// What the HNSW index and the brute-force index share: labels, the stored
-// vectors, input checks, deletes, filters and the result arrays. Subclasses
-// say how a node is linked in and how the k nearest are found.
+// What the HNSW index and the brute-force index share: the store and its
+// growth, adds and deletes (over the label table), input checks and the
+// search calls (over the search filter and the query path). Subclasses say
+// how a node is linked in and how the k nearest are found.
 
 import { SearchContext } from './algorithms/context.js';
-import { exactSearch } from './algorithms/exact-search.js';
 import { SPACES, normalize, type Space } from './distance.js';
 import {
   SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, checkLabel, describeValue,
@@ -11,37 +11,16 @@ import {
 import { toMatrix, toVector, type MatrixLike, type VectorLike } from './input.js';
 import type { Kernel } from './kernels/kernel.js';
 import { createKernel, simdSupported, type KernelChoice } from './kernels/select.js';
+import { LabelTable, type RowPlan } from './label-table.js';
 import { GraphStore, canShareMemory } from './layout.js';
+import { AllowList, checkFilter, clearContextFilter, useAllowList, type SearchFilter } from './search-filter.js';
+import { searchQueryInto, type QueryParams, type SearchOptions } from './search-query.js';
 import { BatchSearchResult, type SearchResult } from './search-result.js';
 
 /** Largest dimension accepted (a row must fit a scratch slot comfortably). */
 export const MAX_DIM = 65536;
 /** Capacity of a new index unless `capacity` says otherwise; it doubles as needed. */
 export const DEFAULT_CAPACITY = 1024;
-/**
- * A filtered search scans the allowed points exactly when they are at most
- * this fraction of the live points: the graph would have to visit about
- * ef / fraction nodes to find ef of them, more than the scan costs.
- */
-export const EXACT_FILTER_FRACTION = 0.02;
-
-/**
- * Restricts a search to some labels: a predicate on the label, or an
- * allow-list (an array, typed array or Set of labels).
- */
-export type SearchFilter = ((label: number) => boolean) | ArrayLike<number> | ReadonlySet<number>;
-
-/** Options of `search` and `searchBatch`. */
-export interface SearchOptions {
-  /**
-   * Size of the dynamic candidate list at layer 0 (`ef` in the paper); the
-   * search uses max(efSearch, k). Higher: better recall, slower queries.
-   * Default: the index's `efSearch` property. Ignored by `BruteForceIndex`.
-   */
-  efSearch?: number;
-  /** Only labels the filter accepts are returned. */
-  filter?: SearchFilter;
-}
 
 /** Options of `addBatch`. */
 export interface AddBatchOptions {
@@ -51,18 +30,6 @@ export interface AddBatchOptions {
    * from one past the largest label added so far.
    */
   labels?: ArrayLike<number>;
-}
-
-/**
- * @internal What `allocateRows` decided for each row of a batch: its node,
- * and whether that node is new (to be linked) or existing (to be relinked).
- */
-export interface RowPlan {
-  nodes: Int32Array;
-  isNew: Uint8Array;
-  /** New nodes have ids [firstNew, firstNew + newCount), in row order. */
-  firstNew: number;
-  newCount: number;
 }
 
 /** Options shared by both index classes. */
@@ -99,10 +66,6 @@ export function checkBaseOptions(options: BaseIndexOptions, known: readonly stri
   }
 }
 
-function isFilterList(filter: SearchFilter): filter is ArrayLike<number> | ReadonlySet<number> {
-  return filter instanceof Set || Array.isArray(filter) || ArrayBuffer.isView(filter);
-}
-
 export abstract class BaseIndex {
   /** The distance space, fixed at construction. */
   readonly space: Space;
@@ -114,16 +77,10 @@ export abstract class BaseIndex {
   protected ctx: SearchContext;
   /** @internal */
   protected readonly kernelChoice: KernelChoice;
-  /** @internal label -> node id, deleted nodes included. */
-  protected readonly labelToNode = new Map<number, number>();
-  /** @internal Deleted node ids (slots `allowReplaceDeleted` may reuse). */
-  protected readonly deletedNodes = new Set<number>();
-  /** @internal */
-  protected nextLabel = 0;
-  /** Copy of a query, normalised for 'cosine'. */
-  private readonly queryRow: Float32Array;
-  /** Allow-list scratch: a byte per node, cleared after each search. */
-  private allowed: Uint8Array;
+  /** @internal Labels, their nodes, the deleted slots and the next default label. */
+  protected readonly labelTable: LabelTable;
+  /** Allow-list scratch of `search`/`searchBatch`, cleared after each call. */
+  private readonly allowList = new AllowList();
   /** Per-call parameters of `searchQueryInto`, reused by every query. */
   private readonly queryParams: QueryParams;
 
@@ -135,11 +92,10 @@ export abstract class BaseIndex {
     const wasmMemory = this.kernelChoice !== 'js' && simdSupported(shared);
     this.store = new GraphStore({ dim: this.dim, m, shared, wasmMemory }, options.capacity ?? DEFAULT_CAPACITY);
     this.ctx = new SearchContext(this.store, this.newKernel(0));
-    this.queryRow = new Float32Array(this.dim);
-    this.allowed = new Uint8Array(0);
+    this.labelTable = new LabelTable(this.store);
     this.queryParams = {
       k: 1, ef: 1, allowedCount: -1, size: 0, hasDeleted: false, space: this.space, dim: this.dim,
-      queryRow: this.queryRow, nearest: (_ctx, k, ef, filtered) => this.nearest(k, ef, filtered),
+      queryRow: new Float32Array(this.dim), nearest: (_ctx, k, ef, filtered) => this.nearest(k, ef, filtered),
     };
   }
 
@@ -155,12 +111,12 @@ export abstract class BaseIndex {
 
   /** Number of live (not deleted) points. */
   get size(): number {
-    return this.labelToNode.size - this.deletedNodes.size;
+    return this.labelTable.liveCount;
   }
 
   /** Number of points marked deleted (still stored, never returned). */
   get deletedCount(): number {
-    return this.deletedNodes.size;
+    return this.labelTable.deletedCount;
   }
 
   /** Points the buffers hold before they next grow. */
@@ -186,12 +142,18 @@ export abstract class BaseIndex {
   /**
    * Adds one vector under `label` (default: one past the largest label so
    * far); a label already present updates that point. Returns the label.
+   * Throws 'INVALID_LABEL' when the default label would pass
+   * Number.MAX_SAFE_INTEGER.
    */
   add(vector: VectorLike, label?: number): number {
     const row = toVector('vector', vector, this.dim);
-    const labels = label === undefined ? undefined : [checkLabel('label', label)];
-    this.addRows(row, 1, labels);
-    return label ?? this.nextLabel - 1;
+    if (label === undefined) {
+      const first = this.labelTable.defaultLabels(1);
+      this.addRows(row, 1, undefined);
+      return first;
+    }
+    this.addRows(row, 1, [checkLabel('label', label)]);
+    return label;
   }
 
   /**
@@ -204,9 +166,15 @@ export abstract class BaseIndex {
     this.addRows(data, rows, this.checkBatchLabels(options.labels, rows));
   }
 
-  /** @internal Checks a batch's labels: count, values, no repeats. */
+  /**
+   * @internal Checks a batch's labels: count, values, no repeats; without
+   * labels, that `rows` default labels are left.
+   */
   protected checkBatchLabels(labels: ArrayLike<number> | undefined, rows: number): ArrayLike<number> | undefined {
-    if (labels === undefined) return undefined;
+    if (labels === undefined) {
+      this.labelTable.defaultLabels(rows);
+      return undefined;
+    }
     if (typeof labels !== 'object' || labels === null || typeof labels.length !== 'number') {
       throw new SmallworldTypeError('INVALID_LABEL', `\`labels\` must be an array of labels (got ${describeValue(labels)})`);
     }
@@ -234,43 +202,30 @@ export abstract class BaseIndex {
   }
 
   /**
-   * @internal Allocate phase of `addRows`, on the calling thread: grows the
-   * buffers, assigns labels and node ids in row order, draws the levels of
-   * new nodes in row order (so they stay seeded) and writes their vectors.
-   * Nothing is linked: new nodes are unreachable until `linkNode`, and rows
-   * that update a point (or take a deleted slot) get their vector in
-   * `relinkRow`. New nodes get consecutive ids from `firstNew`.
+   * @internal Allocate phase of `addRows`, on the calling thread: plans
+   * every row's node first (nothing changes until the buffers have grown,
+   * so an error leaves the index as it was), then assigns labels and node
+   * ids in row order, draws the levels of new nodes in row order (so they
+   * stay seeded) and writes their vectors. Nothing is linked: new nodes are
+   * unreachable until `linkNode`, and rows that update a point (or take a
+   * deleted slot) get their vector in `relinkRow`. New nodes get
+   * consecutive ids from `firstNew`.
    */
   protected allocateRows(data: Float32Array, rows: number, labels: ArrayLike<number> | undefined): RowPlan {
-    let fresh = 0;
-    for (let i = 0; i < rows; i++) if (labels === undefined || !this.labelToNode.has(labels[i])) fresh++;
-    this.grow(this.store.count + Math.max(0, fresh - this.reusableSlots()));
-    const store = this.store;
-    const plan: RowPlan = { nodes: new Int32Array(rows), isNew: new Uint8Array(rows), firstNew: store.count, newCount: 0 };
+    const table = this.labelTable;
+    const first = labels === undefined ? table.defaultLabels(rows) : 0;
+    const plan = table.plan(labels, rows, this.reusesDeletedSlots());
+    this.grow(this.store.count + plan.newCount);
+    plan.firstNew = this.store.count;
     for (let i = 0; i < rows; i++) {
-      const label = labels === undefined ? this.nextLabel : labels[i];
-      if (label >= this.nextLabel) this.nextLabel = label + 1;
-      const existing = this.labelToNode.get(label);
-      if (existing !== undefined) {
-        this.deletedNodes.delete(existing);
-        plan.nodes[i] = existing;
-        continue;
+      const label = labels === undefined ? first + i : labels[i];
+      const isNew = plan.isNew[i] === 1;
+      if (isNew) {
+        const node = this.store.allocateNode(this.drawLevel());
+        this.writeVector(node, data, i * this.dim);
+        plan.nodes[i] = node;
       }
-      const reused = this.takeDeletedSlot();
-      if (reused >= 0) {
-        this.labelToNode.delete(store.labels[reused]);
-        store.labels[reused] = label;
-        this.labelToNode.set(label, reused);
-        plan.nodes[i] = reused;
-        continue;
-      }
-      const node = store.allocateNode(this.drawLevel());
-      store.labels[node] = label;
-      this.labelToNode.set(label, node);
-      this.writeVector(node, data, i * this.dim);
-      plan.nodes[i] = node;
-      plan.isNew[i] = 1;
-      plan.newCount++;
+      table.assign(label, plan.nodes[i], isNew);
     }
     return plan;
   }
@@ -289,14 +244,13 @@ export abstract class BaseIndex {
     if (this.space === 'cosine') normalize(this.store.vectors, at, this.dim);
   }
 
-  /** @internal How many deleted slots new labels may take. */
-  protected reusableSlots(): number {
-    return 0;
-  }
-
-  /** @internal A deleted slot to reuse for a new label, or -1. */
-  protected takeDeletedSlot(): number {
-    return -1;
+  /**
+   * @internal Whether a new label in the current add may take a deleted
+   * point's slot. Asked once per add call, so a subclass may decide per
+   * call (the hnswlib-node drop-in's `replaceDeleted` argument). Default false.
+   */
+  protected reusesDeletedSlots(): boolean {
+    return false;
   }
 
   /** @internal Top layer of a new node. */
@@ -313,19 +267,9 @@ export abstract class BaseIndex {
   /** @internal The efSearch to use when options do not say. */
   protected abstract defaultEfSearch(): number;
 
-  /** @internal */
-  protected nodeOf(argument: string, label: number): number {
-    checkLabel(argument, label);
-    const node = this.labelToNode.get(label);
-    if (node === undefined) {
-      throw new SmallworldRangeError('UNKNOWN_LABEL', `\`${argument}\` ${label} is not in the index`);
-    }
-    return node;
-  }
-
   /** True when `label` is in the index and not deleted. */
   has(label: number): boolean {
-    const node = this.labelToNode.get(label);
+    const node = this.labelTable.find(label);
     return node !== undefined && this.store.deleted[node] === 0;
   }
 
@@ -334,27 +278,23 @@ export abstract class BaseIndex {
    * returned. Throws for an unknown label; deleting twice is a no-op.
    */
   markDeleted(label: number): void {
-    const node = this.nodeOf('label', label);
-    this.store.deleted[node] = 1;
-    this.deletedNodes.add(node);
+    this.labelTable.markDeleted(this.labelTable.nodeOf('label', label));
   }
 
   /** Undoes `markDeleted`. Throws for an unknown label. */
   unmarkDeleted(label: number): void {
-    const node = this.nodeOf('label', label);
-    this.store.deleted[node] = 0;
-    this.deletedNodes.delete(node);
+    this.labelTable.unmarkDeleted(this.labelTable.nodeOf('label', label));
   }
 
   /** True when `label` is in the index and marked deleted. */
   isDeleted(label: number): boolean {
-    const node = this.labelToNode.get(label);
+    const node = this.labelTable.find(label);
     return node !== undefined && this.store.deleted[node] !== 0;
   }
 
   /** A copy of the stored vector of `label` (unit length in the 'cosine' space). */
   getVector(label: number): Float32Array {
-    const node = this.nodeOf('label', label);
+    const node = this.labelTable.nodeOf('label', label);
     const at = node * this.store.rowFloats;
     return this.store.vectors.slice(at, at + this.dim);
   }
@@ -370,36 +310,23 @@ export abstract class BaseIndex {
 
   /** @internal The label `add` gives when none is passed (the file formats keep it). */
   get nextDefaultLabel(): number {
-    return this.nextLabel;
+    return this.labelTable.nextDefault;
   }
 
   /**
    * @internal For the loaders of src/format/, once the store holds a whole
-   * graph: rebuilds the label map and the deleted set from the store.
-   * Returns the first node whose label repeats an earlier node's, else -1.
+   * graph: rebuilds the label table from the store. Returns the first node
+   * whose label repeats an earlier node's, else -1.
    */
   restoreLabels(nextLabel: number): number {
-    const { labels, deleted, count } = this.store;
-    this.labelToNode.clear();
-    this.deletedNodes.clear();
-    for (let node = 0; node < count; node++) {
-      if (this.labelToNode.has(labels[node])) return node;
-      this.labelToNode.set(labels[node], node);
-      if (deleted[node] !== 0) this.deletedNodes.add(node);
-    }
-    this.nextLabel = nextLabel;
-    return -1;
+    return this.labelTable.restore(nextLabel);
   }
 
   /** @internal Checks `k` and the search options; returns the efSearch to use. */
   protected checkSearch(k: number, options: SearchOptions): number {
     checkInteger('k', k, 1);
     checkKnownKeys('search', options, ['efSearch', 'filter']);
-    const filter = options.filter;
-    if (filter !== undefined && typeof filter !== 'function' && !isFilterList(filter)) {
-      throw new SmallworldTypeError('INVALID_OPTION',
-        `\`filter\` must be a function of the label or an array/Set of labels (got ${describeValue(filter)})`);
-    }
+    checkFilter(options.filter);
     return options.efSearch === undefined ? this.defaultEfSearch() : checkInteger('efSearch', options.efSearch, 1);
   }
 
@@ -434,46 +361,29 @@ export abstract class BaseIndex {
     return result;
   }
 
-  /** Sets the context's filter; returns the number of allowed nodes for an allow-list, else -1. */
-  private applyFilter(filter: SearchFilter | undefined): number {
-    const ctx = this.ctx;
-    if (filter === undefined) return -1;
-    if (typeof filter === 'function') {
-      ctx.allowedLabel = filter;
-      return -1;
-    }
-    if (this.allowed.length < this.store.capacity) this.allowed = new Uint8Array(this.store.capacity);
-    const count = this.markAllowed(filter, this.allowed);
-    ctx.allowedNodes = this.allowed;
-    return count;
+  /**
+   * @internal Marks the allowed live nodes of an allow-list of labels in
+   * `list` (see `AllowList.mark`); returns how many.
+   */
+  protected markAllowed(filter: ArrayLike<number> | ReadonlySet<number>, list: AllowList): number {
+    return list.mark(filter, this.labelTable, this.store.deleted, this.store.capacity);
   }
 
-  /**
-   * @internal Sets `allowed[node] = 1` for the live nodes of an allow-list of
-   * labels (unknown labels are ignored); returns how many were marked.
-   */
-  protected markAllowed(filter: ArrayLike<number> | ReadonlySet<number>, allowed: Uint8Array): number {
-    let count = 0;
-    const deleted = this.store.deleted;
-    const mark = (label: number): void => {
-      const node = this.labelToNode.get(label);
-      if (node !== undefined && allowed[node] === 0 && deleted[node] === 0) {
-        allowed[node] = 1;
-        count++;
-      }
-    };
-    if (filter instanceof Set) for (const label of filter) mark(label);
-    else {
-      const list = filter as ArrayLike<number>;
-      for (let i = 0; i < list.length; i++) mark(list[i]);
+  /** Sets the context's filter; returns the number of allowed nodes for an allow-list, else -1. */
+  private applyFilter(filter: SearchFilter | undefined): number {
+    if (filter === undefined) return -1;
+    if (typeof filter === 'function') {
+      this.ctx.allowedLabel = filter;
+      return -1;
     }
+    const count = this.markAllowed(filter, this.allowList);
+    useAllowList(this.ctx, this.allowList);
     return count;
   }
 
   private clearFilter(): void {
-    if (this.ctx.allowedNodes !== null) this.allowed.fill(0);
-    this.ctx.allowedNodes = null;
-    this.ctx.allowedLabel = null;
+    this.allowList.clear();
+    clearContextFilter(this.ctx);
   }
 
   /** Searches one query and writes its row of `result`. */
@@ -486,89 +396,7 @@ export abstract class BaseIndex {
     p.ef = ef;
     p.allowedCount = allowedCount;
     p.size = this.size;
-    p.hasDeleted = this.deletedNodes.size > 0;
+    p.hasDeleted = this.labelTable.deletedCount > 0;
     searchQueryInto(this.ctx, p, data, offset, result, i);
   }
-}
-
-/**
- * @internal What the search of one query needs besides its thread's context:
- * set once per call, shared by `searchBatch` and the worker threads of
- * `searchBatchParallel`, so both return the same labels.
- */
-export interface QueryParams {
-  k: number;
-  ef: number;
-  /** Allowed live nodes under an allow-list, -1 without one. */
-  allowedCount: number;
-  /** Live points in the index. */
-  size: number;
-  /** Whether any point is marked deleted (the graph search then skips them). */
-  hasDeleted: boolean;
-  space: Space;
-  dim: number;
-  /** Scratch for the normalised copy of a 'cosine' query. */
-  queryRow: Float32Array;
-  /** Leaves the k nearest nodes to the kernel's query in ctx.results (the index's K-NN search). */
-  nearest: (ctx: SearchContext, k: number, ef: number, filtered: boolean) => number;
-}
-
-/** @internal The flat arrays a batch search writes (a `BatchSearchResult` or its shared twin). */
-export interface ResultRows {
-  readonly k: number;
-  readonly labels: Float64Array;
-  readonly distances: Float32Array;
-  readonly counts: Uint32Array;
-}
-
-/** @internal Searches the query at data[offset..] with `ctx` and writes row i of `result`. */
-export function searchQueryInto(
-  ctx: SearchContext, p: QueryParams, data: Float32Array, offset: number, result: ResultRows, i: number,
-): void {
-  const { k, allowedCount, size } = p;
-  if (size === 0 || allowedCount === 0) return;
-  if (p.space === 'cosine') {
-    const row = p.queryRow;
-    for (let j = 0; j < p.dim; j++) row[j] = data[offset + j];
-    normalize(row, 0, p.dim);
-    ctx.kernel.setQuery(row, 0);
-  } else {
-    ctx.kernel.setQuery(data, offset);
-  }
-
-  const filtered = ctx.allowedNodes !== null || ctx.allowedLabel !== null;
-  const want = Math.min(k, allowedCount >= 0 ? allowedCount : size);
-  let found: number;
-  if (allowedCount >= 0 && allowedCount <= EXACT_FILTER_FRACTION * size) {
-    found = exactSearch(ctx, k);
-  } else {
-    found = p.nearest(ctx, k, p.ef, filtered || p.hasDeleted);
-    // The graph may not reach enough accepted points under a selective filter: scan instead.
-    if (filtered && found < want) found = exactSearch(ctx, k);
-  }
-  writeResultRow(ctx, found, result, i);
-}
-
-/** Drains W into row i of `result`, nearest first, ties by lower node id. */
-function writeResultRow(ctx: SearchContext, found: number, result: ResultRows, i: number): void {
-  ctx.drainResultsSorted();
-  const ids = ctx.sortedIds;
-  const dists = ctx.sortedDists;
-  for (let a = 1; a < found; a++) {
-    const d = dists[a];
-    const id = ids[a];
-    let b = a - 1;
-    while (b >= 0 && dists[b] === d && ids[b] > id) {
-      ids[b + 1] = ids[b];
-      b--;
-    }
-    ids[b + 1] = id;
-  }
-  const base = i * result.k;
-  const labels = ctx.store.labels;
-  for (let j = 0; j < found; j++) {
-    result.labels[base + j] = labels[ids[j]];
-    result.distances[base + j] = dists[j];
-  }
-  result.counts[i] = found;
 }

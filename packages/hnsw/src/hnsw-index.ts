@@ -175,15 +175,8 @@ export class HnswIndex extends BaseIndex {
     update(this.ctx, node, this.efConstruction);
   }
 
-  protected override reusableSlots(): number {
-    return this.allowReplaceDeleted ? this.deletedNodes.size : 0;
-  }
-
-  protected override takeDeletedSlot(): number {
-    if (!this.allowReplaceDeleted || this.deletedNodes.size === 0) return -1;
-    const node = this.deletedNodes.values().next().value as number;
-    this.deletedNodes.delete(node);
-    return node;
+  protected override reusesDeletedSlots(): boolean {
+    return this.allowReplaceDeleted;
   }
 
   protected override nearest(k: number, efSearch: number, filtered: boolean): number {

@@ -4,8 +4,11 @@ export { HnswIndex, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M, DEFAU
 export type { HnswIndexOptions } from './hnsw-index.js';
 export { BruteForceIndex } from './brute-force.js';
 export type { BruteForceIndexOptions } from './brute-force.js';
-export { DEFAULT_CAPACITY, EXACT_FILTER_FRACTION, MAX_DIM } from './base-index.js';
-export type { AddBatchOptions, BaseIndexOptions, SearchFilter, SearchOptions } from './base-index.js';
+export { DEFAULT_CAPACITY, MAX_DIM } from './base-index.js';
+export type { AddBatchOptions, BaseIndexOptions } from './base-index.js';
+export type { SearchFilter } from './search-filter.js';
+export { EXACT_FILTER_FRACTION } from './search-query.js';
+export type { SearchOptions } from './search-query.js';
 export { BatchSearchResult } from './search-result.js';
 export type { SearchResult } from './search-result.js';
 export { distance, dot, normalize, squaredL2, SPACES } from './distance.js';

@@ -31,17 +31,13 @@ export class ReplaceableHnswIndex extends HnswIndex {
     super(options);
   }
 
-  protected override reusableSlots(): number {
-    return this.replaceDeleted ? super.reusableSlots() : 0;
-  }
-
-  protected override takeDeletedSlot(): number {
-    return this.replaceDeleted ? super.takeDeletedSlot() : -1;
+  protected override reusesDeletedSlots(): boolean {
+    return this.replaceDeleted && super.reusesDeletedSlots();
   }
 
   /** Every label with a slot, deleted ones included (hnswlib's label_lookup_ keys). */
   allLabels(): number[] {
-    return [...this.labelToNode.keys()];
+    return [...this.labelTable.keys()];
   }
 }
 
@@ -55,14 +51,7 @@ export class ReusingBruteForceIndex extends BruteForceIndex {
     super(options);
   }
 
-  protected override reusableSlots(): number {
-    return this.deletedNodes.size;
-  }
-
-  protected override takeDeletedSlot(): number {
-    if (this.deletedNodes.size === 0) return -1;
-    const node = this.deletedNodes.values().next().value as number;
-    this.deletedNodes.delete(node);
-    return node;
+  protected override reusesDeletedSlots(): boolean {
+    return true;
   }
 }

@@ -31,8 +31,14 @@ export class SearchContext {
   concurrent = false;
   /** Use Algorithm 4 (heuristic) to select neighbours, else Algorithm 3 (simple). */
   heuristic = true;
-  /** Query-time filter on node ids (allow-list bitmap) or labels (predicate); null = all. */
+  /**
+   * Query-time filter on node ids (an allow-list: a byte per node, 1 =
+   * allowed) or on labels (a predicate); null = all.
+   */
   allowedNodes: Uint8Array | null = null;
+  /** With `allowedNodes`: the allowed node ids, the first `allowedIdCount` entries (the exact scan reads them). */
+  allowedIds: Int32Array | null = null;
+  allowedIdCount = 0;
   allowedLabel: ((label: number) => boolean) | null = null;
 
   constructor(store: GraphStore, kernel: Kernel) {

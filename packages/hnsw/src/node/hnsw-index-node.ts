@@ -1,13 +1,15 @@
 // HnswIndex as exported under the `node` condition: the portable index plus
 // the methods that need Node.js (worker threads and files).
 
-import type { AddBatchOptions, SearchOptions } from '../base-index.js';
+import type { AddBatchOptions } from '../base-index.js';
 import { SmallworldTypeError, checkKnownKeys, describeValue } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from './atomic-file.js';
 import { decodeHnswlib, toHnswlibBytes, type HnswlibLoadOptions, type HnswlibSaveOptions } from '../format/hnswlib.js';
 import type { LoadOptions, SaveOptions } from '../format/native.js';
 import { HnswIndex as PortableHnswIndex } from '../hnsw-index.js';
 import { toMatrix, type MatrixLike } from '../input.js';
+import { AllowList } from '../search-filter.js';
+import type { SearchOptions } from '../search-query.js';
 import { BatchSearchResult } from '../search-result.js';
 import { checkThreads, closePool, runTasks } from '../parallel/pool.js';
 import { describeStore, type InsertTask, type SearchTask } from '../parallel/protocol.js';
@@ -200,11 +202,12 @@ export class HnswIndex extends PortableHnswIndex {
     const result = new BatchSearchResult(rows, k);
     const shared = new Float32Array(new SharedArrayBuffer(data.length * 4));
     shared.set(data);
-    let allowed: Uint8Array | null = null;
+    let allowed: SharedArrayBuffer | null = null;
     let allowedCount = -1;
     if (options.filter !== undefined) {
-      allowed = new Uint8Array(new SharedArrayBuffer(this.store.capacity));
-      allowedCount = this.markAllowed(options.filter, allowed);
+      const list = new AllowList();
+      allowedCount = this.markAllowed(options.filter, list);
+      allowed = list.share(this.store.capacity);
     }
     const labels = new Float64Array(new SharedArrayBuffer(rows * k * 8)).fill(-1);
     const distances = new Float32Array(new SharedArrayBuffer(rows * k * 4)).fill(Infinity);
@@ -215,7 +218,7 @@ export class HnswIndex extends PortableHnswIndex {
     const counter = new SharedArrayBuffer(4);
     const tasks: SearchTask[] = slots.map((slot) => ({
       type: 'search', store: descriptor, slot, queries: shared.buffer as SharedArrayBuffer, rows, k, ef,
-      allowed: allowed === null ? null : allowed.buffer as SharedArrayBuffer, allowedCount,
+      allowed, allowedCount,
       size: this.size, hasDeleted: this.deletedCount > 0, concurrent: state.insertTasks > 0, counter, chunk,
       labels: labels.buffer as SharedArrayBuffer, distances: distances.buffer as SharedArrayBuffer,
       counts: counts.buffer as SharedArrayBuffer,

@@ -68,7 +68,7 @@ export interface SearchTask {
   rows: number;
   k: number;
   ef: number;
-  /** Uint8Array over node ids (1 = allowed), or null for no filter. */
+  /** The allow-list as `AllowList.share` lays it out (`allowedCount` Int32 ids, then a byte per node), or null. */
   allowed: SharedArrayBuffer | null;
   /** Allowed live nodes, or -1 with no filter. */
   allowedCount: number;

@@ -4,7 +4,8 @@
 import { SearchContext } from '../algorithms/context.js';
 import { insert } from '../algorithms/insert.js';
 import { knnSearch } from '../algorithms/knn-search.js';
-import { searchQueryInto, type QueryParams } from '../base-index.js';
+import { attachAllowList, clearContextFilter } from '../search-filter.js';
+import { searchQueryInto, type QueryParams } from '../search-query.js';
 import type { Kernel } from '../kernels/kernel.js';
 import { createKernel } from '../kernels/select.js';
 import type { GraphStore } from '../layout.js';
@@ -77,7 +78,7 @@ function runSearch(task: SearchTask): number {
     space: d.space, dim: d.shape.dim, queryRow: new Float32Array(d.shape.dim),
     nearest: (c, k, ef, filtered) => knnSearch(c, k, ef, filtered),
   };
-  ctx.allowedNodes = task.allowed === null ? null : new Uint8Array(task.allowed);
+  attachAllowList(ctx, task.allowed, task.allowedCount);
   ctx.concurrent = task.concurrent;
   let searched = 0;
   try {
@@ -89,7 +90,7 @@ function runSearch(task: SearchTask): number {
       searched += end - begin;
     }
   } finally {
-    ctx.allowedNodes = null;
+    clearContextFilter(ctx);
     ctx.concurrent = true;
   }
   return searched;

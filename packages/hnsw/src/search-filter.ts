@@ -1,0 +1,107 @@
+// The search filter: a predicate on labels, or an allow-list of labels turned
+// into node-id marks and a list of the allowed node ids for the search loops.
+
+import type { SearchContext } from './algorithms/context.js';
+import { SmallworldTypeError, describeValue } from './errors.js';
+import type { LabelTable } from './label-table.js';
+
+/**
+ * Restricts a search to some labels: a predicate on the label, or an
+ * allow-list (an array, typed array or Set of labels).
+ */
+export type SearchFilter = ((label: number) => boolean) | ArrayLike<number> | ReadonlySet<number>;
+
+/** Throws unless `filter` is undefined, a function or an allow-list. */
+export function checkFilter(filter: unknown): void {
+  if (filter === undefined || typeof filter === 'function') return;
+  if (filter instanceof Set || Array.isArray(filter) || ArrayBuffer.isView(filter)) return;
+  throw new SmallworldTypeError('INVALID_OPTION',
+    `\`filter\` must be a function of the label or an array/Set of labels (got ${describeValue(filter)})`);
+}
+
+/**
+ * @internal The allowed live nodes of one allow-list, in two typed arrays
+ * over node ids: `marks` (a byte per node, 1 = allowed) for the graph
+ * search's membership test, and `ids` (the allowed ids, in the list's
+ * order) for the exact scan and for clearing the marks in O(allowed).
+ * Reused from call to call: between searches every mark is 0.
+ */
+export class AllowList {
+  marks = new Uint8Array(0);
+  ids = new Int32Array(0);
+  count = 0;
+
+  /**
+   * Marks the live nodes of the labels in `filter` (unknown and deleted
+   * labels are skipped, repeats counted once); returns how many.
+   */
+  mark(filter: ArrayLike<number> | ReadonlySet<number>, table: LabelTable, deleted: Uint8Array, capacity: number): number {
+    if (this.marks.length < capacity) this.marks = new Uint8Array(capacity);
+    const size = filter instanceof Set ? filter.size : (filter as ArrayLike<number>).length;
+    const most = Math.min(size, capacity);
+    if (this.ids.length < most) this.ids = new Int32Array(Math.max(most, this.ids.length * 2));
+    const { marks, ids } = this;
+    let count = 0;
+    // A Set is walked once into the id list's order; the loop body is the same for both shapes.
+    const add = (label: number): void => {
+      const node = table.find(label);
+      if (node !== undefined && marks[node] === 0 && deleted[node] === 0) {
+        marks[node] = 1;
+        ids[count++] = node;
+      }
+    };
+    if (filter instanceof Set) for (const label of filter) add(label);
+    else {
+      const list = filter as ArrayLike<number>;
+      for (let i = 0; i < list.length; i++) add(list[i]);
+    }
+    this.count = count;
+    return count;
+  }
+
+  /** Clears the marks by the id list: O(allowed), not O(capacity). */
+  clear(): void {
+    const { marks, ids } = this;
+    for (let i = 0; i < this.count; i++) marks[ids[i]] = 0;
+    this.count = 0;
+  }
+
+  /**
+   * A copy for worker threads, in one shared buffer: the `count` ids
+   * (Int32) then `capacity` marks (bytes). `attachAllowList` reads it.
+   */
+  share(capacity: number): SharedArrayBuffer {
+    const buffer = new SharedArrayBuffer(this.count * 4 + capacity);
+    const ids = new Int32Array(buffer, 0, this.count);
+    ids.set(this.ids.subarray(0, this.count));
+    const marks = new Uint8Array(buffer, this.count * 4, capacity);
+    for (let i = 0; i < ids.length; i++) marks[ids[i]] = 1;
+    return buffer;
+  }
+}
+
+/** Points `ctx`'s filter at an allow-list. */
+export function useAllowList(ctx: SearchContext, list: AllowList): void {
+  ctx.allowedNodes = list.marks;
+  ctx.allowedIds = list.ids;
+  ctx.allowedIdCount = list.count;
+}
+
+/** Points `ctx`'s filter at an allow-list shared by `AllowList.share` (`count` ids), or at none. */
+export function attachAllowList(ctx: SearchContext, buffer: SharedArrayBuffer | null, count: number): void {
+  if (buffer === null) {
+    clearContextFilter(ctx);
+    return;
+  }
+  ctx.allowedIds = new Int32Array(buffer, 0, count);
+  ctx.allowedIdCount = count;
+  ctx.allowedNodes = new Uint8Array(buffer, count * 4);
+}
+
+/** Removes any filter from `ctx` (the marks themselves are cleared by their owner). */
+export function clearContextFilter(ctx: SearchContext): void {
+  ctx.allowedNodes = null;
+  ctx.allowedIds = null;
+  ctx.allowedIdCount = 0;
+  ctx.allowedLabel = null;
+}
