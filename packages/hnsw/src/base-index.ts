@@ -148,7 +148,7 @@ export abstract class BaseIndex {
   add(vector: VectorLike, label?: number): number {
     const row = toVector('vector', vector, this.dim);
     if (label === undefined) {
-      const first = this.labelTable.defaultLabels(1);
+      const first = this.labelTable.defaultLabels(1, 'label');
       this.addRows(row, 1, undefined);
       return first;
     }
@@ -172,7 +172,7 @@ export abstract class BaseIndex {
    */
   protected checkBatchLabels(labels: ArrayLike<number> | undefined, rows: number): ArrayLike<number> | undefined {
     if (labels === undefined) {
-      this.labelTable.defaultLabels(rows);
+      this.labelTable.defaultLabels(rows, 'labels');
       return undefined;
     }
     if (typeof labels !== 'object' || labels === null || typeof labels.length !== 'number') {
@@ -213,7 +213,7 @@ export abstract class BaseIndex {
    */
   protected allocateRows(data: Float32Array, rows: number, labels: ArrayLike<number> | undefined): RowPlan {
     const table = this.labelTable;
-    const first = labels === undefined ? table.defaultLabels(rows) : 0;
+    const first = labels === undefined ? table.defaultLabels(rows, 'labels') : 0;
     const plan = table.plan(labels, rows, this.reusesDeletedSlots());
     this.grow(this.store.count + plan.newCount);
     plan.firstNew = this.store.count;

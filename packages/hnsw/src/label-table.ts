@@ -26,7 +26,7 @@ export class LabelTable {
   private readonly nodes = new Map<number, number>();
   /** Deleted node ids, oldest deletion first: the slots a new label may take. */
   private readonly deleted = new Set<number>();
-  /** One past the largest label so far: the next default label. */
+  /** One past the largest label so far: the next default label; 2^53 once none is left. */
   private next = 0;
 
   constructor(store: GraphStore) {
@@ -85,13 +85,17 @@ export class LabelTable {
 
   /**
    * The first of `rows` consecutive default labels. Throws when they would
-   * pass Number.MAX_SAFE_INTEGER (a label the index could not store exactly).
+   * pass Number.MAX_SAFE_INTEGER (labels past it are not stored exactly);
+   * `argument` names what the caller must then pass.
    */
-  defaultLabels(rows: number): number {
-    const last = this.next + rows - 1;
-    if (!Number.isSafeInteger(last)) {
+  defaultLabels(rows: number, argument: string): number {
+    // Compared this way round: next + rows - 1 rounds once next nears 2^53.
+    if (this.next > Number.MAX_SAFE_INTEGER - (rows - 1)) {
+      const what = this.next > Number.MAX_SAFE_INTEGER
+        ? `label ${Number.MAX_SAFE_INTEGER} is in use`
+        : `${rows} labels from ${this.next} would pass it`;
       throw new SmallworldRangeError('INVALID_LABEL',
-        `no default label left: the next one would be ${this.next + rows - 1}, past Number.MAX_SAFE_INTEGER (${Number.MAX_SAFE_INTEGER}); pass \`labels\` explicitly`);
+        `\`${argument}\` must be given: no default label is left (they stop at Number.MAX_SAFE_INTEGER, ${Number.MAX_SAFE_INTEGER}): ${what}`);
     }
     return this.next;
   }

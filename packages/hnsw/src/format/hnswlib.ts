@@ -250,7 +250,7 @@ export function decodeHnswlib<T extends HnswIndex>(
     // Taken as stored: hnswlib-node and Python hnswlib store 'cosine' vectors already normalised.
     vectors.set(floats.subarray(base + dataWord, base + dataWord + dim), node * rowFloats);
   }
-  const duplicate = index.restoreLabels(Math.min(maxLabel + 1, Number.MAX_SAFE_INTEGER));
+  const duplicate = index.restoreLabels(maxLabel + 1);
   if (duplicate >= 0) corrupt(`element ${duplicate} repeats the label ${labels[duplicate]} of an earlier element`);
   return index;
 }

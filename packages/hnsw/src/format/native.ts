@@ -287,7 +287,8 @@ export function readNativeHeader(bytes: Uint8Array): NativeHeader {
   const deletedCount = view.getUint32(68, true);
   if (deletedCount > count) corrupt(`${deletedCount} deleted nodes of ${count}`);
   const nextLabel = view.getFloat64(72, true);
-  if (!Number.isSafeInteger(nextLabel) || nextLabel < 0) corrupt(`next label ${nextLabel} is not a non-negative safe integer`);
+  // 2^53 (one past Number.MAX_SAFE_INTEGER) is how an index whose default labels are used up says so.
+  if (!Number.isInteger(nextLabel) || nextLabel < 0 || nextLabel > 2 ** 53) corrupt(`next label ${nextLabel} is not an integer in [0, 2^53]`);
   if (view.getUint32(84, true) !== SECTION_COUNT) corrupt(`section count ${view.getUint32(84, true)} should be ${SECTION_COUNT}`);
   const hasVectors = (flags & FLAG_HAS_VECTORS) !== 0;
 
