@@ -13,6 +13,7 @@ import {
 import { compare, formatComparison, qpsAtRecall } from './compare.js';
 import { DATA_NAMES, loadBenchData, loadFileData, type BenchData } from './data.js';
 import { runDemo } from './demo.js';
+import { formatFilter, runFilter } from './filter.js';
 import { LIBRARY_NAMES, loadHnswlibNode, smallworldPeer } from './peers.js';
 import { formatParams, plotParams, runParams } from './params.js';
 import { formatScaling, runScaling } from './scaling.js';
@@ -45,6 +46,9 @@ commands:
             [--data clustered|seed|mnist] [--dim 128] [--n 100000] [--threads N]
             [--sizes 25000,50000,100000] [--m 16] [--ef-construction 100] [--ef-search 64]
             [--queries 500] [--compare hnswlib-node] [--out DIR (bench/results/scaling)] [--json]
+  filter    filtered search latency and recall at allow-lists of --fractions of n (docs/benchmarks.md)
+            [--n 1000000] [--dim 128] [--queries 200] [--k 10] [--m 8] [--ef-construction 40] [--threads N]
+            [--ef-search 64] [--fractions 0.001,0.01,0.02,0.1] [--rounds 3] [--index FILE] [--baseline-src DIR] [--json]
   params    recall, QPS, build time and memory vs M and efConstruction (docs/parameters.md)
             [--n 50000] [--dim 128] [--queries 2000] [--m 4,8,16,32,48]
             [--ef-construction 25,50,100,200,400] [--ef-search 10,20,40,80,160,320]
@@ -60,6 +64,7 @@ const OPTIONS: Record<string, string[]> = {
   sweep: ['base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'out', 'mnist-dir', 'json'],
   scaling: ['data', 'dim', 'n', 'threads', 'sizes', 'm', 'ef-construction', 'ef-search', 'queries', 'compare', 'out', 'json'],
   params: ['n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'out', 'json'],
+  filter: ['n', 'dim', 'queries', 'k', 'm', 'ef-construction', 'threads', 'ef-search', 'fractions', 'rounds', 'index', 'baseline-src', 'json'],
 };
 
 /** Parses `args` for `command`, rejecting unknown options and stray arguments. */
@@ -192,6 +197,21 @@ export async function main(argv: string[]): Promise<number> {
       ...(asJson ? { onRow: json } : {}),
     });
     if (!asJson) console.log(formatScaling(results));
+    return 0;
+  }
+  if (command === 'filter') {
+    const fractions = (stringOption(o, 'fractions') ?? '0.001,0.01,0.02,0.1').split(',').map(Number);
+    if (fractions.some((f) => !(f > 0 && f <= 1))) throw new UsageError(`--fractions must be numbers in (0, 1] (got ${o.fractions})`);
+    const index = pathOption(o, 'index');
+    const baselineSrc = pathOption(o, 'baseline-src');
+    const results = await runFilter({
+      n: intOption(o, 'n', 1_000_000, 1), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 200), k: intOption(o, 'k', 10),
+      m: intOption(o, 'm', 8, 2), efConstruction: intOption(o, 'ef-construction', 40), threads: intOption(o, 'threads', cores, 1, 63),
+      efSearch: intOption(o, 'ef-search', 64), fractions, rounds: intOption(o, 'rounds', 3),
+      ...(index !== undefined ? { index } : {}), ...(baselineSrc !== undefined ? { baselineSrc } : {}),
+      ...(asJson ? { onRow: json } : {}),
+    });
+    if (!asJson) console.log(formatFilter(results));
     return 0;
   }
   if (command === 'params') {
