@@ -29,7 +29,7 @@ export interface ParamsOptions {
 /** Bytes an index holds per point, from its buffers (not the JS heap around them). */
 function bytesPerPoint(index: HnswIndex): number {
   const s = index.store;
-  const perNode = s.rowBytes + 4 * s.stride0 + 4 /* upper offset */ + 1 /* level */ + 8 /* label */ + 1 /* deleted */ + 4; /* lock */
+  const perNode = s.vectors.rowBytes + 4 * s.stride0 + 4 /* upper offset */ + 1 /* level */ + 8 /* label */ + 1 /* deleted */ + 4; /* lock */
   return perNode + (4 * s.upperUsed) / s.count;
 }
 

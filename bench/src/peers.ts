@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HnswIndex, type KernelChoice } from '@smallworld/hnsw';
+import { HnswIndex, METRICS, type KernelChoice, type Space } from '@smallworld/hnsw';
 
 /** Build parameters shared by every library. */
 export interface PeerBuildOptions {
@@ -146,7 +146,7 @@ export async function loadUsearch(): Promise<Peer | null> {
     name: 'usearch',
     build(data, dim, { m, efConstruction, space, threads = 1, onProgress }) {
       const n = data.length / dim;
-      config = { dimensions: dim, metric: space === 'l2' ? 'l2sq' : 'ip', connectivity: m, expansion_add: efConstruction, expansion_search: 64 };
+      config = { dimensions: dim, metric: METRICS[space].usearchName, connectivity: m, expansion_add: efConstruction, expansion_search: 64 };
       index = new mod.Index(config);
       for (let first = 0; first < n; first += BUILD_CHUNK) {
         const last = Math.min(n, first + BUILD_CHUNK);
@@ -183,7 +183,11 @@ interface HnswPackageIndex {
 }
 interface HnswPackageModule { HNSW: new (m: number, efConstruction: number, d: number, metric: string, efSearch: number) => HnswPackageIndex }
 
+/** The hnsw package's metric for each space this benchmark drives it in (its Euclidean ranks as our squared L2). */
+const HNSW_PACKAGE_METRICS: Partial<Record<Space, string>> = { l2: 'euclidean' };
+
 /** The pure-TypeScript `hnsw` npm package (STYLE.md's counter-example), or null when not installed. */
+
 export async function loadHnswPackage(): Promise<Peer | null> {
   let mod: HnswPackageModule;
   try {
@@ -196,9 +200,10 @@ export async function loadHnswPackage(): Promise<Peer | null> {
   return {
     name: 'hnsw',
     async build(data, dim, { m, efConstruction, space, onProgress }) {
-      if (space !== 'l2') throw new RangeError(`the hnsw package has no '${space}' space in this benchmark`);
+      const metric = HNSW_PACKAGE_METRICS[space];
+      if (metric === undefined) throw new RangeError(`the hnsw package has no '${space}' space in this benchmark`);
       const n = data.length / dim;
-      index = new mod.HNSW(m, efConstruction, dim, 'euclidean', 64);
+      index = new mod.HNSW(m, efConstruction, dim, metric, 64);
       const points = Array.from({ length: n }, (_, i) => ({ id: i, vector: data.subarray(i * dim, (i + 1) * dim) }));
       await index.buildIndex(points, { onProgress, progressInterval: BUILD_CHUNK });
     },

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { BruteForceIndex, HnswIndex } from '@smallworld/hnsw';
+import { BruteForceIndex, HnswIndex, METRICS } from '@smallworld/hnsw';
 import { ProgressBar, generateSynthetic } from '@smallworld/datasets';
 import { DATA_SEED, generateFaceLike, searchExact } from './data.js';
 import { loadHnswlibNode, type Peer } from './peers.js';
@@ -204,7 +204,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const brute = timeRepeated(() => { exactFound = exact.search(faces.target, TARGET_K).labels; }, n >= 500_000 ? 5 : 21);
   const targetLabels = Array.from(found.labels);
   // Euclidean, the face models' scale (the engine's 'l2' is squared).
-  const targetDistances = Array.from(found.distances, (d) => round(Math.sqrt(d), 4));
+  const targetDistances = Array.from(found.distances, (d) => round(METRICS[index.space].edgeDistance(d), 4));
   const targetMatchesBruteForce = targetLabels.length === exactFound.length && targetLabels.every((l, i) => l === exactFound[i]);
 
   const folder = options.saveDir ?? mkdtempSync(join(tmpdir(), 'smallworld-seed-'));

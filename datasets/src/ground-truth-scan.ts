@@ -1,11 +1,12 @@
 // The exact k-NN scan behind `computeGroundTruth`, shared by the worker
 // threads and the single-threaded path. Distances are the engine's pure-TS
-// kernels (squaredL2 / 1 - dot, summed in float64 with the query in float64,
+// kernels (the metric's pair function: squared L2 or 1 - dot, summed in
+// float64 with the query in float64,
 // as `BruteForceIndex` with the 'js' kernel), rounded to float32 like the
 // index's results; ties go to the lower id. So the answer is exactly the
 // brute-force index's, whatever the thread count.
 
-import { dot, squaredL2 } from '@smallworld/hnsw';
+import { METRICS, type Space } from '@smallworld/hnsw';
 
 /** Queries scanned together: each base row is loaded once per block, not once per query. */
 export const QUERY_BLOCK = 8;
@@ -16,8 +17,8 @@ export interface ScanJob {
   queries: Float32Array;
   dim: number;
   k: number;
-  /** true: 1 - dot (the 'ip' and normalised 'cosine' spaces); false: squared L2. */
-  innerProduct: boolean;
+  /** The space: its metric's pure-TS pair function is the distance (rows already normalised where it says). */
+  space: Space;
   /** Output: k ids per query, nearest first. */
   neighbors: Int32Array;
   /** Output: k distances per query. */
@@ -69,7 +70,8 @@ function siftUp(d: Float32Array, ids: Int32Array, h: number, i: number): void {
 
 /** Computes the k nearest base rows of queries [first, first + count) (count <= QUERY_BLOCK). */
 export function scanBlock(job: ScanJob, scratch: ScanScratch, first: number, count: number): void {
-  const { base, queries, dim, k, innerProduct, neighbors, distances } = job;
+  const { base, queries, dim, k, neighbors, distances } = job;
+  const pair = METRICS[job.space].pair;
   const { query, heapD, heapI, sizes } = scratch;
   const baseCount = base.length / dim;
   for (let b = 0; b < count; b++) {
@@ -79,9 +81,7 @@ export function scanBlock(job: ScanJob, scratch: ScanScratch, first: number, cou
   for (let j = 0; j < baseCount; j++) {
     const off = j * dim;
     for (let b = 0; b < count; b++) {
-      const d = Math.fround(innerProduct
-        ? 1 - dot(query, b * dim, base, off, dim)
-        : squaredL2(query, b * dim, base, off, dim));
+      const d = Math.fround(pair(query, b * dim, base, off, dim));
       const h = b * k;
       const size = sizes[b];
       if (size === k) {

@@ -3,7 +3,7 @@
 // vectors through SharedArrayBuffers. Same answer as BruteForceIndex (see
 // ground-truth-scan.ts), whatever the thread count.
 
-import { normalize, SmallworldRangeError, SPACES, type Space } from '@smallworld/hnsw';
+import { METRICS, normalize, SmallworldRangeError, SPACES, type Space } from '@smallworld/hnsw';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -49,11 +49,11 @@ const OPTION_KEYS = ['k', 'space', 'threads', 'dim', 'onProgress'] as const;
 export const DEFAULT_GROUND_TRUTH_K = 100;
 
 /** A copy of `set` over a SharedArrayBuffer (unless it already is shared and needs no normalising). */
-function sharedCopy(set: VectorSet, cosine: boolean): Float32Array {
-  if (!cosine && set.data.buffer instanceof SharedArrayBuffer) return set.data;
+function sharedCopy(set: VectorSet, unit: boolean): Float32Array {
+  if (!unit && set.data.buffer instanceof SharedArrayBuffer) return set.data;
   const out = new Float32Array(new SharedArrayBuffer(set.data.byteLength));
   out.set(set.data);
-  if (cosine) for (let i = 0; i < set.count; i++) normalize(out, i * set.dim, set.dim);
+  if (unit) for (let i = 0; i < set.count; i++) normalize(out, i * set.dim, set.dim);
   return out;
 }
 
@@ -111,14 +111,15 @@ export async function computeGroundTruth(
   checkFinite('base', b);
   checkFinite('queries', q);
   const onProgress = options.onProgress;
-  const cosine = space === 'cosine';
+  // Normalised as an index of the space would store them (its metric says whether).
+  const unit = METRICS[space].normalize;
   const useWorkers = threads > 1 && q.count > QUERY_BLOCK;
   const job: ScanJob = {
-    base: useWorkers ? sharedCopy(b, cosine) : cosine ? sharedCopy(b, true) : b.data,
-    queries: useWorkers ? sharedCopy(q, cosine) : cosine ? sharedCopy(q, true) : q.data,
+    base: useWorkers || unit ? sharedCopy(b, unit) : b.data,
+    queries: useWorkers || unit ? sharedCopy(q, unit) : q.data,
     dim: b.dim,
     k,
-    innerProduct: space !== 'l2',
+    space,
     neighbors: new Int32Array(new SharedArrayBuffer(q.count * k * 4)),
     distances: new Float32Array(new SharedArrayBuffer(q.count * k * 4)),
   };

@@ -12,7 +12,7 @@
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { corrupt } from '../checks.js';
-import type { Space } from '@smallworld/hnsw';
+import { METRICS } from '@smallworld/hnsw';
 import type { GroundTruth } from '../ground-truth.js';
 import { allocate, type DType, type MatrixData, type VectorSet } from '../vectors.js';
 import { convertData } from './convert.js';
@@ -309,18 +309,16 @@ export async function writeAnnBenchmarks(path: string, data: AnnBenchmarksData):
   }
 }
 
-/** The ann-benchmarks name of each space's distance. */
-const ANN_DISTANCE: Readonly<Record<Space, string>> = { l2: 'euclidean', cosine: 'angular', ip: 'dot' };
-
 /**
  * Writes base vectors, queries and their ground truth as an ann-benchmarks
  * file. As in ann-benchmarks' own files, 'euclidean' distances are Euclidean
  * (the square roots of our squared L2); 'angular' ones are 1 - cosine.
  */
 export async function writeGroundTruthHdf5(path: string, base: VectorSet, queries: VectorSet, truth: GroundTruth): Promise<void> {
-  const distances = truth.space === 'l2' ? truth.distances.map(Math.sqrt) : truth.distances;
+  const metric = METRICS[truth.space];
+  const distances = truth.distances.map(metric.edgeDistance);
   await writeAnnBenchmarks(path, {
     train: base.data, test: queries.data, neighbors: truth.neighbors, distances,
-    dim: base.dim, k: truth.k, distance: ANN_DISTANCE[truth.space],
+    dim: base.dim, k: truth.k, distance: metric.annBenchmarksName,
   });
 }

@@ -4,7 +4,7 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  CorruptFileError, HnswIndex, SmallworldRangeError, SmallworldTypeError, type ErrorCode,
+  CorruptFileError, HnswIndex, METRICS, SmallworldRangeError, SmallworldTypeError, type ErrorCode,
 } from '@smallworld/hnsw';
 import { checkBoolean, checkInteger, checkKnownKeys, describeValue } from './check.js';
 import { describeInput, type ImageInput } from './decode.js';
@@ -327,7 +327,7 @@ export class FaceDatabase {
       if (seen.has(file)) continue;
       seen.add(file);
       // The index's 'l2' space gives squared distances: Euclidean here, at the edge.
-      const distance = Math.sqrt(distances[i]!);
+      const distance = METRICS[this.index.space].edgeDistance(distances[i]!);
       const box = this.records.get(file)!.faces.find((f) => f.label === label)!.box;
       matches.push({ path: file, distance, verified: distance <= threshold, box });
     }

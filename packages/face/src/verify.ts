@@ -1,7 +1,7 @@
 // Face verification: Euclidean distance between two descriptors against the
 // model's threshold (0.6 for the dlib ResNet family).
 
-import { DimensionMismatchError, SmallworldRangeError, SmallworldTypeError, squaredL2 } from '@smallworld/hnsw';
+import { DimensionMismatchError, METRICS, SmallworldRangeError, SmallworldTypeError } from '@smallworld/hnsw';
 import { describeValue } from './check.js';
 
 /**
@@ -36,7 +36,8 @@ export function euclideanDistance(a: Float32Array, b: Float32Array): number {
   if (!(a instanceof Float32Array)) throw new SmallworldTypeError('INVALID_ARGUMENT', `\`a\` must be a Float32Array (got ${describeValue(a)})`);
   if (!(b instanceof Float32Array)) throw new SmallworldTypeError('INVALID_ARGUMENT', `\`b\` must be a Float32Array (got ${describeValue(b)})`);
   if (a.length !== b.length) throw new DimensionMismatchError('b', a.length, b.length);
-  return Math.sqrt(squaredL2(a, 0, b, 0, a.length));
+  const l2 = METRICS.l2;
+  return l2.edgeDistance(l2.pair(a, 0, b, 0, a.length));
 }
 
 /**

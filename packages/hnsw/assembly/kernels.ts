@@ -1,6 +1,7 @@
 // Distance kernels in AssemblyScript, compiled to WebAssembly SIMD (f32x4).
 // Pointers are byte offsets into the index's memory; every row is padded with
 // zeros to a multiple of 8 floats (32 bytes), so the loops need no tail.
+// Which space uses which exports is said in src/metric.ts (`simd`).
 
 // The sum of the four lanes of `s`.
 @inline

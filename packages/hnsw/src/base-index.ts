@@ -4,7 +4,7 @@
 // how a node is linked in and how the k nearest are found.
 
 import { SearchContext } from './algorithms/context.js';
-import { SPACES, normalize, type Space } from './distance.js';
+import { METRICS, SPACES, type Space } from './metric.js';
 import {
   SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, checkLabel, describeValue,
 } from './errors.js';
@@ -135,7 +135,7 @@ export abstract class BaseIndex {
     if (capacity <= this.store.capacity) return;
     const hadSimd = this.ctx.kernel.name === 'simd';
     this.store.reserve(capacity);
-    if (hadSimd && this.store.memory === null) this.ctx.kernel = this.newKernel(0);
+    if (hadSimd && this.store.vectors.memory === null) this.ctx.kernel = this.newKernel(0);
     else this.ctx.kernel.refresh();
   }
 
@@ -239,9 +239,7 @@ export abstract class BaseIndex {
 
   /** @internal Copies a row into node's slot (normalised for 'cosine'). */
   protected writeVector(node: number, data: Float32Array, offset: number): void {
-    const at = node * this.store.rowFloats;
-    this.store.vectors.set(data.subarray(offset, offset + this.dim), at);
-    if (this.space === 'cosine') normalize(this.store.vectors, at, this.dim);
+    this.store.vectors.write(node, data, offset, METRICS[this.space].normalize);
   }
 
   /**
@@ -295,8 +293,9 @@ export abstract class BaseIndex {
   /** A copy of the stored vector of `label` (unit length in the 'cosine' space). */
   getVector(label: number): Float32Array {
     const node = this.labelTable.nodeOf('label', label);
-    const at = node * this.store.rowFloats;
-    return this.store.vectors.slice(at, at + this.dim);
+    const out = new Float32Array(this.dim);
+    this.store.vectors.read(node, out, 0);
+    return out;
   }
 
   /** The labels of the live points, in insertion order of their slots. */

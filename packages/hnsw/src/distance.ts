@@ -1,16 +1,11 @@
 // The distance functions in plain TypeScript: the reference the SIMD kernels
 // are tested against, the fallback where WebAssembly SIMD is missing, and the
-// readable version. Smaller is always closer.
+// readable version. Smaller is always closer. Which space uses which function
+// is said once, in metric.ts.
 //
 // Eight independent accumulators let V8 overlap the floating-point adds (it
 // cannot vectorise); the query is a Float64Array copy, which measured faster
 // than mixing Float32Array reads on both sides.
-
-/** The distance of a space: squared L2, or 1 - dot (inner product and normalised cosine). */
-export type Space = 'l2' | 'ip' | 'cosine';
-
-/** Every space an index accepts, in the order of their codes in the native file format. */
-export const SPACES: readonly Space[] = ['l2', 'ip', 'cosine'];
 
 /** Squared Euclidean distance between a[aOff..aOff+dim) and b[bOff..bOff+dim). */
 export function squaredL2(
@@ -55,13 +50,6 @@ export function dot(
   }
   for (; i < dim; i++) s0 += a[aOff + i] * b[bOff + i];
   return s0 + s1 + s2 + s3 + (s4 + s5 + s6 + s7);
-}
-
-/** Distance of `space` between two vectors (spaces 'ip' and 'cosine' give 1 - dot). */
-export function distance(space: Space, a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const x = Float64Array.from(a);
-  const y = Float64Array.from(b);
-  return space === 'l2' ? squaredL2(x, 0, y, 0, x.length) : 1 - dot(x, 0, y, 0, x.length);
 }
 
 /**

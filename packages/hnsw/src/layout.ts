@@ -1,37 +1,46 @@
 // Buffer layout of an index: every vector, link and label lives in a handful
-// of typed arrays, addressed by offset arithmetic (the idea of hnswlib's slab).
+// of typed arrays, addressed by offset arithmetic. The idea is hnswlib's (no
+// object per node, every accessor an offset computation), but where hnswlib
+// interleaves a node's links, vector and label in one fixed-size record of
+// one slab, here each field is its own typed array (a struct of arrays), so
+// the vectors can sit in WebAssembly memory and the rest in shared buffers.
 //
 //  WebAssembly.Memory (shared when the runtime allows; the SIMD kernels address it)
 //  +----------+-------------------------------+-------------------------------------+
 //  | reserved | scratch slot x MAX_THREADS    | vectors: capacity x rowFloats f32   |
 //  | 1 KiB    | query row | ids i32 | out f32 | row = dim floats + zero padding to 8 |
 //  +----------+-------------------------------+-------------------------------------+
+//  (the vectors are a VectorStore, vector-store.ts; the scratch is the kernels')
 //
 //  links0      Int32Array  capacity x (1 + M0)   [count, id x M0] per node, level 0
 //  upperLinks  Int32Array  arena of (1 + M) records: a node of level l owns l records
-//  upperOffset Int32Array  capacity              index of a node's level-1 record, -1 if none
+//  upperOffsets Int32Array capacity              index of a node's level-1 record, -1 if none
 //  levels      Uint8Array  capacity              top layer of each node
 //  labels      Float64Array capacity             the caller's label of each node
 //  deleted     Uint8Array  capacity              1 when marked deleted
 //  locks       Int32Array  capacity              per-node lock words (parallel build)
 //  meta        Int32Array  META_LENGTH           entry point, top level, node count, global lock
+// (every array but the vectors is declared once, in GRAPH_ARRAYS below)
 //
-// Byte counts per node: 4 x rowFloats (vector) + 4 x (1 + M0) (level 0)
-// + 4 x (1 + M) x level (upper) + 4 + 1 + 8 + 1 + 4 (offset, level, label,
-// deleted, lock); with dim 128 and M 16,
-// 512 + 132 + 17 (+ 68 per upper level, 1/16 of the nodes) + 18 = ~680 bytes.
+// Bytes per node, with dim 128 and M 16 (M0 = 32):
+//   vector        4 x rowFloats               = 4 x 128            = 512
+//   level 0       4 x (1 + M0)                = 4 x 33             = 132
+//   upper levels  4 x (1 + M) per level, and a node has on average
+//                 sum over l >= 1 of P(level >= l) = sum M^-l = 1/(M - 1) levels
+//                                             = 68 / 15            ~ 4.5
+//   per-node      4 + 1 + 8 + 1 + 4 (upper offset, level, label, deleted, lock) = 18
+//   total                                     = 512 + 132 + 4.5 + 18 ~ 667 bytes.
 
-/** Floats each vector row is padded to (one 32-byte SIMD step = two f32x4). */
-export const ROW_ALIGN_FLOATS = 8;
+import {
+  F32VectorStore, attachVectorStore, paddedRowFloats, type VectorStore, type VectorStoreDescriptor,
+} from './vector-store.js';
+
 /** Scratch slots: one per thread that may run a kernel on this index at once. */
 export const MAX_THREADS = 64;
 /** Ids (and distances) one scratch slot holds: the largest kernel batch. */
 export const MIN_SCRATCH_IDS = 1024;
 /** The top layer is capped so a level fits in a byte (reached with probability ~M^-255). */
 export const MAX_LEVEL = 255;
-/** wasm32 addresses 4 GiB; beyond it vectors go to a plain buffer and the JS kernels. */
-export const WASM_MAX_BYTES = 65536 * 65536;
-const WASM_PAGE = 65536;
 const RESERVED_BYTES = 1024;
 
 /** Indices into `meta`. */
@@ -49,22 +58,68 @@ export function canShareMemory(): boolean {
   return g.window === undefined || g.crossOriginIsolated === true;
 }
 
-export function paddedRowFloats(dim: number): number {
-  return Math.ceil(dim / ROW_ALIGN_FLOATS) * ROW_ALIGN_FLOATS;
-}
-
 function allocate(bytes: number, shared: boolean): ArrayBufferLike {
   return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
 }
 
-/** Copies `old` into a new typed array of `length` elements on the same kind of buffer. */
-function growArray<T extends Int32Array | Uint8Array | Float64Array>(
-  old: T, length: number, shared: boolean, fill?: number,
+/** The typed arrays of a store besides the vectors, by name. */
+export interface GraphArrays {
+  links0: Int32Array;
+  upperLinks: Int32Array;
+  upperOffsets: Int32Array;
+  levels: Uint8Array;
+  labels: Float64Array;
+  deleted: Uint8Array;
+  locks: Int32Array;
+  meta: Int32Array;
+}
+
+type GraphArrayName = keyof GraphArrays;
+type TypedArrayOf<K extends GraphArrayName> = { new (buffer: ArrayBufferLike): GraphArrays[K]; readonly BYTES_PER_ELEMENT: number };
+
+/** One array of a store: its element type, its length, and the value of an entry not yet written. */
+interface GraphArraySpec<K extends GraphArrayName = GraphArrayName> {
+  readonly name: K;
+  readonly type: TypedArrayOf<K>;
+  /**
+   * Entries per node for a per-node array, grown with the capacity by
+   * `reserve`; null for the two others (the upper-level arena grows by
+   * `reserveUpper`, meta is fixed).
+   */
+  readonly perNode: ((store: GraphStore) => number) | null;
+  /** Entries of a new store when `perNode` is null. */
+  readonly initialLength: (store: GraphStore) => number;
+  readonly fill: number;
+}
+
+const spec = <K extends GraphArrayName>(s: GraphArraySpec<K>): GraphArraySpec => s as unknown as GraphArraySpec;
+const one = (): number => 1;
+
+/**
+ * Every array of a store besides the vectors, declared once: the constructor
+ * allocates them, `reserve` grows the per-node ones, and the worker protocol
+ * posts and re-wraps them (`buffers`, `GraphStore.attach`).
+ */
+export const GRAPH_ARRAYS: readonly GraphArraySpec[] = [
+  spec({ name: 'links0', type: Int32Array, perNode: (s) => s.stride0, initialLength: () => 0, fill: 0 }),
+  spec({ name: 'upperOffsets', type: Int32Array, perNode: one, initialLength: () => 0, fill: -1 }),
+  spec({ name: 'levels', type: Uint8Array, perNode: one, initialLength: () => 0, fill: 0 }),
+  spec({ name: 'labels', type: Float64Array, perNode: one, initialLength: () => 0, fill: 0 }),
+  spec({ name: 'deleted', type: Uint8Array, perNode: one, initialLength: () => 0, fill: 0 }),
+  spec({ name: 'locks', type: Int32Array, perNode: one, initialLength: () => 0, fill: 0 }),
+  spec({ name: 'upperLinks', type: Int32Array, perNode: null, initialLength: (s) => 16 * s.strideUpper, fill: 0 }),
+  spec({ name: 'meta', type: Int32Array, perNode: null, initialLength: () => META_LENGTH, fill: 0 }),
+];
+
+/** New typed array of `length` entries of `type` on a (shared) buffer: `old`'s entries, then `fill`. */
+function growArray<T extends GraphArrays[GraphArrayName]>(
+  type: { new (buffer: ArrayBufferLike): T; readonly BYTES_PER_ELEMENT: number },
+  old: T | null, length: number, shared: boolean, fill: number,
 ): T {
-  const Ctor = old.constructor as { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number };
-  const next = new Ctor(allocate(length * Ctor.BYTES_PER_ELEMENT, shared));
-  next.set(old as never);
-  if (fill !== undefined) next.fill(fill as never, old.length);
+  const next = new type(allocate(length * type.BYTES_PER_ELEMENT, shared));
+  const from = old === null ? 0 : old.length;
+  if (old !== null) next.set(old as never);
+  if (fill !== 0) next.fill(fill as never, from);
   return next;
 }
 
@@ -78,74 +133,91 @@ export interface GraphShape {
   wasmMemory: boolean;
 }
 
+/** Every buffer of a store, as posted to a worker (all shared: posting shares the bytes). */
+export interface GraphBuffers {
+  dim: number;
+  m: number;
+  capacity: number;
+  generation: number;
+  vectors: VectorStoreDescriptor;
+  arrays: Record<GraphArrayName, ArrayBufferLike>;
+}
+
 /** All buffers of one index; both the HNSW graph and the brute-force index use it. */
-export class GraphStore {
+export class GraphStore implements GraphArrays {
   readonly dim: number;
-  readonly rowFloats: number;
-  readonly rowBytes: number;
   readonly m: number;
   readonly m0: number;
   readonly stride0: number;
   readonly strideUpper: number;
   readonly shared: boolean;
-  readonly scratchIds: number;
+  /** Ids (and distances) a kernel batch holds: the entries of a scratch slot's id and distance arrays. */
+  readonly batchCapacity: number;
   readonly scratchSlotBytes: number;
-  readonly vectorsByteOffset: number;
 
   capacity = 0;
-  /** Null once the vectors outgrow wasm32 (or when created without one). */
-  memory: WebAssembly.Memory | null = null;
-  vectorBuffer: ArrayBufferLike;
-  vectors: Float32Array;
-  links0: Int32Array;
-  upperLinks: Int32Array;
+  /** The vectors: where they live and how they are encoded. */
+  readonly vectors: VectorStore;
+  links0!: Int32Array;
+  upperLinks!: Int32Array;
   /** Int32s of `upperLinks` in use. */
   upperUsed = 0;
-  upperOffsets: Int32Array;
-  levels: Uint8Array;
-  labels: Float64Array;
-  deleted: Uint8Array;
-  locks: Int32Array;
-  meta: Int32Array;
+  upperOffsets!: Int32Array;
+  levels!: Uint8Array;
+  labels!: Float64Array;
+  deleted!: Uint8Array;
+  locks!: Int32Array;
+  meta!: Int32Array;
   /** Bumped whenever a buffer is replaced, so views held elsewhere know to refresh. */
   generation = 0;
 
-  constructor(shape: GraphShape, capacity: number) {
+  /** A new, empty store; with `attach`, a view over a store's buffers in a worker (same accessors, no allocation). */
+  constructor(shape: GraphShape, capacity: number, attach?: GraphBuffers) {
     this.dim = shape.dim;
-    this.rowFloats = paddedRowFloats(shape.dim);
-    this.rowBytes = this.rowFloats * 4;
     this.m = shape.m;
     this.m0 = 2 * shape.m;
     this.stride0 = 1 + this.m0;
     this.strideUpper = 1 + shape.m;
     this.shared = shape.shared;
-    this.scratchIds = Math.max(MIN_SCRATCH_IDS, 2 * (this.m0 + 1));
-    this.scratchSlotBytes = this.rowBytes + 8 * this.scratchIds;
-    this.vectorsByteOffset = shape.wasmMemory ? RESERVED_BYTES + MAX_THREADS * this.scratchSlotBytes : 0;
+    this.batchCapacity = Math.max(MIN_SCRATCH_IDS, 2 * (this.m0 + 1));
+    // A slot: the query as an f32 row padded like the vectors, then the id and distance batches.
+    this.scratchSlotBytes = 4 * paddedRowFloats(shape.dim) + 8 * this.batchCapacity;
     const cap = Math.max(1, capacity);
-    const bytes = this.vectorsByteOffset + cap * this.rowBytes;
-    if (shape.wasmMemory && bytes <= WASM_MAX_BYTES) {
-      const pages = Math.ceil(bytes / WASM_PAGE);
-      this.memory = new WebAssembly.Memory(
-        shape.shared ? { initial: pages, maximum: 65536, shared: true } : { initial: pages, maximum: 65536 },
-      );
-      this.vectorBuffer = this.memory.buffer;
-    } else {
-      this.vectorsByteOffset = 0;
-      this.vectorBuffer = allocate(cap * this.rowBytes, shape.shared);
+    this.capacity = cap;
+    const arrays = this as unknown as Record<GraphArrayName, GraphArrays[GraphArrayName]>;
+    if (attach !== undefined) {
+      this.vectors = attachVectorStore(attach.vectors);
+      for (const a of GRAPH_ARRAYS) arrays[a.name] = new a.type(attach.arrays[a.name]);
+      this.generation = attach.generation;
+      return;
     }
-    this.vectors = new Float32Array(this.vectorBuffer, this.vectorsByteOffset, cap * this.rowFloats);
-    this.links0 = new Int32Array(allocate(cap * this.stride0 * 4, shape.shared));
-    this.upperLinks = new Int32Array(allocate(16 * this.strideUpper * 4, shape.shared));
-    this.upperOffsets = new Int32Array(allocate(cap * 4, shape.shared)).fill(-1);
-    this.levels = new Uint8Array(allocate(cap, shape.shared));
-    this.labels = new Float64Array(allocate(cap * 8, shape.shared));
-    this.deleted = new Uint8Array(allocate(cap, shape.shared));
-    this.locks = new Int32Array(allocate(cap * 4, shape.shared));
-    this.meta = new Int32Array(allocate(META_LENGTH * 4, shape.shared));
+    this.vectors = new F32VectorStore({
+      dim: shape.dim, capacity: cap, shared: shape.shared, wasmMemory: shape.wasmMemory,
+      headBytes: RESERVED_BYTES + MAX_THREADS * this.scratchSlotBytes,
+    });
+    for (const a of GRAPH_ARRAYS) {
+      const length = a.perNode === null ? a.initialLength(this) : cap * a.perNode(this);
+      arrays[a.name] = growArray(a.type, null, length, shape.shared, a.fill);
+    }
     this.meta[META_ENTRY_POINT] = -1;
     this.meta[META_MAX_LEVEL] = -1;
-    this.capacity = cap;
+  }
+
+  /** A store over the buffers `buffers` describes (in a worker). It never grows: the owner grows it before dispatching. */
+  static attach(buffers: GraphBuffers): GraphStore {
+    const shape = { dim: buffers.dim, m: buffers.m, shared: true, wasmMemory: buffers.vectors.memory !== null };
+    return new GraphStore(shape, buffers.capacity, buffers);
+  }
+
+  /** Every buffer of this store, for `GraphStore.attach` in a worker (the buffers must be shared). */
+  buffers(): GraphBuffers {
+    const arrays = {} as Record<GraphArrayName, ArrayBufferLike>;
+    const self = this as unknown as Record<GraphArrayName, GraphArrays[GraphArrayName]>;
+    for (const a of GRAPH_ARRAYS) arrays[a.name] = self[a.name].buffer;
+    return {
+      dim: this.dim, m: this.m, capacity: this.capacity, generation: this.generation,
+      vectors: this.vectors.describe(), arrays,
+    };
   }
 
   /** Nodes allocated so far (ids 0..count-1), deleted ones included. */
@@ -176,12 +248,7 @@ export class GraphStore {
     return level === 0 ? node * this.stride0 : this.upperOffsets[node] + (level - 1) * this.strideUpper;
   }
 
-  /** Byte address of `node`'s vector in `memory` (meaningful when `memory` is set). */
-  vectorAddress(node: number): number {
-    return this.vectorsByteOffset + node * this.rowBytes;
-  }
-
-  /** Byte address of scratch slot `slot` (one per thread). */
+  /** Byte address of scratch slot `slot` (one per thread) in the vectors' memory. */
   scratchAddress(slot: number): number {
     return RESERVED_BYTES + slot * this.scratchSlotBytes;
   }
@@ -190,27 +257,11 @@ export class GraphStore {
   reserve(minCapacity: number): void {
     if (minCapacity <= this.capacity) return;
     const cap = Math.max(minCapacity, Math.ceil(this.capacity * 2));
-    const shared = this.shared;
-    const bytes = this.vectorsByteOffset + cap * this.rowBytes;
-    if (this.memory !== null && bytes <= WASM_MAX_BYTES) {
-      const have = this.memory.buffer.byteLength;
-      if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / WASM_PAGE));
-      this.vectorBuffer = this.memory.buffer;
-      this.vectors = new Float32Array(this.vectorBuffer, this.vectorsByteOffset, cap * this.rowFloats);
-    } else {
-      // Past wasm32's 4 GiB (or without a wasm memory): a plain buffer, read by the JS kernels.
-      const next = new Float32Array(allocate(cap * this.rowBytes, shared));
-      next.set(this.vectors.subarray(0, this.count * this.rowFloats));
-      this.memory = null;
-      this.vectorBuffer = next.buffer;
-      this.vectors = next;
+    this.vectors.grow(cap, this.count);
+    const arrays = this as unknown as Record<GraphArrayName, GraphArrays[GraphArrayName]>;
+    for (const a of GRAPH_ARRAYS) {
+      if (a.perNode !== null) arrays[a.name] = growArray(a.type, arrays[a.name], cap * a.perNode(this), this.shared, a.fill);
     }
-    this.links0 = growArray(this.links0, cap * this.stride0, shared);
-    this.upperOffsets = growArray(this.upperOffsets, cap, shared, -1);
-    this.levels = growArray(this.levels, cap, shared);
-    this.labels = growArray(this.labels, cap, shared);
-    this.deleted = growArray(this.deleted, cap, shared);
-    this.locks = growArray(this.locks, cap, shared);
     this.capacity = cap;
     this.generation++;
   }
@@ -219,7 +270,7 @@ export class GraphStore {
   reserveUpper(records: number): void {
     const need = this.upperUsed + records * this.strideUpper;
     if (need <= this.upperLinks.length) return;
-    this.upperLinks = growArray(this.upperLinks, Math.max(need, this.upperLinks.length * 2), this.shared);
+    this.upperLinks = growArray(Int32Array, this.upperLinks, Math.max(need, this.upperLinks.length * 2), this.shared, 0);
     this.generation++;
   }
 

@@ -9,6 +9,7 @@ import {
 import { toMatrix, toVector, type MatrixLike, type VectorLike } from './input.js';
 import { DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M, M_MAX, M_MIN } from './hnsw-index.js';
 import { HnswIndex } from './node/hnsw-index-node.js';
+import { metricOfNmslibName, type Metric } from './metric.js';
 import { checkThreads } from './parallel/pool.js';
 import type { BatchSearchResult } from './search-result.js';
 
@@ -50,8 +51,6 @@ export interface NmslibQueryParams {
 /** One query's answer, as nmslib: the ids and their distances, nearest first. */
 export type NmslibNeighbors = [ids: Float64Array, distances: Float32Array];
 
-const SPACE_OF = { l2: 'l2', cosinesimil: 'cosine' } as const;
-
 /**
  * An nmslib-style HNSW index. Points are collected by `addDataPointBatch`
  * and indexed by `createIndex` (on worker threads); as in nmslib, calling
@@ -82,7 +81,7 @@ export class NmslibIndex {
     }
     checkKnownKeys('init', options, ['space', 'method', 'dim']);
     const space = options.space ?? 'cosinesimil';
-    if (space !== 'l2' && space !== 'cosinesimil') {
+    if (typeof space !== 'string' || metricOfNmslibName(space) === undefined) {
       throw new SmallworldTypeError('INVALID_OPTION', `\`space\` must be 'l2' or 'cosinesimil' (got ${describeValue(space)})`);
     }
     if (options.method !== undefined && options.method !== 'hnsw') {
@@ -158,7 +157,7 @@ export class NmslibIndex {
       throw new SmallworldError('NOT_READY', 'createIndex needs points: call addDataPointBatch first');
     }
     const index = new HnswIndex({
-      space: SPACE_OF[this.space], dim: this.dimValue, m, efConstruction, efSearch: this.efSearch, capacity: this.ids.length,
+      space: this.metric.space, dim: this.dimValue, m, efConstruction, efSearch: this.efSearch, capacity: this.ids.length,
     });
     const started = Date.now();
     let done = 0;
@@ -245,11 +244,11 @@ export class NmslibIndex {
       throw new SmallworldError('INVALID_ARGUMENT', 'loadIndex(path, false) needs the indexed points: call addDataPointBatch first');
     }
     const index = loadData ? await HnswIndex.load(path) : await HnswIndex.load(path, { vectors: concat(this.chunks) });
-    if (index.space !== SPACE_OF[this.space]) {
+    if (index.space !== this.metric.space) {
       throw new SmallworldTypeError('INVALID_ARGUMENT', `\`${path}\` holds a '${index.space}' index; this index's space is '${this.space}'`);
     }
     if (dim !== undefined && index.dim !== dim) throw new DimensionMismatchError(path, dim, index.dim);
-    const { labels, count, rowFloats, vectors } = index.store;
+    const { labels, count, vectors } = index.store;
     if (!loadData) {
       for (let node = 0; node < count; node++) {
         if (labels[node] !== this.ids[node]) {
@@ -259,9 +258,7 @@ export class NmslibIndex {
       }
     } else {
       const data = new Float32Array(count * index.dim);
-      for (let node = 0; node < count; node++) {
-        data.set(vectors.subarray(node * rowFloats, node * rowFloats + index.dim), node * index.dim);
-      }
+      vectors.readRows(0, count, data, 0);
       this.chunks = [data];
       this.ids = Array.from(labels.subarray(0, count));
       this.idSet.clear();
@@ -282,9 +279,15 @@ export class NmslibIndex {
     return this.built;
   }
 
+  /** The engine's metric behind nmslib's space name. */
+  private get metric(): Metric {
+    return metricOfNmslibName(this.space)!;
+  }
+
   /** Euclidean distances for 'l2' (the engine's are squared); 'cosinesimil' is the engine's 1 - cosine already. */
   private toNmslibDistances(distances: Float32Array): Float32Array {
-    if (this.space === 'l2') for (let i = 0; i < distances.length; i++) distances[i] = Math.sqrt(distances[i]);
+    const edgeDistance = this.metric.edgeDistance;
+    for (let i = 0; i < distances.length; i++) distances[i] = edgeDistance(distances[i]);
     return distances;
   }
 }

@@ -4,7 +4,8 @@
 
 import type { SearchContext } from './algorithms/context.js';
 import { exactSearch } from './algorithms/exact-search.js';
-import { normalize, type Space } from './distance.js';
+import { normalize } from './distance.js';
+import { METRICS, type Space } from './metric.js';
 import type { SearchFilter } from './search-filter.js';
 
 /**
@@ -70,7 +71,7 @@ export function searchQueryInto(
 ): void {
   const { k, allowedCount, size } = p;
   if (size === 0 || allowedCount === 0) return;
-  if (p.space === 'cosine') {
+  if (METRICS[p.space].normalize) {
     const row = p.queryRow;
     for (let j = 0; j < p.dim; j++) row[j] = data[offset + j];
     normalize(row, 0, p.dim);

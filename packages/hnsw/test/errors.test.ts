@@ -43,7 +43,7 @@ describe('bad input leaves the index unchanged', () => {
     size: index.size,
     labels: [...index.labels()],
     links: index.store.links0.slice(),
-    vectors: index.store.vectors.slice(),
+    vectors: [...index.labels()].map((label) => [...index.getVector(label)]),
     rng: index.random.getState(),
   });
 

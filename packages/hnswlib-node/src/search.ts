@@ -1,7 +1,7 @@
 // The types hnswlib-node exports, and the translations between its search
 // arguments/results and the engine's.
 
-import type { SearchResult as EngineSearchResult, Space } from '@smallworld/hnsw';
+import { metricOfHnswlibName, type SearchResult as EngineSearchResult, type Space } from '@smallworld/hnsw';
 
 /** Distance for search index. `l2`: sum((x_i - y_i)^2), `ip`: 1 - sum(x_i * y_i), `cosine`: 1 - sum(x_i * y_i) / norm(x) * norm(y). */
 export type SpaceName = 'l2' | 'ip' | 'cosine';
@@ -19,11 +19,10 @@ export type FilterFunction = (label: number) => boolean;
 
 /** Throws hnswlib-node's error unless `name` is one of its three spaces. */
 export function checkSpaceName(name: string): Space {
-  if (name !== 'l2' && name !== 'ip' && name !== 'cosine') {
-    throw new Error('Wrong space name, expected "l2", "ip", or "cosine".');
-  }
   // The spaces mean the same in both: 'cosine' normalises at insert and query, then 1 - dot.
-  return name;
+  const metric = metricOfHnswlibName(name);
+  if (metric === undefined) throw new Error('Wrong space name, expected "l2", "ip", or "cosine".');
+  return metric.space;
 }
 
 /** hnswlib-node's error for a k above maxElements. */

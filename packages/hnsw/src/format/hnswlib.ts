@@ -9,7 +9,7 @@
 //   ...  per node: u32 byte size, then level x (4 + 4 M) bytes of upper lists
 
 import { BASE_OPTION_KEYS, checkBaseOptions } from '../base-index.js';
-import type { Space } from '../distance.js';
+import type { Space } from '../metric.js';
 import {
   CorruptFileError, DimensionMismatchError, SmallworldRangeError, SmallworldTypeError, checkInteger, describeValue,
 } from '../errors.js';
@@ -242,13 +242,12 @@ export function decodeHnswlib<T extends HnswIndex>(
   fillStore(store, image, labels);
   const links0 = store.links0;
   const vectors = store.vectors;
-  const rowFloats = store.rowFloats;
   for (let node = 0; node < count; node++) {
     const base = HNSWLIB_HEADER_BYTES / 4 + node * recordWords;
     links0.set(words.subarray(base, base + stride0), node * stride0);
     links0[node * stride0] = words[base] & 0xffff;
     // Taken as stored: hnswlib-node and Python hnswlib store 'cosine' vectors already normalised.
-    vectors.set(floats.subarray(base + dataWord, base + dataWord + dim), node * rowFloats);
+    vectors.write(node, floats, base + dataWord, false);
   }
   const duplicate = index.restoreLabels(maxLabel + 1);
   if (duplicate >= 0) corrupt(`element ${duplicate} repeats the label ${labels[duplicate]} of an earlier element`);
@@ -312,12 +311,12 @@ export function toHnswlibBytes(index: HnswIndex, options: HnswlibSaveOptions = {
   const words = new Int32Array(out.buffer);
   const floats = new Float32Array(out.buffer);
   const recordWords = recordBytes / 4;
-  const { links0, vectors, labels, deleted, upperLinks, upperOffsets, levels, rowFloats } = store;
+  const { links0, vectors, labels, deleted, upperLinks, upperOffsets, levels } = store;
   for (let node = 0; node < count; node++) {
     const base = HNSWLIB_HEADER_BYTES / 4 + node * recordWords;
     words.set(links0.subarray(node * stride0, (node + 1) * stride0), base);
     words[base] = links0[node * stride0] | (deleted[node] !== 0 ? DELETE_MARK << 16 : 0);
-    floats.set(vectors.subarray(node * rowFloats, node * rowFloats + dim), base + stride0);
+    vectors.read(node, floats, base + stride0);
     const label = labels[node];
     words[base + stride0 + dim] = label % 2 ** 32;
     words[base + stride0 + dim + 1] = Math.floor(label / 2 ** 32);

@@ -14,13 +14,13 @@
 
 import type { BaseIndex } from '../base-index.js';
 import { MAX_DIM } from '../base-index.js';
-import { normalize, type Space } from '../distance.js';
+import { METRICS, metricOfNativeCode, type Space } from '../metric.js';
 import { CorruptFileError, SmallworldTypeError, checkKnownKeys, describeValue } from '../errors.js';
 import { toMatrix, type MatrixLike } from '../input.js';
 import type { KernelChoice } from '../kernels/select.js';
 import { MAX_LEVEL } from '../layout.js';
 import { crc32 } from './crc32.js';
-import { aligned, align8, checkGraph, fillStore, requireLittleEndian, writeRows, type GraphImage } from './store-io.js';
+import { aligned, align8, checkGraph, fillStore, requireLittleEndian, type GraphImage } from './store-io.js';
 
 /** First 8 bytes of every file: a non-ASCII byte (catches 7-bit transfers), "SWHNSW", a newline (catches CRLF conversion). */
 export const NATIVE_MAGIC = Uint8Array.of(0x89, 0x53, 0x57, 0x48, 0x4e, 0x53, 0x57, 0x0a);
@@ -37,7 +37,6 @@ const HEADER_CRC_OFFSET = NATIVE_HEADER_BYTES - 8;
 
 const KIND_HNSW = 0;
 const KIND_BRUTE_FORCE = 1;
-const SPACE_CODES: readonly Space[] = ['l2', 'ip', 'cosine'];
 const FLAG_HAS_VECTORS = 1;
 const FLAG_ALLOW_REPLACE_DELETED = 2;
 const KNOWN_FLAGS = FLAG_HAS_VECTORS | FLAG_ALLOW_REPLACE_DELETED;
@@ -134,12 +133,8 @@ function sectionLengths(count: number, dim: number, m: number, upperInts: number
 
 /** CRC-32 of the stored vectors, unpadded, as the vectors section holds them. */
 function vectorsCrc(index: BaseIndex): number {
-  const { store, dim } = index;
-  const count = store.count;
-  const bytes = new Uint8Array(store.vectors.buffer, store.vectors.byteOffset, count * store.rowBytes);
-  if (store.rowFloats === dim) return crc32(bytes);
   let crc = 0;
-  for (let i = 0; i < count; i++) crc = crc32(bytes.subarray(i * store.rowBytes, i * store.rowBytes + dim * 4), crc);
+  index.store.vectors.forEachRowChunk(index.store.count, (bytes) => { crc = crc32(bytes, crc); });
   return crc;
 }
 
@@ -174,9 +169,7 @@ export function encodeNative(index: BaseIndex, hnsw: HnswParams | null, options:
   // Sections: typed-array copies straight into the output buffer.
   const vectorsAt = offsets[0];
   if (hasVectors) {
-    const rows = new Float32Array(buffer, vectorsAt, count * dim);
-    if (store.rowFloats === dim) rows.set(store.vectors.subarray(0, count * dim));
-    else for (let i = 0; i < count; i++) rows.set(store.vectors.subarray(i * store.rowFloats, i * store.rowFloats + dim), i * dim);
+    store.vectors.readRows(0, count, new Float32Array(buffer, vectorsAt, count * dim), 0);
   }
   new Int32Array(buffer, offsets[1], count * store.stride0).set(store.links0.subarray(0, count * store.stride0));
   new Int32Array(buffer, offsets[2], count).set(store.upperOffsets.subarray(0, count));
@@ -190,7 +183,7 @@ export function encodeNative(index: BaseIndex, hnsw: HnswParams | null, options:
   view.setUint32(8, NATIVE_VERSION, true);
   view.setUint32(12, NATIVE_HEADER_BYTES, true);
   view.setUint8(16, hnsw === null ? KIND_BRUTE_FORCE : KIND_HNSW);
-  view.setUint8(17, SPACE_CODES.indexOf(index.space));
+  view.setUint8(17, METRICS[index.space].nativeCode);
   view.setUint8(18, hnsw !== null && hnsw.neighborSelection === 'simple' ? 1 : 0);
   const flags = (hasVectors ? FLAG_HAS_VECTORS : 0) | (hnsw !== null && hnsw.allowReplaceDeleted ? FLAG_ALLOW_REPLACE_DELETED : 0);
   view.setUint32(20, flags, true);
@@ -258,7 +251,8 @@ export function readNativeHeader(bytes: Uint8Array): NativeHeader {
   const kindCode = view.getUint8(16);
   if (kindCode !== KIND_HNSW && kindCode !== KIND_BRUTE_FORCE) corrupt(`unknown index kind ${kindCode}`);
   const spaceCode = view.getUint8(17);
-  if (spaceCode >= SPACE_CODES.length) corrupt(`unknown space code ${spaceCode}`);
+  const metric = metricOfNativeCode(spaceCode);
+  if (metric === undefined) corrupt(`unknown space code ${spaceCode}`);
   const selection = view.getUint8(18);
   if (selection > 1) corrupt(`unknown neighbour selection code ${selection}`);
   if (view.getUint8(19) !== 0 || view.getUint32(HEADER_CRC_OFFSET + 4, true) !== 0) corrupt('reserved header bytes are not zero');
@@ -312,7 +306,7 @@ export function readNativeHeader(bytes: Uint8Array): NativeHeader {
   if (end !== bytes.length) corrupt(`the file has ${bytes.length} bytes; its header describes ${end}`);
   return {
     kind: isHnsw ? 'hnsw' : 'brute-force',
-    space: SPACE_CODES[spaceCode],
+    space: metric.space,
     dim,
     hnsw: isHnsw ? {
       m, efConstruction, efSearch,
@@ -421,9 +415,9 @@ export function decodeNative<T extends BaseIndex>(
   const index = create({ space: header.space, dim, capacity: Math.max(1, count), kernel: options.kernel }, header);
   const store = index.store;
   fillStore(store, image, labels);
-  if (rows !== null) writeRows(store, rows, count);
+  // Rows given at load are normalised as at insert; a file's rows were stored normalised.
+  if (rows !== null) store.vectors.writeRows(rows, count, !header.hasVectors && METRICS[header.space].normalize);
   if (!header.hasVectors && count > 0) {
-    if (header.space === 'cosine') for (let i = 0; i < count; i++) normalize(store.vectors, i * store.rowFloats, dim);
     if (vectorsCrc(index) !== header.vectorsCrc) {
       throw new SmallworldTypeError('INVALID_OPTION',
         '`vectors` do not match the vectors this file was saved with (checksum mismatch): same rows, same order?');

@@ -1,5 +1,6 @@
 // What both file formats share: checks on a decoded graph before it goes into
-// an index, and the bulk copies between file sections and a GraphStore.
+// an index, and the bulk copies between file sections and a GraphStore (the
+// vectors go through the store's VectorStore, vector-store.ts).
 
 import { CorruptFileError, SmallworldRangeError } from '../errors.js';
 import { META_COUNT, META_ENTRY_POINT, META_MAX_LEVEL, type GraphStore } from '../layout.js';
@@ -138,19 +139,4 @@ export function fillStore(store: GraphStore, g: GraphImage, labels: Float64Array
   store.meta[META_ENTRY_POINT] = g.entryPoint;
   store.meta[META_MAX_LEVEL] = g.maxLevel;
   store.meta[META_COUNT] = count;
-}
-
-/**
- * Copies `count` unpadded rows of `dim` floats into the store's padded rows
- * (in its WebAssembly.Memory, where the SIMD kernels read them): one `set`
- * when rows need no padding, else one per row.
- */
-export function writeRows(store: GraphStore, rows: Float32Array, count: number): void {
-  const dim = store.dim;
-  const rowFloats = store.rowFloats;
-  if (rowFloats === dim) {
-    store.vectors.set(rows.subarray(0, count * dim));
-    return;
-  }
-  for (let i = 0; i < count; i++) store.vectors.set(rows.subarray(i * dim, (i + 1) * dim), i * rowFloats);
 }

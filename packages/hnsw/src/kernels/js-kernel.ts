@@ -1,8 +1,9 @@
-// The TypeScript kernel: reads the store's Float32Array with the functions of
-// distance.ts, the query copied to a Float64Array.
+// The TypeScript kernel: reads an f32 vector store's rows with its metric's
+// pure-TS functions (metric.ts), the query copied to a Float64Array.
 
-import { dot, squaredL2, type Space } from '../distance.js';
 import type { GraphStore } from '../layout.js';
+import type { BatchDistance, Metric, PairDistance } from '../metric.js';
+import type { F32VectorStore } from '../vector-store.js';
 import type { Kernel } from './kernel.js';
 
 export class JsKernel implements Kernel {
@@ -10,27 +11,29 @@ export class JsKernel implements Kernel {
   ids: Int32Array;
   out: Float32Array;
   readonly batchCapacity: number;
-  private readonly store: GraphStore;
-  private readonly ip: boolean;
+  private readonly store: F32VectorStore;
+  private readonly pair: PairDistance;
+  private readonly batch: BatchDistance;
   private readonly query: Float64Array;
   private readonly dim: number;
   private readonly rowFloats: number;
-  private vectors: Float32Array;
+  private rows: Float32Array;
 
-  constructor(store: GraphStore, space: Space) {
-    this.store = store;
-    this.ip = space !== 'l2';
-    this.dim = store.dim;
-    this.rowFloats = store.rowFloats;
-    this.query = new Float64Array(store.rowFloats);
-    this.batchCapacity = store.scratchIds;
+  constructor(graph: GraphStore, vectors: F32VectorStore, metric: Metric) {
+    this.store = vectors;
+    this.pair = metric.pair;
+    this.batch = metric.batch;
+    this.dim = vectors.dim;
+    this.rowFloats = vectors.rowFloats;
+    this.query = new Float64Array(vectors.rowFloats);
+    this.batchCapacity = graph.batchCapacity;
     this.ids = new Int32Array(this.batchCapacity);
     this.out = new Float32Array(this.batchCapacity);
-    this.vectors = store.vectors;
+    this.rows = vectors.rows;
   }
 
   refresh(): void {
-    this.vectors = this.store.vectors;
+    this.rows = this.store.rows;
   }
 
   setQuery(v: Float32Array, off: number): void {
@@ -38,39 +41,23 @@ export class JsKernel implements Kernel {
   }
 
   setQueryNode(node: number): void {
-    this.setQuery(this.vectors, node * this.rowFloats);
+    this.setQuery(this.rows, node * this.rowFloats);
   }
 
   distanceToNode(node: number): number {
-    const d = this.ip
-      ? 1 - dot(this.query, 0, this.vectors, node * this.rowFloats, this.dim)
-      : squaredL2(this.query, 0, this.vectors, node * this.rowFloats, this.dim);
-    return Math.fround(d);
+    return Math.fround(this.pair(this.query, 0, this.rows, node * this.rowFloats, this.dim));
   }
 
   distanceBetween(a: number, b: number): number {
-    const v = this.vectors;
-    const d = this.ip
-      ? 1 - dot(v, a * this.rowFloats, v, b * this.rowFloats, this.dim)
-      : squaredL2(v, a * this.rowFloats, v, b * this.rowFloats, this.dim);
-    return Math.fround(d);
+    const v = this.rows;
+    return Math.fround(this.pair(v, a * this.rowFloats, v, b * this.rowFloats, this.dim));
   }
 
   distancesToIds(count: number): void {
-    const { ids, out, query, vectors, dim, rowFloats } = this;
-    if (this.ip) {
-      for (let j = 0; j < count; j++) out[j] = 1 - dot(query, 0, vectors, ids[j] * rowFloats, dim);
-    } else {
-      for (let j = 0; j < count; j++) out[j] = squaredL2(query, 0, vectors, ids[j] * rowFloats, dim);
-    }
+    this.batch(this.query, this.rows, this.rowFloats, this.dim, this.ids, 0, count, this.out);
   }
 
   distancesToRange(first: number, count: number): void {
-    const { out, query, vectors, dim, rowFloats } = this;
-    if (this.ip) {
-      for (let j = 0; j < count; j++) out[j] = 1 - dot(query, 0, vectors, (first + j) * rowFloats, dim);
-    } else {
-      for (let j = 0; j < count; j++) out[j] = squaredL2(query, 0, vectors, (first + j) * rowFloats, dim);
-    }
+    this.batch(this.query, this.rows, this.rowFloats, this.dim, null, first, count, this.out);
   }
 }

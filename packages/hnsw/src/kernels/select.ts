@@ -1,9 +1,10 @@
 // Kernel selection: WebAssembly SIMD where the runtime has it and the vectors
 // live in wasm memory, else the TypeScript kernel.
 
-import type { Space } from '../distance.js';
 import type { GraphStore } from '../layout.js';
+import { METRICS, type Space } from '../metric.js';
 import { SmallworldRangeError } from '../errors.js';
+import { F32VectorStore } from '../vector-store.js';
 import { JsKernel } from './js-kernel.js';
 import type { Kernel } from './kernel.js';
 import { SimdKernel, simdModule } from './simd-kernel.js';
@@ -22,12 +23,18 @@ export function simdSupported(shared: boolean): boolean {
 
 /** Creates the kernel for `slot` (a thread's scratch slot) of `store`. */
 export function createKernel(store: GraphStore, space: Space, choice: KernelChoice, slot: number): Kernel {
-  const simd = store.memory !== null && simdSupported(store.shared);
+  const vectors = store.vectors;
+  // Kernels are per encoding: f32 is the only one so far.
+  if (!(vectors instanceof F32VectorStore)) {
+    throw new SmallworldRangeError('UNSUPPORTED', `no distance kernel reads '${vectors.encoding}' vectors`);
+  }
+  const metric = METRICS[space];
+  const simd = vectors.memory !== null && simdSupported(store.shared);
   if (choice === 'simd' && !simd) {
     throw new SmallworldRangeError(
       'UNSUPPORTED',
       '`kernel` \'simd\' needs WebAssembly SIMD and an index under 4 GiB of vectors (use \'auto\' to fall back)',
     );
   }
-  return choice !== 'js' && simd ? new SimdKernel(store, space, slot) : new JsKernel(store, space);
+  return choice !== 'js' && simd ? new SimdKernel(store, vectors, metric, slot) : new JsKernel(store, vectors, metric);
 }

@@ -2,8 +2,9 @@
 // (assembly/kernels.ts), instantiated per thread over the index's memory.
 // Each thread passes byte addresses of its own scratch slot.
 
-import type { Space } from '../distance.js';
 import type { GraphStore } from '../layout.js';
+import type { Metric } from '../metric.js';
+import type { VectorStore } from '../vector-store.js';
 import type { Kernel } from './kernel.js';
 import { SIMD_KERNELS_SHARED, SIMD_KERNELS_UNSHARED } from './simd-wasm.generated.js';
 
@@ -42,54 +43,57 @@ export class SimdKernel implements Kernel {
   ids!: Int32Array;
   out!: Float32Array;
   readonly batchCapacity: number;
-  private readonly store: GraphStore;
+  private readonly memory: WebAssembly.Memory;
   private readonly exports: KernelExports;
   private readonly pair: (a: number, b: number, bytes: number) => number;
   private readonly byIds: KernelExports['l2Ids'];
   private readonly byRange: KernelExports['l2Range'];
   private readonly rowBytes: number;
   private readonly dim: number;
-  private readonly scratchQuery: number;
-  private readonly scratchIds: number;
-  private readonly scratchOut: number;
+  /** Byte addresses of this thread's scratch in the memory: query row, id batch, distance batch. */
+  private readonly scratchQueryAddress: number;
+  private readonly scratchIdsAddress: number;
+  private readonly scratchOutAddress: number;
   private queryView!: Float32Array;
-  private base: number;
+  private readonly base: number;
   /** Address of the current query row: the scratch row or a stored node. */
   private query: number;
 
-  /** `slot` is this thread's scratch slot in the store's memory (0 for the main thread). */
-  constructor(store: GraphStore, space: Space, slot: number) {
-    const memory = store.memory;
-    const module = memory === null ? null : simdModule(store.shared);
+  /**
+   * Over f32 `vectors` in their WebAssembly memory; `slot` is this thread's
+   * scratch slot in it (0 for the main thread).
+   */
+  constructor(graph: GraphStore, vectors: VectorStore, metric: Metric, slot: number) {
+    const memory = vectors.memory;
+    const module = memory === null ? null : simdModule(graph.shared);
     if (memory === null || module === null) throw new Error('WebAssembly SIMD kernels are unavailable here');
-    this.store = store;
+    this.memory = memory;
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
-    const ip = space !== 'l2';
-    this.pair = ip ? this.exports.ip : this.exports.l2;
-    this.byIds = ip ? this.exports.ipIds : this.exports.l2Ids;
-    this.byRange = ip ? this.exports.ipRange : this.exports.l2Range;
-    this.rowBytes = store.rowBytes;
-    this.dim = store.dim;
-    this.batchCapacity = store.scratchIds;
-    this.scratchQuery = store.scratchAddress(slot);
-    this.scratchIds = this.scratchQuery + store.rowBytes;
-    this.scratchOut = this.scratchIds + 4 * store.scratchIds;
-    this.base = store.vectorsByteOffset;
-    this.query = this.scratchQuery;
+    this.pair = this.exports[metric.simd.pair];
+    this.byIds = this.exports[metric.simd.ids];
+    this.byRange = this.exports[metric.simd.range];
+    this.rowBytes = vectors.rowBytes;
+    this.dim = vectors.dim;
+    this.batchCapacity = graph.batchCapacity;
+    this.scratchQueryAddress = graph.scratchAddress(slot);
+    this.scratchIdsAddress = this.scratchQueryAddress + vectors.rowBytes;
+    this.scratchOutAddress = this.scratchIdsAddress + 4 * this.batchCapacity;
+    this.base = vectors.baseAddress;
+    this.query = this.scratchQueryAddress;
     this.refresh();
   }
 
   refresh(): void {
-    const buffer = this.store.memory!.buffer;
-    this.queryView = new Float32Array(buffer, this.scratchQuery, this.rowBytes / 4);
-    this.ids = new Int32Array(buffer, this.scratchIds, this.batchCapacity);
-    this.out = new Float32Array(buffer, this.scratchOut, this.batchCapacity);
+    const buffer = this.memory.buffer;
+    this.queryView = new Float32Array(buffer, this.scratchQueryAddress, this.rowBytes / 4);
+    this.ids = new Int32Array(buffer, this.scratchIdsAddress, this.batchCapacity);
+    this.out = new Float32Array(buffer, this.scratchOutAddress, this.batchCapacity);
   }
 
   setQuery(v: Float32Array, off: number): void {
     const view = this.queryView;
     for (let i = 0; i < this.dim; i++) view[i] = v[off + i];
-    this.query = this.scratchQuery;
+    this.query = this.scratchQueryAddress;
   }
 
   setQueryNode(node: number): void {
@@ -105,10 +109,10 @@ export class SimdKernel implements Kernel {
   }
 
   distancesToIds(count: number): void {
-    this.byIds(this.query, this.scratchIds, count, this.base, this.rowBytes, this.scratchOut);
+    this.byIds(this.query, this.scratchIdsAddress, count, this.base, this.rowBytes, this.scratchOutAddress);
   }
 
   distancesToRange(first: number, count: number): void {
-    this.byRange(this.query, this.base + first * this.rowBytes, count, this.rowBytes, this.scratchOut);
+    this.byRange(this.query, this.base + first * this.rowBytes, count, this.rowBytes, this.scratchOutAddress);
   }
 }

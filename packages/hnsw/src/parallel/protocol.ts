@@ -1,16 +1,8 @@
 // What the main thread posts to the workers: a descriptor of an index's shared
 // buffers (cloned by reference, never copied) and the insert / search tasks.
 
-import type { Space } from '../distance.js';
-import { GraphStore } from '../layout.js';
-
-/** Scalars of a `GraphStore` a worker needs to address the buffers (fixed per index). */
-const SHAPE_FIELDS = [
-  'dim', 'rowFloats', 'rowBytes', 'm', 'm0', 'stride0', 'strideUpper',
-  'scratchIds', 'scratchSlotBytes', 'vectorsByteOffset',
-] as const;
-
-type Shape = { [K in (typeof SHAPE_FIELDS)[number]]: number };
+import { GraphStore, type GraphBuffers } from '../layout.js';
+import type { Space } from '../metric.js';
 
 /**
  * An index's buffers as posted to a worker. Every buffer is a
@@ -25,20 +17,8 @@ export interface StoreDescriptor {
   space: Space;
   kernel: 'simd' | 'js';
   heuristic: boolean;
-  capacity: number;
-  shape: Shape;
-  /** The vectors' memory when they live in WebAssembly memory (the SIMD kernels address it). */
-  memory: WebAssembly.Memory | null;
-  /** The vectors' buffer when `memory` is null. */
-  vectorBuffer: ArrayBufferLike | null;
-  links0: ArrayBufferLike;
-  upperLinks: ArrayBufferLike;
-  upperOffsets: ArrayBufferLike;
-  levels: ArrayBufferLike;
-  labels: ArrayBufferLike;
-  deleted: ArrayBufferLike;
-  locks: ArrayBufferLike;
-  meta: ArrayBufferLike;
+  /** The store's vectors (a vector-store descriptor) and arrays (`GRAPH_ARRAYS` in layout.ts). */
+  buffers: GraphBuffers;
 }
 
 /** Links nodes [first, first + count) of an index, taking them one by one from a shared counter. */
@@ -93,27 +73,7 @@ export type ParallelTask = InsertTask | SearchTask;
 export function describeStore(
   id: number, store: GraphStore, space: Space, kernel: 'simd' | 'js', heuristic: boolean,
 ): StoreDescriptor {
-  const shape = {} as Shape;
-  for (const field of SHAPE_FIELDS) shape[field] = store[field];
-  return {
-    id,
-    generation: store.generation,
-    space,
-    kernel,
-    heuristic,
-    capacity: store.capacity,
-    shape,
-    memory: store.memory,
-    vectorBuffer: store.memory === null ? store.vectors.buffer : null,
-    links0: store.links0.buffer,
-    upperLinks: store.upperLinks.buffer,
-    upperOffsets: store.upperOffsets.buffer,
-    levels: store.levels.buffer,
-    labels: store.labels.buffer,
-    deleted: store.deleted.buffer,
-    locks: store.locks.buffer,
-    meta: store.meta.buffer,
-  };
+  return { id, generation: store.generation, space, kernel, heuristic, buffers: store.buffers() };
 }
 
 /**
@@ -122,25 +82,5 @@ export function describeStore(
  * before dispatching, and the worker re-attaches when the generation changes.
  */
 export function attachStore(d: StoreDescriptor): GraphStore {
-  const store = Object.create(GraphStore.prototype) as GraphStore;
-  const fields: Record<string, unknown> = { ...d.shape };
-  const vectorBuffer = d.memory !== null ? d.memory.buffer : d.vectorBuffer!;
-  Object.assign(fields, {
-    shared: true,
-    capacity: d.capacity,
-    memory: d.memory,
-    vectorBuffer,
-    vectors: new Float32Array(vectorBuffer, d.shape.vectorsByteOffset, d.capacity * d.shape.rowFloats),
-    links0: new Int32Array(d.links0),
-    upperLinks: new Int32Array(d.upperLinks),
-    upperUsed: 0,
-    upperOffsets: new Int32Array(d.upperOffsets),
-    levels: new Uint8Array(d.levels),
-    labels: new Float64Array(d.labels),
-    deleted: new Uint8Array(d.deleted),
-    locks: new Int32Array(d.locks),
-    meta: new Int32Array(d.meta),
-    generation: d.generation,
-  });
-  return Object.assign(store, fields);
+  return GraphStore.attach(d.buffers);
 }

@@ -75,7 +75,7 @@ function runSearch(task: SearchTask): number {
   };
   const params: QueryParams = {
     k: task.k, ef: task.ef, allowedCount: task.allowedCount, size: task.size, hasDeleted: task.hasDeleted,
-    space: d.space, dim: d.shape.dim, queryRow: new Float32Array(d.shape.dim),
+    space: d.space, dim: d.buffers.dim, queryRow: new Float32Array(d.buffers.dim),
     nearest: (c, k, ef, filtered) => knnSearch(c, k, ef, filtered),
   };
   attachAllowList(ctx, task.allowed, task.allowedCount);

@@ -1,0 +1,153 @@
+// The metric table: one entry per distance space saying everything the
+// kernels, the file formats and the user-facing edges need to know about it.
+// No other module compares a space by name; adding a metric is one entry
+// here, its AssemblyScript kernels (assembly/kernels.ts) and tests.
+
+import { dot, squaredL2 } from './distance.js';
+
+/**
+ * A distance space. The engine's distances are the space's own, smaller is
+ * closer: squared L2 for 'l2' (as hnswlib), 1 - dot for 'ip', and 1 - dot of
+ * vectors normalised at insert for 'cosine'.
+ */
+export type Space = 'l2' | 'ip' | 'cosine';
+
+/** Distance between a[aOff..aOff+dim) and b[bOff..bOff+dim), summed in float64. */
+export type PairDistance = (
+  a: Float64Array | Float32Array, aOff: number, b: Float32Array | Float64Array, bOff: number, dim: number,
+) => number;
+
+/**
+ * Distances from `query` (a float64 row) to `count` stored rows of `rows`
+ * (`rowFloats` apart): the rows named by `ids[0..count)`, or with `ids`
+ * null the consecutive rows from `first`. Writes `out[0..count)`.
+ */
+export type BatchDistance = (
+  query: Float64Array, rows: Float32Array, rowFloats: number, dim: number,
+  ids: Int32Array | null, first: number, count: number, out: Float32Array,
+) => void;
+
+/** Names of a metric's exports in the WebAssembly SIMD module (assembly/kernels.ts). */
+export interface SimdExportNames {
+  /** Distance between two rows: `(a, b, rowBytes) => f32`. */
+  readonly pair: 'l2' | 'ip';
+  /** From a query row to rows named by an id batch. */
+  readonly ids: 'l2Ids' | 'ipIds';
+  /** From a query row to consecutive rows (brute force). */
+  readonly range: 'l2Range' | 'ipRange';
+}
+
+/** Everything smallworld needs to know about one distance space. */
+export interface Metric {
+  /** The space's name in smallworld's API. */
+  readonly space: Space;
+  /** Its code in byte 17 of the native file header (docs/format.md); never reused. */
+  readonly nativeCode: number;
+  /**
+   * Its name in hnswlib's bindings (Python `hnswlib.Index(space=...)`,
+   * hnswlib-node). hnswlib's `.bin` file does not record the space: its
+   * loaders are told it.
+   */
+  readonly hnswlibName: string;
+  /** Its name in nmslib (`nmslib.init(space=...)`), or null where the facade does not offer it. */
+  readonly nmslibName: string | null;
+  /** The `distance` attribute of an ann-benchmarks HDF5 file with this space's ground truth. */
+  readonly annBenchmarksName: string;
+  /** USearch's name of the same metric (`metric` option). */
+  readonly usearchName: string;
+  /** Vectors, and queries, are scaled to unit length before they are stored or searched. */
+  readonly normalize: boolean;
+  /** The pure-TypeScript distance of two rows: the reference the SIMD kernels are tested against. */
+  readonly pair: PairDistance;
+  /** The pure-TypeScript batch distance (the 'js' kernel's inner loops). */
+  readonly batch: BatchDistance;
+  /** The SIMD kernel's exports for this space. */
+  readonly simd: SimdExportNames;
+  /**
+   * The distance as users of nmslib, ann-benchmarks and face models expect
+   * it, from the engine's: the Euclidean distance (square root) for 'l2';
+   * 1 - dot and 1 - cosine as they are.
+   */
+  readonly edgeDistance: (distance: number) => number;
+  /** The similarity (dot product, cosine similarity) from the engine's distance; null for 'l2'. */
+  readonly similarity: ((distance: number) => number) | null;
+}
+
+/** 1 - dot: the inner-product distance (also cosine's, the vectors being unit length). */
+function innerProductDistance(
+  a: Float64Array | Float32Array, aOff: number, b: Float32Array | Float64Array, bOff: number, dim: number,
+): number {
+  return 1 - dot(a, aOff, b, bOff, dim);
+}
+
+// The two batch loops call their pair function directly (not through a
+// parameter) so V8 inlines it into the loop.
+function l2Batch(
+  query: Float64Array, rows: Float32Array, rowFloats: number, dim: number,
+  ids: Int32Array | null, first: number, count: number, out: Float32Array,
+): void {
+  if (ids !== null) for (let j = 0; j < count; j++) out[j] = squaredL2(query, 0, rows, ids[j] * rowFloats, dim);
+  else for (let j = 0; j < count; j++) out[j] = squaredL2(query, 0, rows, (first + j) * rowFloats, dim);
+}
+
+function innerProductBatch(
+  query: Float64Array, rows: Float32Array, rowFloats: number, dim: number,
+  ids: Int32Array | null, first: number, count: number, out: Float32Array,
+): void {
+  if (ids !== null) for (let j = 0; j < count; j++) out[j] = 1 - dot(query, 0, rows, ids[j] * rowFloats, dim);
+  else for (let j = 0; j < count; j++) out[j] = 1 - dot(query, 0, rows, (first + j) * rowFloats, dim);
+}
+
+const IP_SIMD: SimdExportNames = { pair: 'ip', ids: 'ipIds', range: 'ipRange' };
+const oneMinus = (distance: number): number => 1 - distance;
+
+/**
+ * The metric table, keyed by space. Later entries land here too (pgvector's
+ * operator classes, nmslib's `negdotprod`, int8 kernels).
+ */
+export const METRICS: Readonly<Record<Space, Metric>> = {
+  l2: {
+    space: 'l2', nativeCode: 0, hnswlibName: 'l2', nmslibName: 'l2', annBenchmarksName: 'euclidean', usearchName: 'l2sq',
+    normalize: false, pair: squaredL2, batch: l2Batch, simd: { pair: 'l2', ids: 'l2Ids', range: 'l2Range' },
+    edgeDistance: Math.sqrt, similarity: null,
+  },
+  ip: {
+    space: 'ip', nativeCode: 1, hnswlibName: 'ip', nmslibName: null, annBenchmarksName: 'dot', usearchName: 'ip',
+    normalize: false, pair: innerProductDistance, batch: innerProductBatch, simd: IP_SIMD,
+    edgeDistance: (distance) => distance, similarity: oneMinus,
+  },
+  cosine: {
+    space: 'cosine', nativeCode: 2, hnswlibName: 'cosine', nmslibName: 'cosinesimil', annBenchmarksName: 'angular', usearchName: 'cos',
+    normalize: true, pair: innerProductDistance, batch: innerProductBatch, simd: IP_SIMD,
+    edgeDistance: (distance) => distance, similarity: oneMinus,
+  },
+};
+
+/** Every space an index accepts, in the order of their native file codes. */
+export const SPACES: readonly Space[] = (Object.keys(METRICS) as Space[])
+  .sort((a, b) => METRICS[a].nativeCode - METRICS[b].nativeCode);
+
+/** The metric whose native file code is `code`, or undefined for an unknown code. */
+export function metricOfNativeCode(code: number): Metric | undefined {
+  return SPACES.map((space) => METRICS[space]).find((metric) => metric.nativeCode === code);
+}
+
+/** The metric hnswlib's bindings call `name` ('l2', 'ip', 'cosine'), or undefined. */
+export function metricOfHnswlibName(name: string): Metric | undefined {
+  return SPACES.map((space) => METRICS[space]).find((metric) => metric.hnswlibName === name);
+}
+
+/** The metric nmslib calls `name` ('l2', 'cosinesimil'), or undefined. */
+export function metricOfNmslibName(name: string): Metric | undefined {
+  return SPACES.map((space) => METRICS[space]).find((metric) => metric.nmslibName === name);
+}
+
+/**
+ * Distance of `space` between two vectors: squared L2 for 'l2', 1 - dot for
+ * 'ip' and 'cosine' (pass unit vectors for 'cosine': nothing is normalised here).
+ */
+export function distance(space: Space, a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const x = Float64Array.from(a);
+  const y = Float64Array.from(b);
+  return METRICS[space].pair(x, 0, y, 0, x.length);
+}
