@@ -118,7 +118,9 @@ export class MaxHeap extends TypedHeap {
 
   /**
    * Empties the heap into `outKeys`/`outValues` nearest first (ascending
-   * distance, ties by lower id); returns the count.
+   * distance); returns the count. Equal distances come out in whatever order
+   * the heap pops them, not by id: callers that need a stable order (the
+   * search results, ties by lower node id) sort the ties themselves.
    */
   drainAscending(outKeys: Float64Array, outValues: Int32Array): number {
     const n = this.size;
