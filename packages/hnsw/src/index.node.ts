@@ -10,3 +10,4 @@ export { NmslibIndex, nmslib } from './nmslib.js';
 export type { NmslibIndexParams, NmslibInitOptions, NmslibNeighbors, NmslibQueryParams, NmslibSpace } from './nmslib.js';
 export { commitGeneration, generationFileName, writeFileAtomic, writeFileAtomicSync } from './node/atomic-file.js';
 export type { AtomicSink, AtomicSinkSync, AtomicSource, AtomicSourceSync, GenerationFile } from './node/atomic-file.js';
+export { acquireFolderLock, LOCK_FILE_NAME, type FolderLock } from './node/folder-lock.js';
