@@ -4,6 +4,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { SmallworldRangeError, SmallworldTypeError } from '@smallworld/hnsw';
 import { checkInteger, describeValue } from './check.js';
+import { FaceRangeError, FaceTypeError } from './errors.js';
 
 /** Raw interleaved pixels, row by row: RGB (3 channels, the default) or RGBA (4). */
 export interface RawImage {
@@ -67,9 +68,9 @@ function isRawImage(input: unknown): input is RawImage {
 
 /**
  * Decodes `input` to RGB, applies EXIF orientation and shrinks it so its long
- * side is at most `maxSide`. Throws `SmallworldTypeError` with code
+ * side is at most `maxSide`. Throws `FaceTypeError` with code
  * `UNREADABLE_IMAGE` for a missing, unreadable or non-image file, and
- * `SmallworldRangeError` (same code) for an image over `maxInputPixels`.
+ * `FaceRangeError` (same code) for an image over `maxInputPixels`.
  */
 export async function decodeImage(input: ImageInput, options: DecodeOptions = {}): Promise<DecodedImage> {
   const maxSide = options.maxSide ?? DEFAULT_MAX_SIDE;
@@ -118,7 +119,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) {
-      throw new SmallworldTypeError('UNREADABLE_IMAGE', `cannot decode ${describeInput(input)}: got ${info.channels} channels after conversion to RGB`);
+      throw new FaceTypeError('UNREADABLE_IMAGE', `cannot decode ${describeInput(input)}: got ${info.channels} channels after conversion to RGB`);
     }
     const rgb = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return {
@@ -133,7 +134,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
 
 function tooLarge(what: string, pixels: number | undefined, limit: number): SmallworldRangeError {
   const size = pixels === undefined ? '' : ` (${(pixels / 1e6).toFixed(1)} MP)`;
-  return new SmallworldRangeError('UNREADABLE_IMAGE',
+  return new FaceRangeError('UNREADABLE_IMAGE',
     `image too large: ${what}${size} is over the limit of ${(limit / 1e6).toFixed(1)} MP (option \`maxInputPixels\`)`);
 }
 
@@ -144,10 +145,10 @@ function describeDecodeError(input: ImageInput, error: unknown, maxInputPixels: 
   const code = (error as { code?: string } | null)?.code;
   if (/exceeds pixel limit/i.test(message)) return tooLarge(what, undefined, maxInputPixels);
   if (code === 'ENOENT' || /Input file is missing/i.test(message)) {
-    return new SmallworldTypeError('UNREADABLE_IMAGE', `cannot read ${what}: no such file`);
+    return new FaceTypeError('UNREADABLE_IMAGE', `cannot read ${what}: no such file`);
   }
   if (/unsupported image format/i.test(message)) {
-    return new SmallworldTypeError('UNREADABLE_IMAGE', `cannot decode ${what}: not an image in a supported format`);
+    return new FaceTypeError('UNREADABLE_IMAGE', `cannot decode ${what}: not an image in a supported format`);
   }
-  return new SmallworldTypeError('UNREADABLE_IMAGE', `cannot decode ${what}: ${message.split('\n')[0]}`);
+  return new FaceTypeError('UNREADABLE_IMAGE', `cannot decode ${what}: ${message.split('\n')[0]}`);
 }

@@ -1,18 +1,20 @@
 // FaceEmbedder: photo in, faces out (box, score, 68 landmarks, 128-D descriptor),
 // through face-api's detect -> landmarks -> align -> ResNet descriptor pipeline.
 
-import { SmallworldRangeError, SmallworldTypeError } from '@smallworld/hnsw';
+import { SmallworldTypeError } from '@smallworld/hnsw';
 import { checkBoolean, checkFraction, checkInteger, checkKnownKeys, describeValue } from './check.js';
 import {
   DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SIDE, decodeImage, decoderId, describeInput, type ImageInput,
 } from './decode.js';
+import { FaceRangeError } from './errors.js';
+import { FACE_MODEL } from './model.js';
 import {
   checkBackendChoice, defaultModelDir, loadRuntime, type FaceBackend, type FaceBackendChoice, type FaceRuntime,
 } from './runtime.js';
 import { DEFAULT_THRESHOLD, checkThreshold, verify, type VerifyResult } from './verify.js';
 
-/** Length of a face descriptor. */
-export const DESCRIPTOR_DIM = 128;
+/** Length of a face descriptor: the model's (`FACE_MODEL.descriptorLength`, 128). */
+export const DESCRIPTOR_DIM = FACE_MODEL.descriptorLength;
 /** Default detector confidence below which a detection is dropped. */
 export const DEFAULT_MIN_CONFIDENCE = 0.5;
 
@@ -193,7 +195,7 @@ export class FaceEmbedder {
   /**
    * Whether two photos (largest face of each) or two descriptors show the
    * same person, at Euclidean `threshold` (default 0.6). Throws a
-   * `SmallworldRangeError` with code `NO_FACE` when a photo has no face.
+   * `FaceRangeError` with code `NO_FACE` when a photo has no face.
    */
   async verify(a: ImageInput | Float32Array, b: ImageInput | Float32Array, threshold = DEFAULT_THRESHOLD): Promise<VerifyResult> {
     checkThreshold(threshold);
@@ -204,7 +206,7 @@ export class FaceEmbedder {
   private async descriptorOf(argument: string, input: ImageInput | Float32Array): Promise<Float32Array> {
     if (input instanceof Float32Array) return input;
     const [face] = await this.represent(input);
-    if (face === undefined) throw new SmallworldRangeError('NO_FACE', `\`${argument}\`: no face found in ${describeInput(input)}`);
+    if (face === undefined) throw new FaceRangeError('NO_FACE', `\`${argument}\`: no face found in ${describeInput(input)}`);
     return face.descriptor;
   }
 }

@@ -3,7 +3,6 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ErrorCode } from '@smallworld/hnsw';
 import { checkBoolean, checkKnownKeys } from './check.js';
 import { DESCRIPTOR_DIM, FaceEmbedder, type EmbedderSignature, type Face } from './embedder.js';
 import { progressReporter, type ProgressOption } from './progress.js';
@@ -28,8 +27,8 @@ export interface PhotoResult {
   detected: number;
   /** Why the photo could not be read (status 'error'). */
   error?: string;
-  /** The error's code, e.g. 'UNREADABLE_IMAGE'. */
-  errorCode?: ErrorCode | string;
+  /** The error's code: a `FaceErrorCode` such as 'UNREADABLE_IMAGE', an engine `ErrorCode`, or a system one ('EACCES'). */
+  errorCode?: string;
   /** Decode + inference time, ms. */
   ms: number;
 }

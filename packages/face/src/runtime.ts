@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SmallworldTypeError } from '@smallworld/hnsw';
 import { describeValue } from './check.js';
+import { FACE_MODEL, type FaceApiNet } from './model.js';
 
 const require = createRequire(import.meta.url);
 
@@ -24,8 +25,12 @@ export type FaceBackendChoice = 'auto' | FaceBackend;
 /** Every accepted `backend` option: 'auto' tries 'tensorflow' (tfjs-node, when installed), then 'wasm', then 'cpu'. */
 export const FACE_BACKENDS: readonly FaceBackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
-/** The networks of the pipeline: SSD MobileNet v1 detector, 68-point landmarks, dlib-style ResNet descriptor. */
-export const MODEL_NETS = ['ssd_mobilenetv1', 'face_landmark_68', 'face_recognition'] as const;
+/** face-api's object for each network a model names (`faceapi.nets[...]`). */
+const FACE_API_NETS: Record<FaceApiNet, string> = {
+  ssd_mobilenetv1: 'ssdMobilenetv1',
+  face_landmark_68: 'faceLandmark68Net',
+  face_recognition: 'faceRecognitionNet',
+};
 
 // face-api's node-wasm bundle is CommonJS typed by its own .d.ts; we keep the
 // surface we use loose rather than import its types into our public API.
@@ -111,10 +116,8 @@ async function initialise(choice: FaceBackendChoice, modelDir: string): Promise<
   const faceapi: FaceApi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
   const tf = faceapi.tf;
   const backend = await selectBackend(tf, choice, notes);
-  for (const net of [faceapi.nets.ssdMobilenetv1, faceapi.nets.faceLandmark68Net, faceapi.nets.faceRecognitionNet]) {
-    await net.loadFromDisk(modelDir);
-  }
-  return { faceapi, backend, model: `face-api@${faceapi.version}/${MODEL_NETS.join('+')}`, notes };
+  for (const net of FACE_MODEL.nets) await faceapi.nets[FACE_API_NETS[net]].loadFromDisk(modelDir);
+  return { faceapi, backend, model: `face-api@${faceapi.version}/${FACE_MODEL.nets.join('+')}`, notes };
 }
 
 async function selectBackend(tf: FaceApi, choice: FaceBackendChoice, notes: string[]): Promise<FaceBackend> {

@@ -3,12 +3,13 @@
 
 import { DimensionMismatchError, METRICS, SmallworldRangeError, SmallworldTypeError } from '@smallworld/hnsw';
 import { describeValue } from './check.js';
+import { FACE_MODEL } from './model.js';
 
 /**
  * Default decision threshold on the Euclidean (not squared) distance: dlib's
- * value for this model family. Lower: fewer false matches, more missed ones.
+ * value for this model family (`FACE_MODEL.threshold`). Lower: fewer false matches, more missed ones.
  */
-export const DEFAULT_THRESHOLD = 0.6;
+export const DEFAULT_THRESHOLD = FACE_MODEL.threshold;
 
 /** The answer of `verify`. */
 export interface VerifyResult {

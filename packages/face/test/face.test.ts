@@ -118,7 +118,7 @@ describe('FaceEmbedder.represent', () => {
   it('rejects unreadable, non-image and too large inputs with UNREADABLE_IMAGE', async () => {
     const text = path.join(tmp, 'notes.jpg');
     await writeFile(text, 'not a photo\n');
-    await expect(embedder.represent(text)).rejects.toMatchObject({ name: 'SmallworldTypeError', code: 'UNREADABLE_IMAGE' });
+    await expect(embedder.represent(text)).rejects.toMatchObject({ name: 'FaceTypeError', code: 'UNREADABLE_IMAGE' });
     await expect(embedder.represent(path.join(tmp, 'missing.jpg'))).rejects.toThrow(/no such file/);
     const small = new FaceEmbedder({ maxInputPixels: 1_000_000 });
     const tooLarge = small.represent(sample(1));

@@ -1,0 +1,44 @@
+// The face package's errors: its own codes, on the engine's error classes, so
+// `instanceof SmallworldTypeError` / `SmallworldRangeError` / `SmallworldError` hold
+// and a caller branches on `code` alike for engine and face errors.
+
+import { SmallworldError, SmallworldRangeError, SmallworldTypeError, type ErrorCode } from '@smallworld/hnsw';
+
+/**
+ * Stable codes of the face package's errors (besides the engine's
+ * `ErrorCode`s, such as 'INVALID_OPTION' and 'CORRUPT_FILE', which it also throws):
+ * - 'UNREADABLE_IMAGE': a missing, unreadable, non-image or too large photo;
+ * - 'NO_FACE': a photo that must show a face has none;
+ * - 'INCOMPATIBLE_EMBEDDER': descriptors of another decoder, model or backend;
+ * - 'DATABASE_BUSY': another process is writing the face database, or wrote
+ *   it since this one opened it.
+ */
+export type FaceErrorCode = 'UNREADABLE_IMAGE' | 'NO_FACE' | 'INCOMPATIBLE_EMBEDDER' | 'DATABASE_BUSY';
+
+// The engine's classes type `code` as its own union; the face codes are
+// strings outside it, passed through unchanged.
+const asCode = (code: FaceErrorCode): ErrorCode => code as string as ErrorCode;
+
+/** A face-package value of the wrong kind (an unreadable image, an incompatible embedder). */
+export class FaceTypeError extends SmallworldTypeError {
+  constructor(code: FaceErrorCode, message: string) {
+    super(asCode(code), message);
+    this.name = 'FaceTypeError';
+  }
+}
+
+/** A face-package value out of range (no face in a photo, an image too large). */
+export class FaceRangeError extends SmallworldRangeError {
+  constructor(code: FaceErrorCode, message: string) {
+    super(asCode(code), message);
+    this.name = 'FaceRangeError';
+  }
+}
+
+/** A face-package operation that cannot run now ('DATABASE_BUSY'). */
+export class FaceError extends SmallworldError {
+  constructor(code: FaceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(asCode(code), message, options);
+    this.name = 'FaceError';
+  }
+}
