@@ -4,6 +4,10 @@ export { FaceEmbedder, DESCRIPTOR_DIM, DEFAULT_MIN_CONFIDENCE } from './embedder
 export type {
   EmbedderSignature, Face, FaceBox, FaceEmbedderOptions, Point, RepresentOptions,
 } from './embedder.js';
+export { FACE_MODEL, FACE_MODELS } from './model.js';
+export type { FaceApiNet, FaceModel } from './model.js';
+export { FaceError, FaceRangeError, FaceTypeError } from './errors.js';
+export type { FaceErrorCode } from './errors.js';
 export { DEFAULT_THRESHOLD, euclideanDistance, verify } from './verify.js';
 export type { VerifyResult } from './verify.js';
 export { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SIDE, decodeImage } from './decode.js';
@@ -20,4 +24,6 @@ export { IMAGE_EXTENSIONS, embedFolder, embedPhoto, embedPhotos, isImageFile, li
 export type { EmbeddedFolder, EmbedPhotosOptions, PhotoResult, PhotoStatus } from './photos.js';
 export { median, parsePairs, scorePairs, verifyPairs } from './pairs.js';
 export type { LabelledPair, PairScore, PairsReport, VerifyPairsOptions } from './pairs.js';
+export { parseCsv } from './csv.js';
+export type { CsvRecord } from './csv.js';
 export type { ProgressEvent, ProgressOption } from './progress.js';

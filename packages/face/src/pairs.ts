@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SmallworldRangeError } from '@smallworld/hnsw';
 import { checkKnownKeys } from './check.js';
+import { parseCsv } from './csv.js';
 import { FaceEmbedder } from './embedder.js';
 import { embedPhotos, type PhotoResult } from './photos.js';
 import type { ProgressOption } from './progress.js';
@@ -52,40 +53,39 @@ export interface PairsReport extends PairScore {
 export interface VerifyPairsOptions {
   /** The embedder to use. Default: a new `FaceEmbedder` with its defaults. */
   embedder?: FaceEmbedder;
-  /** Default 0.6. */
+  /** Euclidean distance at or under which a pair is verified. Default: the model's, 0.6. */
   threshold?: number;
   /** Progress on stderr (default true), a callback, or false. */
   progress?: ProgressOption;
 }
 
 /**
- * Parses a pairs CSV: a header naming `file_x`, `file_y` and `Decision`
- * (any order; LF or CRLF line ends), then one pair a line, `Yes` meaning the
- * same person. Throws `SmallworldRangeError` (code INVALID_ARGUMENT) naming
- * the line of a malformed row.
+ * Parses a pairs CSV (RFC 4180: quoted file names may hold commas and `""`;
+ * LF or CRLF line ends; blank lines skipped): a header naming `file_x`,
+ * `file_y` and `Decision` (any order, other columns ignored), then one pair
+ * a record, `Yes` meaning the same person. Throws `SmallworldRangeError`
+ * (code INVALID_ARGUMENT) naming the line (as an editor counts it) of a
+ * malformed record.
  */
-export function parsePairs(text: string): LabelledPair[] {
-  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0);
-  const header = (lines[0] ?? '').replace(/^\uFEFF/, '').split(',').map(unquote);
+export function parsePairs(text: string, source = 'pairs CSV'): LabelledPair[] {
+  // Whitespace around cells is trimmed: hand-edited files carry it, file names rarely do.
+  const records = parseCsv(text, source)
+    .map((r) => ({ line: r.line, cells: r.cells.map((c) => c.trim()) }))
+    .filter((r) => r.cells.some((c) => c !== ''));
+  const header = records[0]?.cells ?? [];
   const ix = header.indexOf('file_x');
   const iy = header.indexOf('file_y');
   const id = header.indexOf('Decision');
   if (ix < 0 || iy < 0 || id < 0) {
-    throw new SmallworldRangeError('INVALID_ARGUMENT', `pairs CSV must have a header with file_x,file_y,Decision (got ${JSON.stringify(lines[0] ?? '')})`);
+    throw new SmallworldRangeError('INVALID_ARGUMENT', `${source} must have a header with file_x,file_y,Decision (got ${JSON.stringify(header.join(','))})`);
   }
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(',').map(unquote);
+  return records.slice(1).map(({ cells, line }) => {
     const decision = cells[id];
-    if (cells.length < header.length || (decision !== 'Yes' && decision !== 'No')) {
-      throw new SmallworldRangeError('INVALID_ARGUMENT', `pairs CSV line ${i + 2}: expected file_x,file_y,Yes|No (got ${JSON.stringify(line)})`);
+    if (cells.length < header.length || (decision !== 'Yes' && decision !== 'No') || cells[ix] === '' || cells[iy] === '') {
+      throw new SmallworldRangeError('INVALID_ARGUMENT', `${source} line ${line}: expected file_x,file_y,Yes|No (got ${JSON.stringify(cells.join(','))})`);
     }
     return { fileX: cells[ix]!, fileY: cells[iy]!, same: decision === 'Yes' };
   });
-}
-
-function unquote(cell: string): string {
-  const trimmed = cell.trim();
-  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
 }
 
 /**
@@ -122,7 +122,7 @@ export function median(values: readonly number[]): number {
 export async function verifyPairs(csvPath: string, imagesDir: string, options: VerifyPairsOptions = {}): Promise<PairsReport> {
   checkKnownKeys('verifyPairs', options, ['embedder', 'threshold', 'progress']);
   const threshold = checkThreshold(options.threshold ?? DEFAULT_THRESHOLD);
-  const pairs = parsePairs(await readFile(csvPath, 'utf8'));
+  const pairs = parsePairs(await readFile(csvPath, 'utf8'), csvPath);
   const files = [...new Set(pairs.flatMap((p) => [p.fileX, p.fileY]))];
   const photos = await embedPhotos(files.map((f) => path.resolve(imagesDir, f)), {
     embedder: options.embedder, progress: options.progress,
