@@ -25,3 +25,14 @@ export function checkBoolean(name: string, value: unknown, fallback: boolean): b
   }
   return value;
 }
+
+/** Throws unless `value` is a finite number > 0; returns it. */
+export function checkPositive(name: string, value: unknown): number {
+  if (typeof value !== 'number') {
+    throw new SmallworldTypeError('INVALID_OPTION', `\`${name}\` must be a number > 0 (got ${describeValue(value)})`);
+  }
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new SmallworldRangeError('INVALID_OPTION', `\`${name}\` must be a finite number > 0 (got ${value})`);
+  }
+  return value;
+}

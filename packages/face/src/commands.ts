@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DB_META_FILE, FaceDatabase } from './database.js';
+import { lockDatabase } from './db-file.js';
 import { FaceEmbedder } from './embedder.js';
 import { verifyPairs } from './pairs.js';
 import { checkBackendChoice } from './runtime.js';
@@ -15,11 +16,12 @@ const USAGE = `usage: pnpm face <command> [options]
   represent PHOTO [--all] [--json]          faces in a photo: box, score, landmarks, descriptor
   verify A B [--threshold 0.6] [--json]     same person? (largest face of each photo)
   index DIR --db PATH [--all-faces]         add a folder's new and changed photos to a face database
+                                            (saved as it goes and on Ctrl-C: run it again to resume)
   find PHOTO --db PATH [--k 5] [--json]     the indexed photos nearest the photo's largest face
   verify-pairs PAIRS.csv --images DIR [--threshold 0.6] [--json]
                                             accuracy over labelled pairs (file_x,file_y,Decision)
 
-common: --backend auto|tensorflow|wasm|cpu (default auto), --quiet (no progress)
+common: --backend auto|tensorflow|wasm|cpu (default auto), --quiet (no progress, no backend line)
 Relative paths are taken from the directory pnpm was run in.`;
 
 const OPTIONS = {
@@ -43,11 +45,27 @@ export interface CliIo {
   stderr: { write(text: string): unknown };
   /** `pnpm` runs scripts from the repository root; the user meant paths from where they typed. */
   cwd: string;
+  /**
+   * Calls `handler` on an interruption (Ctrl-C, SIGTERM) while a long command
+   * runs; returns the function that stops listening. Default: never.
+   */
+  onInterrupt?(handler: (signal: string) => void): () => void;
 }
 
-/** The process's streams, paths from `INIT_CWD` (set by pnpm) or the current directory. */
+/** The process's streams, paths from `INIT_CWD` (set by pnpm) or the current directory, SIGINT and SIGTERM. */
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, cwd: process.env.INIT_CWD ?? process.cwd() };
+  return {
+    stdout: process.stdout, stderr: process.stderr, cwd: process.env.INIT_CWD ?? process.cwd(),
+    onInterrupt(handler) {
+      // Once each: a second Ctrl-C ends the process the usual way.
+      process.once('SIGINT', handler);
+      process.once('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
+  };
 }
 
 function numberOption(name: string, value: string | undefined, fallback: number): number {
@@ -62,11 +80,14 @@ function positionals(args: string[], count: number, names: string, resolvePath: 
   return args.map(resolvePath);
 }
 
-async function makeEmbedder(backend: string | undefined, log: (message: string) => void): Promise<FaceEmbedder> {
-  const embedder = new FaceEmbedder({ backend: checkBackendChoice(backend ?? 'auto') });
+/** Loads the model; says which backend runs it unless `quiet` (a warning about the slow one always). */
+async function makeEmbedder(
+  backend: string | undefined, quiet: boolean, log: (message: string) => void,
+  embedder = new FaceEmbedder({ backend: checkBackendChoice(backend ?? 'auto') }),
+): Promise<FaceEmbedder> {
   const signature = await embedder.ready();
   const notes = embedder.backendNotes.length > 0 ? ` (${embedder.backendNotes.join('; ')})` : '';
-  log(`backend: ${signature.backend}${notes}`);
+  if (!quiet) log(`backend: ${signature.backend}${notes}`);
   if (signature.backend === 'cpu') log('warning: pure-JS backend, about 25 s per photo');
   return embedder;
 }
@@ -78,7 +99,8 @@ function round(x: number, digits = 4): number {
 
 /**
  * Runs one `pnpm face` command line; resolves to the exit code (0 done,
- * 1 failed, 2 usage error). Never throws: errors are written to `io.stderr`.
+ * 1 failed, 2 usage error, 130 interrupted with its progress saved).
+ * Never throws: errors are written to `io.stderr`.
  */
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
   const log = (message: string): void => { io.stderr.write(message + '\n'); };
@@ -111,7 +133,7 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
   switch (command) {
     case 'represent': {
       const [photo] = positionals(args, 1, 'PHOTO', resolvePath);
-      const embedder = await makeEmbedder(values.backend, log);
+      const embedder = await makeEmbedder(values.backend, !progress, log);
       const started = performance.now();
       const faces = await embedder.represent(photo!, { all: values.all === true });
       const ms = performance.now() - started;
@@ -132,7 +154,7 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
     }
     case 'verify': {
       const [a, b] = positionals(args, 2, 'A B', resolvePath);
-      const embedder = await makeEmbedder(values.backend, log);
+      const embedder = await makeEmbedder(values.backend, !progress, log);
       const result = await embedder.verify(a!, b!, threshold);
       out(`${result.verified ? 'same person' : 'different people'}: distance ${result.distance.toFixed(4)} (threshold ${result.threshold})\n`);
       if (json) printJson(result);
@@ -142,30 +164,46 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
       const [dir] = positionals(args, 1, 'DIR', resolvePath);
       if (values.db === undefined) throw new UsageError('index needs --db PATH');
       const dbPath = resolvePath(values.db);
-      const embedder = await makeEmbedder(values.backend, log);
+      // --db first: a path that cannot be a database, or one another process
+      // is writing, fails now rather than after the photos (addFolder locks it again).
+      await (await lockDatabase(dbPath)).release();
       const exists = existsSync(path.join(dbPath, DB_META_FILE));
+      // The model loads after the database is read: a damaged one fails at once too.
+      const embedder = new FaceEmbedder({ backend: checkBackendChoice(values.backend ?? 'auto') });
       const db = exists
         ? await FaceDatabase.open(dbPath, { embedder })
         : new FaceDatabase({ embedder, faces: values['all-faces'] === true ? 'all' : 'largest' });
+      await makeEmbedder(values.backend, !progress, log, embedder);
       if (exists && values['all-faces'] === true && db.faces !== 'all') log(`note: ${dbPath} indexes the largest face per photo; --all-faces ignored`);
-      const report = await db.addFolder(dir!, { progress });
+      const stop = new AbortController();
+      const stopListening = io.onInterrupt?.((signal) => {
+        log(`\n${signal}: stopping after this photo and saving what is done (again to quit without saving)`);
+        stop.abort();
+      });
+      let report;
+      try {
+        report = await db.addFolder(dir!, { progress, saveTo: dbPath, signal: stop.signal });
+      } finally {
+        stopListening?.();
+      }
       for (const file of report.files) {
         const name = path.relative(dir!, file.path);
         if (file.status === 'error' || file.status === 'no-face') log(`${file.status}: ${name}${file.error === undefined ? '' : ` (${file.error})`}`);
         if ((file.detected ?? 0) > file.faces) log(`several faces: ${name} (${file.detected} found, the largest indexed)`);
       }
-      await db.save(dbPath);
       const c = report.counts;
-      out(`${dbPath}: ${db.size} faces; this run: ${c.indexed} indexed (${report.facesAdded} faces), ${c.unchanged} unchanged, `
+      const resumed = report.resumed > 0 ? ` (${report.resumed} embedded by the unfinished run resumed)` : '';
+      out(`${dbPath}: ${db.size} faces; this run: ${c.indexed} indexed (${report.facesAdded} faces), ${c.unchanged} unchanged${resumed}, `
         + `${c['no-face']} no face, ${c.error} unreadable, ${c.removed} removed, ${c.skipped} not images\n`);
-      if (json) printJson({ db: dbPath, faces: db.size, facesAdded: report.facesAdded, ...c });
-      return 0;
+      if (report.interrupted) out('interrupted: what was embedded is saved; run the same command again to resume\n');
+      if (json) printJson({ db: dbPath, faces: db.size, facesAdded: report.facesAdded, ...c, resumed: report.resumed, interrupted: report.interrupted });
+      return report.interrupted ? 130 : 0;
     }
     case 'find': {
       const [photo] = positionals(args, 1, 'PHOTO', resolvePath);
       if (values.db === undefined) throw new UsageError('find needs --db PATH');
       const k = numberOption('k', values.k, 5);
-      const embedder = await makeEmbedder(values.backend, log);
+      const embedder = await makeEmbedder(values.backend, !progress, log);
       const db = await FaceDatabase.open(resolvePath(values.db), { embedder });
       const matches = await db.find(photo!, { k, threshold: values.threshold === undefined ? undefined : threshold });
       matches.forEach((m, i) => {
@@ -177,7 +215,7 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
     case 'verify-pairs': {
       const [csv] = positionals(args, 1, 'PAIRS.csv', resolvePath);
       if (values.images === undefined) throw new UsageError('verify-pairs needs --images DIR');
-      const embedder = await makeEmbedder(values.backend, log);
+      const embedder = await makeEmbedder(values.backend, !progress, log);
       const r = await verifyPairs(csv!, resolvePath(values.images), { embedder, threshold, progress });
       for (const p of r.photos) if (p.status !== 'ok') log(`${p.status}: ${p.path}${p.error === undefined ? '' : ` (${p.error})`}`);
       out(`pairs ${r.pairs}  accuracy ${r.accuracy.toFixed(4)} at threshold ${r.threshold}\n`

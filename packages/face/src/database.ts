@@ -1,24 +1,30 @@
 // FaceDatabase: a folder of photos as face descriptors in an HnswIndex, with
 // per-file records for incremental re-runs, and a saved form (index + metadata JSON).
 
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  CorruptFileError, HnswIndex, METRICS, SmallworldRangeError, SmallworldTypeError, type ErrorCode,
+  CorruptFileError, HnswIndex, METRICS, SmallworldTypeError, commitGeneration, generationFileName, type FolderLock,
 } from '@smallworld/hnsw';
-import { checkBoolean, checkInteger, checkKnownKeys, describeValue } from './check.js';
+import { checkBoolean, checkInteger, checkKnownKeys, checkPositive, describeValue } from './check.js';
+import {
+  DB_FORMAT, DB_INDEX_FILE, DB_META_FILE, DB_VERSION, checkLabels, checkMetadata, currentGeneration, lockDatabase,
+  resolveStoredPath, storedPath, type FileRecord, type Metadata, type UnfinishedRun,
+} from './db-file.js';
 import { describeInput, type ImageInput } from './decode.js';
 import { DESCRIPTOR_DIM, FaceEmbedder, type EmbedderSignature, type FaceBox } from './embedder.js';
+import { FaceError, FaceRangeError, FaceTypeError } from './errors.js';
+import { FACE_MODEL } from './model.js';
 import { embedPhoto, isImageFile, listFiles } from './photos.js';
 import { progressReporter, type ProgressOption } from './progress.js';
 import { DEFAULT_THRESHOLD, checkThreshold } from './verify.js';
 
-/** File name of the HNSW index inside a database folder (smallworld's native format). */
-export const DB_INDEX_FILE = 'faces.hnsw';
-/** File name of the metadata inside a database folder (photos, labels, embedder signature; JSON). */
-export const DB_META_FILE = 'faces.json';
-const DB_FORMAT = 'smallworld-face-db';
-const DB_VERSION = 1;
+export { DB_INDEX_FILE, DB_LOCK_FILE, DB_META_FILE } from './db-file.js';
+
+/** Default of `saveEvery.photos`: a checkpoint at least every 25 photos embedded. */
+export const DEFAULT_SAVE_EVERY_PHOTOS = 25;
+/** Default of `saveEvery.seconds`: a checkpoint at least every 60 s of embedding. */
+export const DEFAULT_SAVE_EVERY_SECONDS = 60;
 
 /** Default HNSW parameters: a photo collection is small next to what they handle. Default `m`: 16. */
 export const DEFAULT_DB_M = 16;
@@ -61,6 +67,18 @@ export interface AddFolderOptions {
   recursive?: boolean;
   /** Progress on stderr (`true`, the default), a callback per photo embedded, or `false`. */
   progress?: ProgressOption;
+  /**
+   * A database folder to save into as the run goes: it is made and locked
+   * before the first photo (so a bad path or a busy database fails at once),
+   * saved at every checkpoint (`saveEvery`) and at the end, also when
+   * `signal` stops the run. A rerun after a crash or an interruption embeds
+   * only the photos not saved yet. Default: none (call `save` yourself).
+   */
+  saveTo?: string;
+  /** Checkpoints of `saveTo`: after this many photos or seconds of embedding, whichever comes first. Default 25 photos, 60 s. */
+  saveEvery?: { photos?: number; seconds?: number };
+  /** Stops the run after the photo being embedded (for Ctrl-C): the report says `interrupted`. */
+  signal?: AbortSignal;
 }
 
 /** Options of `find`. */
@@ -94,8 +112,8 @@ export interface FileResult {
   detected?: number;
   /** Why the photo could not be read (status 'error'). */
   error?: string;
-  /** The error's code, e.g. 'UNREADABLE_IMAGE'. */
-  errorCode?: ErrorCode | string;
+  /** The error's code: a `FaceErrorCode` such as 'UNREADABLE_IMAGE', an engine `ErrorCode`, or a system one. */
+  errorCode?: string;
   /** Decode + inference, ms (files embedded in this run). */
   ms?: number;
 }
@@ -108,6 +126,14 @@ export interface AddFolderReport {
   counts: Record<FileStatus, number>;
   /** Faces added in this run. */
   facesAdded: number;
+  /** True when `signal` stopped the run before every photo was embedded (what was done is kept, and saved with `saveTo`). */
+  interrupted: boolean;
+  /**
+   * Photos an earlier, unfinished run of this folder had embedded and
+   * saved, skipped now (counted as 'unchanged' too); 0 when the last run
+   * of this database finished.
+   */
+  resumed: number;
 }
 
 /** A match of `find`. */
@@ -120,27 +146,6 @@ export interface FaceMatch {
   verified: boolean;
   /** Where that face is in the photo. */
   box: FaceBox;
-}
-
-/** What the database remembers of a file. */
-interface FileRecord {
-  size: number;
-  mtimeMs: number;
-  status: 'indexed' | 'no-face' | 'error';
-  faces: { label: number; box: FaceBox; score: number }[];
-  error?: string;
-}
-
-/** The metadata JSON (faces.json). */
-interface Metadata {
-  format: typeof DB_FORMAT;
-  version: number;
-  signature: EmbedderSignature | null;
-  faces: 'largest' | 'all';
-  threshold: number;
-  index: { file: string; bytes: number; m: number; efConstruction: number; efSearch: number };
-  nextLabel: number;
-  files: Record<string, FileRecord>;
 }
 
 const OPTION_KEYS = ['embedder', 'faces', 'threshold', 'm', 'efConstruction', 'efSearch'] as const;
@@ -169,6 +174,10 @@ export class FaceDatabase {
   private nextLabel = 0;
   private readonly records = new Map<string, FileRecord>();
   private readonly labelToPath = new Map<number, string>();
+  /** The folder this database was opened from or last saved to, and the generation it holds there. */
+  private home: { folder: string; generation: number } | undefined;
+  /** The unfinished run recorded in the database (absolute folder), until a run of that folder finishes. */
+  private unfinished: UnfinishedRun | undefined;
 
   constructor(options: FaceDatabaseOptions = {}) {
     checkKnownKeys('FaceDatabase', options, OPTION_KEYS);
@@ -182,7 +191,7 @@ export class FaceDatabase {
     this.faces = options.faces ?? 'largest';
     this.threshold = checkThreshold(options.threshold ?? DEFAULT_THRESHOLD);
     this.index = new HnswIndex({
-      space: 'l2',
+      space: FACE_MODEL.space,
       dim: DESCRIPTOR_DIM,
       m: options.m ?? DEFAULT_DB_M,
       efConstruction: options.efConstruction ?? DEFAULT_DB_EF_CONSTRUCTION,
@@ -230,11 +239,38 @@ export class FaceDatabase {
    * stops the run.
    */
   async addFolder(dir: string, options: AddFolderOptions = {}): Promise<AddFolderReport> {
-    checkKnownKeys('addFolder', options, ['recursive', 'progress']);
+    checkKnownKeys('addFolder', options, ['recursive', 'progress', 'saveTo', 'saveEvery', 'signal']);
     const recursive = checkBoolean('recursive', options.recursive, true);
     if (typeof dir !== 'string') throw new SmallworldTypeError('INVALID_ARGUMENT', `\`dir\` must be a folder path (got ${describeValue(dir)})`);
-    await this.checkEmbedder();
-    const root = path.resolve(dir);
+    const saveTo = options.saveTo;
+    if (saveTo !== undefined && typeof saveTo !== 'string') {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`saveTo\` must be a folder path (got ${describeValue(saveTo)})`);
+    }
+    checkKnownKeys('saveEvery', options.saveEvery ?? {}, ['photos', 'seconds']);
+    const everyPhotos = checkInteger('saveEvery.photos', options.saveEvery?.photos ?? DEFAULT_SAVE_EVERY_PHOTOS, 1);
+    const everySeconds = options.saveEvery?.seconds ?? DEFAULT_SAVE_EVERY_SECONDS;
+    checkPositive('saveEvery.seconds', everySeconds);
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`signal\` must be an AbortSignal (got ${describeValue(signal)})`);
+    }
+    // The database folder first: a path that cannot be written, or a database
+    // another process is writing, must fail before hours of embedding.
+    const folder = saveTo === undefined ? undefined : path.resolve(saveTo);
+    const lock = folder === undefined ? undefined : await lockDatabase(folder);
+    try {
+      if (folder !== undefined) await this.checkNotChanged(folder);
+      await this.checkEmbedder();
+      return await this.addFolderLocked(path.resolve(dir), recursive, options.progress, folder, everyPhotos, everySeconds, signal);
+    } finally {
+      await lock?.release();
+    }
+  }
+
+  private async addFolderLocked(
+    root: string, recursive: boolean, progress: ProgressOption | undefined, saveTo: string | undefined,
+    everyPhotos: number, everySeconds: number, signal: AbortSignal | undefined,
+  ): Promise<AddFolderReport> {
     const listed = await listFiles(root, recursive);
     const results: FileResult[] = [];
     const toEmbed: { file: string; size: number; mtimeMs: number }[] = [];
@@ -264,11 +300,15 @@ export class FaceDatabase {
       }
     }
 
-    const report = progressReporter(options.progress, 'indexing');
+    // Resuming: the unfinished run of this folder embedded these; they are 'unchanged' now.
+    const resumed = this.unfinished?.folder === root ? this.unfinished.embedded : 0;
+    const report = progressReporter(progress, 'indexing');
     const started = performance.now();
     let facesAdded = 0;
-    for (let i = 0; i < toEmbed.length; i++) {
-      const { file, size, mtimeMs } = toEmbed[i]!;
+    let done = 0;
+    let savedAt = { done: 0, ms: started };
+    for (const { file, size, mtimeMs } of toEmbed) {
+      if (signal?.aborted === true) break;
       this.forget(file);
       const photo = await embedPhoto(this.embedder, file, this.faces === 'all');
       const record: FileRecord = {
@@ -282,29 +322,39 @@ export class FaceDatabase {
       }
       facesAdded += record.faces.length;
       this.records.set(file, record);
+      done++;
       results.push({
         path: file, status: record.status, faces: record.faces.length, detected: photo.detected,
         error: photo.error, errorCode: photo.errorCode, ms: photo.ms,
       });
-      report?.({ done: i + 1, total: toEmbed.length, path: file, status: record.status, elapsedMs: performance.now() - started });
+      report?.({ done, total: toEmbed.length, path: file, status: record.status, elapsedMs: performance.now() - started });
+      const now = performance.now();
+      if (saveTo !== undefined && done < toEmbed.length && (done - savedAt.done >= everyPhotos || now - savedAt.ms >= everySeconds * 1000)) {
+        this.unfinished = { folder: root, embedded: resumed + done, total: resumed + toEmbed.length };
+        await this.commit(saveTo);
+        savedAt = { done, ms: performance.now() };
+      }
     }
+    const interrupted = done < toEmbed.length;
+    this.unfinished = interrupted ? { folder: root, embedded: resumed + done, total: resumed + toEmbed.length } : undefined;
+    if (saveTo !== undefined) await this.commit(saveTo);
 
     results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const counts: Record<FileStatus, number> = { indexed: 0, 'no-face': 0, error: 0, unchanged: 0, removed: 0, skipped: 0 };
     for (const r of results) counts[r.status]++;
-    return { files: results, counts, facesAdded };
+    return { files: results, counts, facesAdded, interrupted, resumed };
   }
 
   /**
    * The `k` indexed photos nearest the largest face of `image`, nearest
-   * first, with Euclidean distances. Throws a `SmallworldRangeError` with
+   * first, with Euclidean distances. Throws a `FaceRangeError` with
    * code `NO_FACE` when the query photo has no face.
    */
   async find(image: ImageInput, options: FindOptions = {}): Promise<FaceMatch[]> {
     checkKnownKeys('find', options, ['k', 'threshold', 'efSearch']);
     await this.checkEmbedder();
     const [face] = await this.embedder.represent(image);
-    if (face === undefined) throw new SmallworldRangeError('NO_FACE', `no face found in ${describeInput(image)}`);
+    if (face === undefined) throw new FaceRangeError('NO_FACE', `no face found in ${describeInput(image)}`);
     return this.findDescriptor(face.descriptor, options);
   }
 
@@ -335,78 +385,128 @@ export class FaceDatabase {
   }
 
   /**
-   * Writes the database into folder `dir` (created if needed): the index in
-   * smallworld's native format (`faces.hnsw`) and the metadata (`faces.json`:
-   * decoder, model, backend, per-file records). Each file is written to a
-   * temporary name and renamed, so a crash never leaves a half-written file.
+   * Writes the database into folder `dir` (created if needed), atomically as
+   * a whole: the index goes to a new generation file (`faces.g000002.hnsw`,
+   * smallworld's native format), then the metadata (`faces.json`: that
+   * generation, decoder, model, backend, per-file records) replaces the old
+   * one by a rename, the commit point; the previous generation is removed
+   * after. Each file is fsynced. A crash at any point leaves the old
+   * database or the new one, never a mix.
+   *
+   * Photo paths are stored relative to `dir` when the photos are inside it
+   * or inside its parent folder (photos beside the database: move both
+   * together and nothing is re-embedded), absolute otherwise.
+   *
+   * Throws `FaceError` 'DATABASE_BUSY' while another process holds the
+   * folder's lock, or when the database there changed since this one was
+   * opened from or saved to it (saving would drop the other's photos).
    */
   async save(dir: string): Promise<void> {
     if (typeof dir !== 'string') throw new SmallworldTypeError('INVALID_ARGUMENT', `\`dir\` must be a folder path (got ${describeValue(dir)})`);
-    await mkdir(dir, { recursive: true });
+    const folder = path.resolve(dir);
+    const lock: FolderLock = await lockDatabase(folder);
+    try {
+      await this.checkNotChanged(folder);
+      await this.commit(folder);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Refuses to save over a database another process saved since we read or wrote it. */
+  private async checkNotChanged(folder: string): Promise<void> {
+    if (this.home?.folder !== folder) return;
+    const onDisk = await currentGeneration(folder);
+    if (onDisk !== this.home.generation) {
+      throw new FaceError('DATABASE_BUSY',
+        `face database ${folder} was saved by another process since this one opened it (generation ${onDisk} on disk, ${this.home.generation} here): `
+        + 'open it again and re-run (photos it already has are not embedded again)');
+    }
+  }
+
+  /** Writes the next generation into `folder` (the caller holds its lock). */
+  private async commit(folder: string): Promise<void> {
+    const onDisk = await currentGeneration(folder);
+    const generation = Math.max(onDisk, this.home?.folder === folder ? this.home.generation : 0) + 1;
     const bytes = this.index.toBytes();
+    const files: Record<string, FileRecord> = {};
+    for (const [file, record] of this.records) files[storedPath(folder, file)] = record;
     const metadata: Metadata = {
       format: DB_FORMAT,
       version: DB_VERSION,
+      generation,
       signature: this.signatureValue,
       faces: this.faces,
       threshold: this.threshold,
       index: {
-        file: DB_INDEX_FILE, bytes: bytes.byteLength, m: this.index.m, efConstruction: this.index.efConstruction, efSearch: this.index.efSearch,
+        file: generationFileName(DB_INDEX_FILE, generation), bytes: bytes.byteLength,
+        m: this.index.m, efConstruction: this.index.efConstruction, efSearch: this.index.efSearch,
       },
       nextLabel: this.nextLabel,
-      files: Object.fromEntries(this.records),
+      files,
+      ...(this.unfinished === undefined ? {} : { unfinished: { ...this.unfinished, folder: storedPath(folder, this.unfinished.folder) } }),
     };
-    await writeAtomic(path.join(dir, DB_INDEX_FILE), bytes);
-    await writeAtomic(path.join(dir, DB_META_FILE), JSON.stringify(metadata, null, 1) + '\n');
+    const text = new TextEncoder().encode(JSON.stringify(metadata, null, 1) + '\n');
+    await commitGeneration(folder, generation, [{ name: DB_INDEX_FILE, source: bytes }], DB_META_FILE, text);
+    // A version 1 database's index had the plain name: the new faces.json no longer names it.
+    await unlink(path.join(folder, DB_INDEX_FILE)).catch(() => {});
+    this.home = { folder, generation };
   }
 
   /**
-   * A database saved by `save`. Throws `CorruptFileError` when the folder's
-   * files are missing, of another format, or do not agree with each other.
-   * The embedder is checked against the saved signature on first use.
+   * A database saved by `save` (or by a version without generations).
+   * Throws `CorruptFileError` naming the file and the first problem when the
+   * folder's files are missing, of another format, or do not agree with each
+   * other: every face label of `faces.json` must be a live point of the index
+   * and belong to one photo, every point of the index must be a photo's face,
+   * and `nextLabel` must be above every label. The embedder is checked
+   * against the saved signature on first use.
    */
   static async open(dir: string, options: OpenOptions = {}): Promise<FaceDatabase> {
     checkKnownKeys('FaceDatabase.open', options, ['embedder']);
-    const metaPath = path.join(dir, DB_META_FILE);
-    let metadata: Metadata;
+    if (typeof dir !== 'string') throw new SmallworldTypeError('INVALID_ARGUMENT', `\`dir\` must be a folder path (got ${describeValue(dir)})`);
+    const folder = path.resolve(dir);
+    const metaPath = path.join(folder, DB_META_FILE);
+    let parsed: unknown;
     try {
-      metadata = JSON.parse(await readFile(metaPath, 'utf8')) as Metadata;
+      parsed = JSON.parse(await readFile(metaPath, 'utf8'));
     } catch (error) {
-      throw new CorruptFileError(`cannot open face database ${dir}: ${DB_META_FILE} is ${(error as { code?: string }).code === 'ENOENT' ? 'missing' : 'not valid JSON'}`);
+      throw new CorruptFileError(`cannot open face database ${folder}: ${DB_META_FILE} is ${(error as { code?: string }).code === 'ENOENT' ? 'missing' : 'not valid JSON'}`);
     }
-    if (metadata?.format !== DB_FORMAT || metadata.version !== DB_VERSION) {
-      throw new CorruptFileError(`${metaPath} is not a ${DB_FORMAT} version ${DB_VERSION} file`);
-    }
-    if (typeof metadata.index?.file !== 'string' || path.basename(metadata.index.file) !== metadata.index.file
-      || !Number.isSafeInteger(metadata.nextLabel) || typeof metadata.files !== 'object' || metadata.files === null
-      || (metadata.faces !== 'largest' && metadata.faces !== 'all')) {
-      throw new CorruptFileError(`${metaPath} is damaged: missing or invalid index, nextLabel, faces or files fields`);
-    }
-    const bytes = await readFile(path.join(dir, metadata.index.file)).catch(() => {
-      throw new CorruptFileError(`cannot open face database ${dir}: ${metadata.index.file} is missing`);
+    const metadata = checkMetadata(parsed, metaPath);
+    const indexPath = path.join(folder, metadata.index.file);
+    const bytes = await readFile(indexPath).catch(() => {
+      throw new CorruptFileError(`cannot open face database ${folder}: ${metadata.index.file}, named by ${DB_META_FILE}, is missing`);
     });
     if (bytes.byteLength !== metadata.index.bytes) {
-      throw new CorruptFileError(`${metadata.index.file} has ${bytes.byteLength} bytes, ${DB_META_FILE} says ${metadata.index.bytes}: the two files do not belong together`);
+      throw new CorruptFileError(`${indexPath} has ${bytes.byteLength} bytes, ${DB_META_FILE} says ${metadata.index.bytes}: the two files do not belong together`);
     }
     const db = new FaceDatabase({
       embedder: options.embedder, faces: metadata.faces, threshold: metadata.threshold,
       m: metadata.index.m, efConstruction: metadata.index.efConstruction, efSearch: metadata.index.efSearch,
     });
     // The loaded index replaces the empty one made by the constructor.
-    db.index = HnswIndex.fromBytes(bytes);
-    if (db.index.dim !== DESCRIPTOR_DIM || db.index.space !== 'l2') {
-      throw new CorruptFileError(`${metadata.index.file} is not an l2 index of ${DESCRIPTOR_DIM}-D face descriptors`);
+    try {
+      db.index = HnswIndex.fromBytes(bytes);
+    } catch (error) {
+      if (error instanceof CorruptFileError) error.message = `${indexPath}: ${error.message}`;
+      throw error;
     }
+    if (db.index.dim !== DESCRIPTOR_DIM || db.index.space !== FACE_MODEL.space) {
+      throw new CorruptFileError(`${indexPath} is not an ${FACE_MODEL.space} index of ${DESCRIPTOR_DIM}-D face descriptors`);
+    }
+    for (const [stored, record] of Object.entries(metadata.files)) {
+      const file = resolveStoredPath(folder, stored);
+      if (db.records.has(file)) throw new CorruptFileError(`${metaPath} is damaged: two records name the photo ${file}`);
+      db.records.set(file, record);
+    }
+    checkLabels(metadata, db.records, db.index, metaPath);
+    for (const [file, record] of db.records) for (const face of record.faces) db.labelToPath.set(face.label, file);
     db.signatureValue = metadata.signature;
     db.nextLabel = metadata.nextLabel;
-    for (const [file, record] of Object.entries(metadata.files)) {
-      if (!Array.isArray(record?.faces)) throw new CorruptFileError(`${DB_META_FILE} has no face list for ${file}`);
-      db.records.set(file, record);
-      for (const face of record.faces) {
-        if (!db.index.has(face.label)) throw new CorruptFileError(`${DB_META_FILE} lists face ${face.label} of ${file}, absent from the index`);
-        db.labelToPath.set(face.label, file);
-      }
-    }
+    db.home = { folder, generation: metadata.generation };
+    db.unfinished = metadata.unfinished === undefined ? undefined
+      : { ...metadata.unfinished, folder: resolveStoredPath(folder, metadata.unfinished.folder) };
     return db;
   }
 
@@ -430,16 +530,10 @@ export class FaceDatabase {
     }
     for (const key of ['decoder', 'model', 'backend'] as const) {
       if (this.signatureValue[key] !== signature[key]) {
-        throw new SmallworldTypeError('INCOMPATIBLE_EMBEDDER',
+        throw new FaceTypeError('INCOMPATIBLE_EMBEDDER',
           `this face database holds descriptors made with ${key} ${JSON.stringify(this.signatureValue[key])}; `
           + `the embedder uses ${JSON.stringify(signature[key])}: descriptors would not be comparable (re-index into a new database)`);
       }
     }
   }
-}
-
-async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, data);
-  await rename(temp, file);
 }

@@ -15,7 +15,8 @@ export type { DecodedImage, DecodeOptions, ImageInput, RawImage } from './decode
 export { FACE_BACKENDS, defaultModelDir, samplePhotosDir } from './runtime.js';
 export type { FaceBackend, FaceBackendChoice } from './runtime.js';
 export {
-  FaceDatabase, DB_INDEX_FILE, DB_META_FILE, DEFAULT_DB_EF_CONSTRUCTION, DEFAULT_DB_EF_SEARCH, DEFAULT_DB_M, DEFAULT_K,
+  FaceDatabase, DB_INDEX_FILE, DB_LOCK_FILE, DB_META_FILE, DEFAULT_DB_EF_CONSTRUCTION, DEFAULT_DB_EF_SEARCH, DEFAULT_DB_M, DEFAULT_K,
+  DEFAULT_SAVE_EVERY_PHOTOS, DEFAULT_SAVE_EVERY_SECONDS,
 } from './database.js';
 export type {
   AddFolderOptions, AddFolderReport, FaceDatabaseOptions, FaceMatch, FileResult, FileStatus, FindOptions, OpenOptions,

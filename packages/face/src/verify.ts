@@ -2,7 +2,7 @@
 // model's threshold (0.6 for the dlib ResNet family).
 
 import { DimensionMismatchError, METRICS, SmallworldRangeError, SmallworldTypeError } from '@smallworld/hnsw';
-import { describeValue } from './check.js';
+import { checkPositive, describeValue } from './check.js';
 import { FACE_MODEL } from './model.js';
 
 /**
@@ -23,13 +23,7 @@ export interface VerifyResult {
 
 /** Throws unless `threshold` is a finite number > 0. */
 export function checkThreshold(threshold: unknown): number {
-  if (typeof threshold !== 'number') {
-    throw new SmallworldTypeError('INVALID_OPTION', `\`threshold\` must be a number > 0 (got ${describeValue(threshold)})`);
-  }
-  if (!(threshold > 0) || !Number.isFinite(threshold)) {
-    throw new SmallworldRangeError('INVALID_OPTION', `\`threshold\` must be a finite number > 0 (got ${threshold})`);
-  }
-  return threshold;
+  return checkPositive('threshold', threshold);
 }
 
 /** Euclidean distance between two descriptors of equal length. */
