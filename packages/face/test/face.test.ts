@@ -1,7 +1,8 @@
 // The face pipeline on the sample photos shipped in face-api's npm package
 // (demo/sample1-3.jpg, group photos) and on images made here: no shared data needed.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -259,6 +260,40 @@ describe('FaceDatabase', () => {
     expect(matches[0]!.distance).toBeLessThan(1e-3);
   });
 
+  it('saves as it goes (saveTo), stops on a signal with what is done saved, and resumes without re-embedding', async () => {
+    const folder = path.join(tmp, 'resume-photos');
+    await mkdir(folder);
+    await sharp(sample(2)).resize({ width: 640 }).toFile(path.join(folder, 'a.jpg'));
+    await sharp(sample(3)).resize({ width: 640 }).toFile(path.join(folder, 'b.jpg'));
+    await writeFile(path.join(folder, 'c.png'), await gradientPng());
+    const saveTo = path.join(tmp, 'resume-db');
+    const meta = path.join(saveTo, 'faces.json');
+    const savedRecords = (): number => (existsSync(meta) ? Object.keys(JSON.parse(readFileSync(meta, 'utf8')).files).length : 0);
+    const stop = new AbortController();
+    const seen: number[] = [];
+    const first = await new FaceDatabase({ embedder }).addFolder(folder, {
+      saveTo, saveEvery: { photos: 1 }, signal: stop.signal,
+      progress: (e) => {
+        // What faces.json held when each photo was done: the checkpoint of the one before.
+        seen.push(savedRecords());
+        if (e.done === 2) stop.abort();
+      },
+    });
+    expect(seen).toEqual([0, 1]);
+    expect(first).toMatchObject({ interrupted: true, resumed: 0, counts: { indexed: 2 } });
+    expect(savedRecords()).toBe(2);
+    expect(JSON.parse(readFileSync(meta, 'utf8')).unfinished).toEqual({ folder: '../resume-photos', embedded: 2, total: 3 });
+
+    const embedded: string[] = [];
+    const again = await (await FaceDatabase.open(saveTo, { embedder })).addFolder(folder, {
+      saveTo, progress: (e) => embedded.push(path.basename(e.path)),
+    });
+    expect(embedded).toEqual(['c.png']);
+    expect(again).toMatchObject({ interrupted: false, resumed: 2, counts: { unchanged: 2, 'no-face': 1, indexed: 0 } });
+    expect(JSON.parse(readFileSync(meta, 'utf8')).unfinished).toBeUndefined();
+    expect((await FaceDatabase.open(saveTo)).size).toBe(2);
+  });
+
   it('embedFolder gives one descriptor row per photo with a face', async () => {
     const folder = await embedFolder(path.join(photos, 'sub'), { embedder, progress: false });
     expect(folder.paths).toEqual([path.join(photos, 'sub', 'two.jpg')]);
@@ -285,7 +320,7 @@ describe('CLI (pnpm face)', () => {
     await writeFile(path.join(tmp, 'pairs.csv'), 'file_x,file_y,Decision\r\na.jpg,b.jpg,Yes\r\n');
     const { code, stdout, stderr } = await cli(['verify-pairs', 'pairs.csv', '--images', '.', '--json', '--quiet']);
     expect(code).toBe(0);
-    expect(stderr).toMatch(/^backend: (tensorflow|wasm|cpu)/);
+    expect(stderr).toBe('');
     expect(lastLine(stdout)).toEqual({
       pairs: 1, accuracy: 1, threshold: 0.6, tp: 1, tn: 0, fp: 0, fn: 0, noFace: 0, msPerPhoto: expect.any(Number),
     });
@@ -296,6 +331,7 @@ describe('CLI (pnpm face)', () => {
     expect(indexed.code).toBe(0);
     expect(lastLine(indexed.stdout)).toMatchObject({ faces: 2, indexed: 2, 'no-face': 1, skipped: 1 });
     const found = await cli(['find', 'photos/sub/two.jpg', '--db', 'cli-db', '--k', '2', '--json']);
+    expect(found.stderr).toMatch(/^backend: (tensorflow|wasm|cpu)/);
     const matches = lastLine(found.stdout) as { path: string; distance: number; verified: boolean }[];
     expect(matches.map((m) => path.basename(m.path))).toEqual(['two.jpg', 'broken.jpg']);
     expect(matches[0]).toEqual({ path: path.join(tmp, 'photos', 'sub', 'two.jpg'), distance: expect.any(Number), verified: true });
@@ -310,5 +346,42 @@ describe('CLI (pnpm face)', () => {
       .rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/find needs --db PATH/) });
     expect((await cli(['verify', 'photos/readme.txt', 'a.jpg'])).code).toBe(1);
     expect((await cli(['represent', 'a.jpg', '--nope'])).code).toBe(2);
+  });
+
+  it('index checks --db before the model and the first photo', async () => {
+    await writeFile(path.join(tmp, 'db-file'), '');
+    const result = await cli(['index', 'photos', '--db', 'db-file']);
+    expect(result).toEqual({ code: 1, stdout: '', stderr: `error: a face database is a folder: ${path.join(tmp, 'db-file')} is a file\n` });
+  });
+
+  it('index saves what is done on SIGINT (exit 130), and the same command resumes', async () => {
+    const folder = path.join(tmp, 'sigint-photos');
+    await mkdir(folder);
+    for (const [i, width] of [600, 620, 640, 660].entries()) await sharp(sample(2)).resize({ width }).toFile(path.join(folder, `p${i}.jpg`));
+    const args = ['--conditions=source', '--import', 'tsx', path.join(ROOT, 'packages/face/src/cli.ts'), 'index', folder, '--db', path.join(tmp, 'sigint-db')];
+    const child = spawn(process.execPath, args, { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false;
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk; });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+      // Interrupt once the first photo is done (once: a second Ctrl-C quits without saving).
+      if (/indexing 1\/4/.test(stderr) && !interrupted) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, stdout }).toEqual({ code: 130, stdout: expect.stringMatching(/interrupted: what was embedded is saved/) });
+    expect(stderr).toMatch(/SIGINT: stopping after this photo/);
+    const saved = Object.keys(JSON.parse(await readFile(path.join(tmp, 'sigint-db', 'faces.json'), 'utf8')).files).length;
+    expect(saved).toBeGreaterThanOrEqual(1);
+    expect(saved).toBeLessThan(4);
+
+    const rerun = await cli(['index', 'sigint-photos', '--db', 'sigint-db', '--json', '--quiet']);
+    expect(rerun.code).toBe(0);
+    expect(lastLine(rerun.stdout)).toMatchObject({ faces: 4, indexed: 4 - saved, unchanged: saved, resumed: saved, interrupted: false });
+    expect(rerun.stdout).toMatch(new RegExp(`${saved} unchanged \\(${saved} embedded by the unfinished run resumed\\)`));
   });
 });
