@@ -75,10 +75,18 @@ export interface AddFolderOptions {
    * only the photos not saved yet. Default: none (call `save` yourself).
    */
   saveTo?: string;
-  /** Checkpoints of `saveTo`: after this many photos or seconds of embedding, whichever comes first. Default 25 photos, 60 s. */
-  saveEvery?: { photos?: number; seconds?: number };
+  /** Checkpoints of `saveTo`: after so many photos or seconds of embedding, whichever comes first. */
+  saveEvery?: SaveEvery;
   /** Stops the run after the photo being embedded (for Ctrl-C): the report says `interrupted`. */
   signal?: AbortSignal;
+}
+
+/** When `addFolder` saves into `saveTo` during a run (besides at its end). */
+export interface SaveEvery {
+  /** After this many photos embedded since the last save. Default 25. */
+  photos?: number;
+  /** After this many seconds since the last save. Default 60. */
+  seconds?: number;
 }
 
 /** Options of `find`. */

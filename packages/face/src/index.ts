@@ -5,7 +5,7 @@ export type {
   EmbedderSignature, Face, FaceBox, FaceEmbedderOptions, Point, RepresentOptions,
 } from './embedder.js';
 export { FACE_MODEL, FACE_MODELS } from './model.js';
-export type { FaceApiNet, FaceModel } from './model.js';
+export type { FaceApiNet, FaceModel, FaceModelId } from './model.js';
 export { FaceError, FaceRangeError, FaceTypeError } from './errors.js';
 export type { FaceErrorCode } from './errors.js';
 export { DEFAULT_THRESHOLD, euclideanDistance, verify } from './verify.js';
@@ -19,7 +19,7 @@ export {
   DEFAULT_SAVE_EVERY_PHOTOS, DEFAULT_SAVE_EVERY_SECONDS,
 } from './database.js';
 export type {
-  AddFolderOptions, AddFolderReport, FaceDatabaseOptions, FaceMatch, FileResult, FileStatus, FindOptions, OpenOptions,
+  AddFolderOptions, AddFolderReport, FaceDatabaseOptions, FaceMatch, FileResult, FileStatus, FindOptions, OpenOptions, SaveEvery,
 } from './database.js';
 export { IMAGE_EXTENSIONS, embedFolder, embedPhoto, embedPhotos, isImageFile, listFiles } from './photos.js';
 export type { EmbeddedFolder, EmbedPhotosOptions, PhotoResult, PhotoStatus } from './photos.js';

@@ -4,8 +4,8 @@
 
 /** Everything the package needs to know about a face model. */
 export interface FaceModel {
-  /** Names the model in an `EmbedderSignature` (with face-api's version in front). */
-  readonly id: string;
+  /** Its key in `FACE_MODELS`. (A descriptor's `EmbedderSignature.model` names face-api's version and `nets`.) */
+  readonly id: FaceModelId;
   /** Length of a descriptor (the index's `dim`). */
   readonly descriptorLength: number;
   /**
@@ -29,12 +29,15 @@ export interface FaceModel {
 /** The face-api networks this package knows how to run. */
 export type FaceApiNet = 'ssd_mobilenetv1' | 'face_landmark_68' | 'face_recognition';
 
+/** The names of `FACE_MODELS`. */
+export type FaceModelId = 'face-api-resnet';
+
 /**
  * The models the package can run. `'face-api-resnet'` is the seed article's:
  * SSD MobileNet v1 detector, 68-point landmarks, and the dlib-style ResNet-34
  * descriptor (128-D, same person within 0.6 Euclidean: dlib's threshold).
  */
-export const FACE_MODELS = {
+export const FACE_MODELS: Readonly<Record<FaceModelId, FaceModel>> = {
   'face-api-resnet': {
     id: 'face-api-resnet',
     descriptorLength: 128,
@@ -42,7 +45,7 @@ export const FACE_MODELS = {
     threshold: 0.6,
     nets: ['ssd_mobilenetv1', 'face_landmark_68', 'face_recognition'],
   },
-} as const satisfies Record<string, FaceModel>;
+};
 
 /** The model `FaceEmbedder` runs. */
 export const FACE_MODEL: FaceModel = FACE_MODELS['face-api-resnet'];

@@ -1,7 +1,7 @@
 // Face verification: Euclidean distance between two descriptors against the
 // model's threshold (0.6 for the dlib ResNet family).
 
-import { DimensionMismatchError, METRICS, SmallworldRangeError, SmallworldTypeError } from '@smallworld/hnsw';
+import { DimensionMismatchError, METRICS, SmallworldTypeError } from '@smallworld/hnsw';
 import { checkPositive, describeValue } from './check.js';
 import { FACE_MODEL } from './model.js';
 
