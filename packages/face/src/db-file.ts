@@ -198,7 +198,7 @@ export async function lockDatabase(folder: string): Promise<FolderLock> {
     await mkdir(folder, { recursive: true });
     return await acquireFolderLock(folder, DB_LOCK_FILE);
   } catch (error) {
-    if (error instanceof SmallworldError) {
+    if (error instanceof SmallworldError && error.code === 'INDEX_BUSY') {
       throw new FaceError('DATABASE_BUSY', `face database ${error.message}`, { cause: error });
     }
     if (error instanceof Error) error.message = `cannot write the face database ${folder}: ${error.message}`;

@@ -145,6 +145,11 @@ describe('FaceDatabase.save', () => {
     const held = await acquireFolderLock(tmp, DB_LOCK_FILE);
     await expect(db.addFolder(photos, { saveTo: tmp, progress: (e) => events.push(e) })).rejects.toMatchObject({ code: 'DATABASE_BUSY' });
     await held.release();
+    if (process.platform === 'linux') {
+      // Not writable even for root: the file system's error, naming the folder.
+      await expect(db.addFolder(photos, { saveTo: '/sys/smallworld-face/db', progress: (e) => events.push(e) }))
+        .rejects.toMatchObject({ code: 'EPERM', message: expect.stringMatching(/^cannot write the face database \/sys\/smallworld-face\/db: EPERM/) });
+    }
     expect(events).toEqual([]);
     expect(db.embedder.backend).toBeUndefined();
     await expect(db.addFolder(photos, { saveTo: tmp, saveEvery: { photos: 0 } })).rejects.toThrow(/`saveEvery.photos` must be an integer >= 1 \(got 0\)/);
