@@ -475,17 +475,8 @@ export class FaceDatabase {
     if (typeof dir !== 'string') throw new SmallworldTypeError('INVALID_ARGUMENT', `\`dir\` must be a folder path (got ${describeValue(dir)})`);
     const folder = path.resolve(dir);
     const metaPath = path.join(folder, DB_META_FILE);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readFile(metaPath, 'utf8'));
-    } catch (error) {
-      throw new CorruptFileError(`cannot open face database ${folder}: ${DB_META_FILE} is ${(error as { code?: string }).code === 'ENOENT' ? 'missing' : 'not valid JSON'}`);
-    }
-    const metadata = checkMetadata(parsed, metaPath);
+    const { metadata, bytes } = await readDatabaseFiles(folder);
     const indexPath = path.join(folder, metadata.index.file);
-    const bytes = await readFile(indexPath).catch(() => {
-      throw new CorruptFileError(`cannot open face database ${folder}: ${metadata.index.file}, named by ${DB_META_FILE}, is missing`);
-    });
     if (bytes.byteLength !== metadata.index.bytes) {
       throw new CorruptFileError(`${indexPath} has ${bytes.byteLength} bytes, ${DB_META_FILE} says ${metadata.index.bytes}: the two files do not belong together`);
     }
@@ -542,6 +533,28 @@ export class FaceDatabase {
           `this face database holds descriptors made with ${key} ${JSON.stringify(this.signatureValue[key])}; `
           + `the embedder uses ${JSON.stringify(signature[key])}: descriptors would not be comparable (re-index into a new database)`);
       }
+    }
+  }
+}
+
+/**
+ * Reads faces.json and the index file it names. A writer that commits in
+ * between removes that file: read faces.json again (its new generation).
+ */
+async function readDatabaseFiles(folder: string): Promise<{ metadata: Metadata; bytes: Uint8Array }> {
+  const metaPath = path.join(folder, DB_META_FILE);
+  for (let attempt = 0; ; attempt++) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(metaPath, 'utf8'));
+    } catch (error) {
+      throw new CorruptFileError(`cannot open face database ${folder}: ${DB_META_FILE} is ${(error as { code?: string }).code === 'ENOENT' ? 'missing' : 'not valid JSON'}`);
+    }
+    const metadata = checkMetadata(parsed, metaPath);
+    const bytes = await readFile(path.join(folder, metadata.index.file)).catch(() => undefined);
+    if (bytes !== undefined) return { metadata, bytes };
+    if (attempt >= 2 || (await currentGeneration(folder)) === metadata.generation) {
+      throw new CorruptFileError(`cannot open face database ${folder}: ${metadata.index.file}, named by ${DB_META_FILE}, is missing`);
     }
   }
 }

@@ -102,6 +102,8 @@ describe('FaceDatabase.save', () => {
     await reopened.save(folder);
     expect((await readdir(folder)).sort()).toEqual(['faces.g000003.hnsw', 'faces.json']);
     expect(names(await FaceDatabase.open(folder))).toEqual(names(db));
+    await rm(path.join(folder, 'faces.g000003.hnsw'));
+    await expect(FaceDatabase.open(folder)).rejects.toThrow(/faces\.g000003\.hnsw, named by faces\.json, is missing/);
   });
 
   it('refuses DATABASE_BUSY while another writer holds the lock; a dead process\'s lock is taken over', async () => {
