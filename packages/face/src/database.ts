@@ -244,7 +244,9 @@ export class FaceDatabase {
    * (size or modification time differ), deletes the faces of changed and
    * vanished ones, and reports every file. A photo with no face, an
    * unreadable or non-image file, or a huge image gets its own result; none
-   * stops the run.
+   * stops the run. With `saveTo`, the run saves as it goes and resumes where
+   * an earlier one stopped; it throws `FaceError` 'DATABASE_BUSY' (before
+   * any photo) when another process is writing that folder.
    */
   async addFolder(dir: string, options: AddFolderOptions = {}): Promise<AddFolderReport> {
     checkKnownKeys('addFolder', options, ['recursive', 'progress', 'saveTo', 'saveEvery', 'signal']);
@@ -269,15 +271,15 @@ export class FaceDatabase {
     try {
       if (folder !== undefined) await this.checkNotChanged(folder);
       await this.checkEmbedder();
-      return await this.addFolderLocked(path.resolve(dir), recursive, options.progress, folder, everyPhotos, everySeconds, signal);
+      return await this.addFolderLocked(path.resolve(dir), recursive, options.progress, { folder, everyPhotos, everySeconds, signal });
     } finally {
       await lock?.release();
     }
   }
 
   private async addFolderLocked(
-    root: string, recursive: boolean, progress: ProgressOption | undefined, saveTo: string | undefined,
-    everyPhotos: number, everySeconds: number, signal: AbortSignal | undefined,
+    root: string, recursive: boolean, progress: ProgressOption | undefined,
+    { folder: saveTo, everyPhotos, everySeconds, signal }: { folder?: string; everyPhotos: number; everySeconds: number; signal?: AbortSignal },
   ): Promise<AddFolderReport> {
     const listed = await listFiles(root, recursive);
     const results: FileResult[] = [];
