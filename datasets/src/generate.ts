@@ -3,6 +3,7 @@
 // produced block by block (see random.ts), so a data set is the same bytes
 // whatever the chunking, and never has to exist whole in memory.
 
+import { MAX_DIM } from '@smallworld/hnsw';
 import { BLOCK_ROWS, Xoshiro128 } from './random.js';
 import { checkChoice, checkInteger, checkKnownKeys, checkNumber } from './checks.js';
 import type { VectorSet } from './vectors.js';
@@ -28,7 +29,7 @@ export const DEFAULT_CLUSTER_SD = 0.2;
 export interface SyntheticOptions {
   /** Number of vectors (rows). Required. */
   count: number;
-  /** Dimension of each vector. Required, 1 .. 65536. */
+  /** Dimension of each vector. Required, 1 to `MAX_DIM` of @smallworld/hnsw (65536). */
   dim: number;
   /** Seed, a non-negative safe integer (default 7). Same seed, same bytes. */
   seed?: number;
@@ -78,7 +79,7 @@ export function resolveSyntheticOptions(options: SyntheticOptions): SyntheticPar
   checkKnownKeys('synthetic', options, OPTION_KEYS);
   return {
     count: checkInteger('count', options.count, 0),
-    dim: checkInteger('dim', options.dim, 1, 65536),
+    dim: checkInteger('dim', options.dim, 1, MAX_DIM),
     seed: checkInteger('seed', options.seed ?? DEFAULT_SEED, 0),
     generator: checkChoice('generator', options.generator ?? 'normal', GENERATORS),
     mean: checkNumber('mean', options.mean ?? DEFAULT_MEAN),

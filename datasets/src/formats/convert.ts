@@ -30,5 +30,4 @@ export function convertData<D extends DType>(what: string, data: MatrixData, dty
   return out;
 }
 
-/** Whether this machine stores typed arrays little-endian (every platform Node supports does). */
-export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export { LITTLE_ENDIAN } from '@smallworld/hnsw';

@@ -15,10 +15,9 @@ import { LabelTable, type RowPlan } from './label-table.js';
 import { GraphStore, canShareMemory } from './layout.js';
 import { AllowList, checkFilter, clearContextFilter, useAllowList, type SearchFilter } from './search-filter.js';
 import { searchQueryInto, type QueryParams, type SearchOptions } from './search-query.js';
+import { MAX_COUNT, MAX_DIM, MAX_EF } from './limits.js';
 import { BatchSearchResult, type SearchResult } from './search-result.js';
 
-/** Largest dimension accepted (a row must fit a scratch slot comfortably). */
-export const MAX_DIM = 65536;
 /** Capacity of a new index unless `capacity` says otherwise; it doubles as needed. */
 export const DEFAULT_CAPACITY = 1024;
 
@@ -60,7 +59,7 @@ export function checkBaseOptions(options: BaseIndexOptions, known: readonly stri
     throw new SmallworldTypeError('INVALID_OPTION', `\`space\` must be one of ${SPACES.map((s) => `'${s}'`).join(', ')} (got ${describeValue(options.space)})`);
   }
   checkInteger('dim', options.dim, 1, MAX_DIM);
-  if (options.capacity !== undefined) checkInteger('capacity', options.capacity, 1, 2 ** 31 - 1);
+  if (options.capacity !== undefined) checkInteger('capacity', options.capacity, 1, MAX_COUNT);
   if (options.kernel !== undefined && !['auto', 'simd', 'js'].includes(options.kernel)) {
     throw new SmallworldTypeError('INVALID_OPTION', `\`kernel\` must be 'auto', 'simd' or 'js' (got ${describeValue(options.kernel)})`);
   }
@@ -126,7 +125,7 @@ export abstract class BaseIndex {
 
   /** Grows the buffers to hold `capacity` points now, saving the doublings of a known-size build. */
   reserve(capacity: number): void {
-    checkInteger('capacity', capacity, 1, 2 ** 31 - 1);
+    checkInteger('capacity', capacity, 1, MAX_COUNT);
     this.grow(capacity);
   }
 
@@ -326,7 +325,7 @@ export abstract class BaseIndex {
     checkInteger('k', k, 1);
     checkKnownKeys('search', options, ['efSearch', 'filter']);
     checkFilter(options.filter);
-    return options.efSearch === undefined ? this.defaultEfSearch() : checkInteger('efSearch', options.efSearch, 1);
+    return options.efSearch === undefined ? this.defaultEfSearch() : checkInteger('efSearch', options.efSearch, 1, MAX_EF);
   }
 
   /**

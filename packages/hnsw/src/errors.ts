@@ -1,26 +1,34 @@
 // Typed errors the caller can handle: each carries a stable `code` and names
 // the argument and the value received. Made here and nowhere else.
 
-/** Stable machine-readable codes of smallworld's errors. */
+/**
+ * Stable machine-readable codes of the engine's errors. Other packages add
+ * their own on the same classes (`SmallworldError<TheirCode>`): the face
+ * package's live in `@smallworld/face`.
+ */
 export type ErrorCode =
   | 'INVALID_OPTION'
   | 'INVALID_ARGUMENT'
   | 'DIMENSION_MISMATCH'
   | 'NON_FINITE_VALUE'
+  | 'VALUE_TOO_LARGE'
   | 'INVALID_LABEL'
   | 'DUPLICATE_LABEL'
   | 'UNKNOWN_LABEL'
-  | 'CAPACITY_EXCEEDED'
   | 'CORRUPT_FILE'
   | 'UNSUPPORTED'
   // Worker threads (parallel build and search):
   | 'WORKER_FAILED'
   | 'INDEX_BUSY'
-  | 'NOT_READY'
-  // Face package (@smallworld/face):
-  | 'UNREADABLE_IMAGE'
-  | 'NO_FACE'
-  | 'INCOMPATIBLE_EMBEDDER';
+  | 'NOT_READY';
+
+/**
+ * Marks every smallworld error, whichever built-in class it extends, so that
+ * `instanceof SmallworldError` recognises the whole family. A registered
+ * symbol: two copies of the package (an ESM and a CJS build, two versions)
+ * recognise each other's errors.
+ */
+const BRAND = Symbol.for('smallworld.error');
 
 /** Shows a received value in an error message, short and unambiguous (`"abc"`, `a Float32Array of length 3`). */
 export function describeValue(value: unknown): string {
@@ -33,30 +41,66 @@ export function describeValue(value: unknown): string {
   return `a ${(value as object).constructor?.name ?? 'object'}`;
 }
 
-/** A value of the wrong type: `code` says which rule it broke. */
-export class SmallworldTypeError extends TypeError {
+/**
+ * The base of every error smallworld throws: `error instanceof
+ * SmallworldError` is true for all of them, including `SmallworldTypeError`
+ * and `SmallworldRangeError` (which extend the built-in `TypeError` and
+ * `RangeError`, so `instanceof TypeError`/`RangeError` holds for them too),
+ * `DimensionMismatchError`, `CorruptFileError` and other packages' errors
+ * built on these classes. `code` tells them apart.
+ *
+ * Thrown as itself for an operation that cannot run now: a worker thread died
+ * during a parallel call ('WORKER_FAILED', the worker's error in `cause`),
+ * the index is busy with a parallel call that must be awaited first
+ * ('INDEX_BUSY'), or not built yet ('NOT_READY').
+ *
+ * `C` is the type of the codes: the engine's `ErrorCode` unless a package
+ * passes its own (`new SmallworldError<FaceErrorCode>(...)`).
+ */
+export class SmallworldError<C extends string = ErrorCode> extends Error {
+  /** The rule broken or the failure, for programs to branch on (the message is for people). */
+  readonly code: C;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SmallworldError';
+    this.code = code;
+  }
+
+  /** True for every smallworld error (any class of the family); subclasses test their own prototype chain. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== SmallworldError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+/** A value of the wrong type: `code` says which rule it broke. Also `instanceof SmallworldError`. */
+export class SmallworldTypeError<C extends string = ErrorCode> extends TypeError {
   /** The rule the value broke, for programs to branch on (the message is for people). */
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
+  readonly code: C;
+  constructor(code: C, message: string) {
     super(message);
     this.name = 'SmallworldTypeError';
     this.code = code;
   }
 }
 
-/** A value of the right type but out of range: `code` says which rule it broke. */
-export class SmallworldRangeError extends RangeError {
+/** A value of the right type but out of range: `code` says which rule it broke. Also `instanceof SmallworldError`. */
+export class SmallworldRangeError<C extends string = ErrorCode> extends RangeError {
   /** The rule the value broke, for programs to branch on (the message is for people). */
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
+  readonly code: C;
+  constructor(code: C, message: string) {
     super(message);
     this.name = 'SmallworldRangeError';
     this.code = code;
   }
 }
 
+for (const family of [SmallworldError, SmallworldTypeError, SmallworldRangeError]) {
+  Object.defineProperty(family.prototype, BRAND, { value: true });
+}
+
 /** A vector whose length is not the index's dimension. */
-export class DimensionMismatchError extends SmallworldRangeError {
+export class DimensionMismatchError extends SmallworldRangeError<'DIMENSION_MISMATCH'> {
   /** The index's dimension. */
   readonly expected: number;
   /** The length of the vector passed. */
@@ -69,29 +113,25 @@ export class DimensionMismatchError extends SmallworldRangeError {
   }
 }
 
-/**
- * An operation that cannot run now: a worker thread died during a parallel
- * call ('WORKER_FAILED', the worker's error in `cause`), or the index is
- * busy with a parallel call that must be awaited first ('INDEX_BUSY'), or
- * not built yet ('NOT_READY').
- */
-export class SmallworldError extends Error {
-  /** 'WORKER_FAILED', 'INDEX_BUSY' or 'NOT_READY'. */
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SmallworldError';
-    this.code = code;
+/** A file or byte buffer that is corrupt, truncated, hostile or of an unknown version. */
+export class CorruptFileError extends SmallworldError<'CORRUPT_FILE'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CORRUPT_FILE', message, options);
+    this.name = 'CorruptFileError';
   }
 }
 
-/** A file or byte buffer that is corrupt, truncated, hostile or of an unknown version. */
-export class CorruptFileError extends Error {
-  /** Always 'CORRUPT_FILE'. */
-  readonly code: ErrorCode = 'CORRUPT_FILE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'CorruptFileError';
+/**
+ * Runs `decode` over the bytes of the file at `path`: a `CorruptFileError`
+ * it throws is thrown again with the path at the start of its message (the
+ * original in `cause`), so a load error names the file.
+ */
+export function decodingFile<T>(path: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof CorruptFileError) throw new CorruptFileError(`${path}: ${error.message}`, { cause: error });
+    throw error;
   }
 }
 

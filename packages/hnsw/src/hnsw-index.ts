@@ -8,12 +8,9 @@ import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } 
 import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
 import { decodeNative, encodeNative, type HnswParams, type LoadOptions, type SaveOptions } from './format/native.js';
 import { MAX_LEVEL } from './layout.js';
+import { MAX_EF, M_MAX, M_MIN } from './limits.js';
 import { Random, drawLevel } from './random.js';
 
-/** Smallest M: below 2 the graph degenerates into ropes (each node one link onward). */
-export const M_MIN = 2;
-/** Largest M accepted; hnswlib's useful range ends near 100. */
-export const M_MAX = 2048;
 /** Default `m` (`M` in the paper), as hnswlib: 16. */
 export const DEFAULT_M = 16;
 /** Default `efConstruction`, as hnswlib: 200. */
@@ -93,10 +90,10 @@ export class HnswIndex extends BaseIndex {
     super(options, m);
     this.m = m;
     const ef = options.efConstruction === undefined
-      ? DEFAULT_EF_CONSTRUCTION : checkInteger('efConstruction', options.efConstruction, 1);
+      ? DEFAULT_EF_CONSTRUCTION : checkInteger('efConstruction', options.efConstruction, 1, MAX_EF);
     this.efConstruction = Math.max(ef, m);
     this.efSearchValue = options.efSearch === undefined
-      ? DEFAULT_EF_SEARCH : checkInteger('efSearch', options.efSearch, 1);
+      ? DEFAULT_EF_SEARCH : checkInteger('efSearch', options.efSearch, 1, MAX_EF);
     this.seed = options.seed === undefined ? DEFAULT_SEED : checkInteger('seed', options.seed, 0, 2 ** 32 - 1);
     const selection = options.neighborSelection ?? 'heuristic';
     if (selection !== 'heuristic' && selection !== 'simple') {
@@ -119,7 +116,7 @@ export class HnswIndex extends BaseIndex {
 
   /** Sets the default `efSearch`: an integer >= 1, else a `SmallworldRangeError`/`SmallworldTypeError`. */
   set efSearch(value: number) {
-    this.efSearchValue = checkInteger('efSearch', value, 1);
+    this.efSearchValue = checkInteger('efSearch', value, 1, MAX_EF);
   }
 
   protected override defaultEfSearch(): number {

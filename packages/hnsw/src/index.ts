@@ -1,10 +1,11 @@
 // @smallworld/hnsw: the public API (browser/default build: no Node-only imports).
 
-export { HnswIndex, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M, DEFAULT_SEED, M_MAX, M_MIN } from './hnsw-index.js';
+export { HnswIndex, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M, DEFAULT_SEED } from './hnsw-index.js';
+export { LITTLE_ENDIAN, MAX_ABS_VALUE, MAX_COUNT, MAX_DIM, MAX_EF, M_MAX, M_MIN } from './limits.js';
 export type { HnswIndexOptions } from './hnsw-index.js';
 export { BruteForceIndex } from './brute-force.js';
 export type { BruteForceIndexOptions } from './brute-force.js';
-export { DEFAULT_CAPACITY, MAX_DIM } from './base-index.js';
+export { DEFAULT_CAPACITY } from './base-index.js';
 export type { AddBatchOptions, BaseIndexOptions } from './base-index.js';
 export type { SearchFilter } from './search-filter.js';
 export { EXACT_FILTER_FRACTION } from './search-query.js';

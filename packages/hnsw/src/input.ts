@@ -1,8 +1,9 @@
 // The API edge: turns the accepted vector shapes (flat Float32Array, number[][],
-// ndarray) into flat Float32Arrays and checks dimension and finiteness before
-// anything is written.
+// ndarray) into flat Float32Arrays and checks dimension and values (finite,
+// within MAX_ABS_VALUE) before anything is written.
 
 import { DimensionMismatchError, SmallworldRangeError, SmallworldTypeError, describeValue } from './errors.js';
+import { MAX_ABS_VALUE } from './limits.js';
 
 /** The structural type of an ndarray (scijs/ndarray) of shape [n, dim] or [dim]. */
 export interface NdArrayLike {
@@ -30,12 +31,19 @@ function isNdArray(value: unknown): value is NdArrayLike {
     Array.isArray((value as NdArrayLike).stride) && (value as NdArrayLike).data !== undefined;
 }
 
-function checkFinite(argument: string, data: Float32Array, dim: number): void {
+/**
+ * Throws unless every value is finite and within +-MAX_ABS_VALUE (beyond it
+ * a distance can overflow float32). One comparison pair per value: NaN
+ * fails both, so the common case costs what the finiteness check did.
+ */
+function checkValues(argument: string, data: Float32Array, dim: number): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v - v !== 0) {
+    if (!(v >= -MAX_ABS_VALUE && v <= MAX_ABS_VALUE)) {
       const where = data.length > dim ? `row ${Math.floor(i / dim)}, component ${i % dim}` : `component ${i}`;
-      throw new SmallworldRangeError('NON_FINITE_VALUE', `\`${argument}\` ${where} must be finite (got ${v})`);
+      if (v - v !== 0) throw new SmallworldRangeError('NON_FINITE_VALUE', `\`${argument}\` ${where} must be finite (got ${v})`);
+      throw new SmallworldRangeError('VALUE_TOO_LARGE',
+        `\`${argument}\` ${where} must be within +-${MAX_ABS_VALUE} (2^54), beyond which distances overflow float32 (got ${v})`);
     }
   }
 }
@@ -70,7 +78,7 @@ export function toVector(argument: string, input: VectorLike, dim: number): Floa
   else if (ArrayBuffer.isView(input) || Array.isArray(input)) out = Float32Array.from(input as ArrayLike<number>);
   else throw new SmallworldTypeError('INVALID_ARGUMENT', `\`${argument}\` must be a Float32Array, an array of numbers or an ndarray (got ${describeValue(input)})`);
   if (out.length !== dim) throw new DimensionMismatchError(argument, dim, out.length);
-  checkFinite(argument, out, dim);
+  checkValues(argument, out, dim);
   return out;
 }
 
@@ -108,6 +116,6 @@ export function toMatrix(argument: string, input: MatrixLike, dim: number): { da
     throw new SmallworldTypeError('INVALID_ARGUMENT',
       `\`${argument}\` must be a flat Float32Array, an array of vectors or an ndarray of shape [n, dim] (got ${describeValue(input)})`);
   }
-  checkFinite(argument, data, dim);
+  checkValues(argument, data, dim);
   return { data, rows: data.length / dim };
 }

@@ -51,6 +51,12 @@ export interface Metric {
   readonly hnswlibName: string;
   /** Its name in nmslib (`nmslib.init(space=...)`), or null where the facade does not offer it. */
   readonly nmslibName: string | null;
+  /**
+   * nmslib's distance in that space from the engine's: the Euclidean
+   * distance for 'l2', -dot for 'negdotprod' ('ip' is 1 - dot here: minus 1),
+   * 1 - cosine as it is for 'cosinesimil'. Order-preserving.
+   */
+  readonly nmslibDistance: (distance: number) => number;
   /** The `distance` attribute of an ann-benchmarks HDF5 file with this space's ground truth. */
   readonly annBenchmarksName: string;
   /** USearch's name of the same metric (`metric` option). */
@@ -103,21 +109,24 @@ const oneMinus = (distance: number): number => 1 - distance;
 
 /**
  * The metric table, keyed by space. Later entries land here too (pgvector's
- * operator classes, nmslib's `negdotprod`, int8 kernels).
+ * operator classes, int8 kernels).
  */
 export const METRICS: Readonly<Record<Space, Metric>> = {
   l2: {
-    space: 'l2', nativeCode: 0, hnswlibName: 'l2', nmslibName: 'l2', annBenchmarksName: 'euclidean', usearchName: 'l2sq',
+    space: 'l2', nativeCode: 0, hnswlibName: 'l2', nmslibName: 'l2', nmslibDistance: Math.sqrt,
+    annBenchmarksName: 'euclidean', usearchName: 'l2sq',
     normalize: false, pair: squaredL2, batch: l2Batch, simd: { pair: 'l2', ids: 'l2Ids', range: 'l2Range' },
     edgeDistance: Math.sqrt, similarity: null,
   },
   ip: {
-    space: 'ip', nativeCode: 1, hnswlibName: 'ip', nmslibName: null, annBenchmarksName: 'dot', usearchName: 'ip',
+    space: 'ip', nativeCode: 1, hnswlibName: 'ip', nmslibName: 'negdotprod', nmslibDistance: (distance) => distance - 1,
+    annBenchmarksName: 'dot', usearchName: 'ip',
     normalize: false, pair: innerProductDistance, batch: innerProductBatch, simd: IP_SIMD,
     edgeDistance: (distance) => distance, similarity: oneMinus,
   },
   cosine: {
-    space: 'cosine', nativeCode: 2, hnswlibName: 'cosine', nmslibName: 'cosinesimil', annBenchmarksName: 'angular', usearchName: 'cos',
+    space: 'cosine', nativeCode: 2, hnswlibName: 'cosine', nmslibName: 'cosinesimil', nmslibDistance: (distance) => distance,
+    annBenchmarksName: 'angular', usearchName: 'cos',
     normalize: true, pair: innerProductDistance, batch: innerProductBatch, simd: IP_SIMD,
     edgeDistance: (distance) => distance, similarity: oneMinus,
   },
@@ -137,7 +146,7 @@ export function metricOfHnswlibName(name: string): Metric | undefined {
   return SPACES.map((space) => METRICS[space]).find((metric) => metric.hnswlibName === name);
 }
 
-/** The metric nmslib calls `name` ('l2', 'cosinesimil'), or undefined. */
+/** The metric nmslib calls `name` ('l2', 'cosinesimil', 'negdotprod'), or undefined. */
 export function metricOfNmslibName(name: string): Metric | undefined {
   return SPACES.map((space) => METRICS[space]).find((metric) => metric.nmslibName === name);
 }

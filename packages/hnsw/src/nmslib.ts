@@ -7,7 +7,8 @@ import {
   describeValue,
 } from './errors.js';
 import { toMatrix, toVector, type MatrixLike, type VectorLike } from './input.js';
-import { DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M, M_MAX, M_MIN } from './hnsw-index.js';
+import { DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M } from './hnsw-index.js';
+import { MAX_DIM, MAX_EF, M_MAX, M_MIN } from './limits.js';
 import { HnswIndex } from './node/hnsw-index-node.js';
 import { metricOfNmslibName, type Metric } from './metric.js';
 import { checkThreads } from './parallel/pool.js';
@@ -15,9 +16,10 @@ import type { BatchSearchResult } from './search-result.js';
 
 /**
  * nmslib's space names: 'l2' (Euclidean distance, the square root of the
- * engine's squared L2) and 'cosinesimil' (1 - cosine similarity).
+ * engine's squared L2), 'cosinesimil' (1 - cosine similarity) and
+ * 'negdotprod' (the negative dot product, -dot: the engine's 'ip' minus 1).
  */
-export type NmslibSpace = 'l2' | 'cosinesimil';
+export type NmslibSpace = 'l2' | 'cosinesimil' | 'negdotprod';
 
 /** Options of `nmslib.init`. */
 export interface NmslibInitOptions {
@@ -40,12 +42,34 @@ export interface NmslibIndexParams {
   efConstruction?: number;
   /** Threads building the index. Default `os.availableParallelism()`; 1 builds on the calling thread, deterministically. */
   indexThreadQty?: number;
+  /**
+   * nmslib's neighbour pruning: 0 keeps the M nearest (the engine's
+   * `neighborSelection: 'simple'`, Algorithm 3); 1, 2 (nmslib's default) and
+   * 3 are variants of the heuristic (`'heuristic'`, Algorithm 4, the only
+   * variant here). Default 2.
+   */
+  delaunay_type?: 0 | 1 | 2 | 3;
+  /**
+   * nmslib's post-processing of the built graph (0 none, 1 or 2: a second
+   * build in reverse order merged into the first). Accepted for porting and
+   * has no effect here: the graph is built once (the heuristic already gives
+   * the recall nmslib's `post` buys). Default 0.
+   */
+  post?: 0 | 1 | 2;
+  /**
+   * nmslib: 1 keeps its unoptimised node objects instead of the flat
+   * "optimised" layout. Accepted for porting and has no effect here: the
+   * index is always flat typed arrays. Default 0.
+   */
+  skip_optimized_index?: 0 | 1;
 }
 
 /** Query-time parameters of `setQueryTimeParams`. */
 export interface NmslibQueryParams {
-  /** Candidates kept at layer 0 of a search (raised to k). Default 64. */
+  /** Candidates kept at layer 0 of a search (raised to k), 1 to `MAX_EF`. Default 64. */
   efSearch?: number;
+  /** nmslib's synonym of `efSearch` (give one or the other, as nmslib). */
+  ef?: number;
 }
 
 /** One query's answer, as nmslib: the ids and their distances, nearest first. */
@@ -82,13 +106,13 @@ export class NmslibIndex {
     checkKnownKeys('init', options, ['space', 'method', 'dim']);
     const space = options.space ?? 'cosinesimil';
     if (typeof space !== 'string' || metricOfNmslibName(space) === undefined) {
-      throw new SmallworldTypeError('INVALID_OPTION', `\`space\` must be 'l2' or 'cosinesimil' (got ${describeValue(space)})`);
+      throw new SmallworldTypeError('INVALID_OPTION', `\`space\` must be 'l2', 'cosinesimil' or 'negdotprod' (got ${describeValue(space)})`);
     }
     if (options.method !== undefined && options.method !== 'hnsw') {
       throw new SmallworldTypeError('INVALID_OPTION', `\`method\` must be 'hnsw' (got ${describeValue(options.method)})`);
     }
     this.space = space;
-    if (options.dim !== undefined) this.dimValue = checkInteger('dim', options.dim, 1, 65536);
+    if (options.dim !== undefined) this.dimValue = checkInteger('dim', options.dim, 1, MAX_DIM);
   }
 
   /** Vector dimension (undefined until given or until the first batch). */
@@ -148,16 +172,20 @@ export class NmslibIndex {
     if (typeof params !== 'object' || params === null) {
       throw new SmallworldTypeError('INVALID_OPTION', `createIndex params must be an object (got ${describeValue(params)})`);
     }
-    checkKnownKeys('createIndex', params, ['M', 'efConstruction', 'indexThreadQty']);
+    checkKnownKeys('createIndex', params, ['M', 'efConstruction', 'indexThreadQty', 'delaunay_type', 'post', 'skip_optimized_index']);
     const m = params.M === undefined ? DEFAULT_M : checkInteger('M', params.M, M_MIN, M_MAX);
     const efConstruction = params.efConstruction === undefined
-      ? DEFAULT_EF_CONSTRUCTION : checkInteger('efConstruction', params.efConstruction, 1);
+      ? DEFAULT_EF_CONSTRUCTION : checkInteger('efConstruction', params.efConstruction, 1, MAX_EF);
     const threads = checkThreads(params.indexThreadQty);
+    const delaunayType = params.delaunay_type === undefined ? 2 : checkInteger('delaunay_type', params.delaunay_type, 0, 3);
+    if (params.post !== undefined) checkInteger('post', params.post, 0, 2);
+    if (params.skip_optimized_index !== undefined) checkInteger('skip_optimized_index', params.skip_optimized_index, 0, 1);
     if (this.dimValue === undefined || this.ids.length === 0) {
       throw new SmallworldError('NOT_READY', 'createIndex needs points: call addDataPointBatch first');
     }
     const index = new HnswIndex({
       space: this.metric.space, dim: this.dimValue, m, efConstruction, efSearch: this.efSearch, capacity: this.ids.length,
+      neighborSelection: delaunayType === 0 ? 'simple' : 'heuristic',
     });
     const started = Date.now();
     let done = 0;
@@ -179,14 +207,19 @@ export class NmslibIndex {
     this.built = index;
   }
 
-  /** Sets query-time parameters: `efSearch` (default 64). */
+  /** Sets query-time parameters: `efSearch` or its synonym `ef` (default 64). */
   setQueryTimeParams(params: NmslibQueryParams = {}): void {
     if (typeof params !== 'object' || params === null) {
       throw new SmallworldTypeError('INVALID_OPTION', `setQueryTimeParams params must be an object (got ${describeValue(params)})`);
     }
-    checkKnownKeys('setQueryTimeParams', params, ['efSearch']);
-    if (params.efSearch !== undefined) {
-      this.efSearch = checkInteger('efSearch', params.efSearch, 1);
+    checkKnownKeys('setQueryTimeParams', params, ['efSearch', 'ef']);
+    if (params.efSearch !== undefined && params.ef !== undefined) {
+      throw new SmallworldTypeError('INVALID_OPTION', 'give `efSearch` or `ef`, not both: they are synonyms (as in nmslib)');
+    }
+    const name = params.ef === undefined ? 'efSearch' : 'ef';
+    const value = params.ef ?? params.efSearch;
+    if (value !== undefined) {
+      this.efSearch = checkInteger(name, value, 1, MAX_EF);
       if (this.built !== null) this.built.efSearch = this.efSearch;
     }
   }
@@ -284,10 +317,10 @@ export class NmslibIndex {
     return metricOfNmslibName(this.space)!;
   }
 
-  /** Euclidean distances for 'l2' (the engine's are squared); 'cosinesimil' is the engine's 1 - cosine already. */
+  /** nmslib's distances from the engine's, in place (see `Metric.nmslibDistance`). */
   private toNmslibDistances(distances: Float32Array): Float32Array {
-    const edgeDistance = this.metric.edgeDistance;
-    for (let i = 0; i < distances.length; i++) distances[i] = edgeDistance(distances[i]);
+    const nmslibDistance = this.metric.nmslibDistance;
+    for (let i = 0; i < distances.length; i++) distances[i] = nmslibDistance(distances[i]);
     return distances;
   }
 }
@@ -307,11 +340,11 @@ function concat(chunks: readonly Float32Array[]): Float32Array {
 /** The dimension of an array of vectors or an ndarray [n, dim]; a flat array needs `dim` from `init`. */
 function inferDim(data: MatrixLike): number {
   const nd = data as { shape?: unknown };
-  if (Array.isArray(nd.shape) && nd.shape.length === 2) return checkInteger('data.shape[1]', nd.shape[1], 1, 65536);
+  if (Array.isArray(nd.shape) && nd.shape.length === 2) return checkInteger('data.shape[1]', nd.shape[1], 1, MAX_DIM);
   if (Array.isArray(data) && data.length > 0) {
     const first = data[0] as ArrayLike<number> | null;
     if (first !== null && typeof first === 'object' && typeof first.length === 'number') {
-      return checkInteger('data[0].length', first.length, 1, 65536);
+      return checkInteger('data[0].length', first.length, 1, MAX_DIM);
     }
   }
   throw new SmallworldTypeError('INVALID_ARGUMENT',

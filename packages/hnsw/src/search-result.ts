@@ -1,5 +1,7 @@
 // Result types of search and searchBatch: typed arrays, nearest first.
 
+import { SmallworldRangeError, SmallworldTypeError, describeValue } from './errors.js';
+
 /** The nearest neighbours of one query, nearest first. */
 export interface SearchResult {
   /** The caller's labels. */
@@ -37,8 +39,11 @@ export class BatchSearchResult {
 
   /** The result of query `i` (views into the flat arrays, not copies). */
   get(i: number): SearchResult {
+    if (typeof i !== 'number') {
+      throw new SmallworldTypeError('INVALID_ARGUMENT', `\`i\` must be an integer in [0, ${this.counts.length - 1}] (got ${describeValue(i)})`);
+    }
     if (!Number.isInteger(i) || i < 0 || i >= this.counts.length) {
-      throw new RangeError(`\`i\` must be an integer in [0, ${this.counts.length - 1}] (got ${i})`);
+      throw new SmallworldRangeError('INVALID_ARGUMENT', `\`i\` must be an integer in [0, ${this.counts.length - 1}] (got ${i})`);
     }
     const start = i * this.k;
     const end = start + this.counts[i];

@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  BruteForceIndex, DimensionMismatchError, HnswIndex, SmallworldRangeError, SmallworldTypeError,
+  BruteForceIndex, CorruptFileError, DimensionMismatchError, HnswIndex, SmallworldError, SmallworldRangeError,
+  SmallworldTypeError,
 } from '../src/index.js';
+import { HnswIndex as NodeHnswIndex } from '../src/index.node.js';
 
 function expectError(fn: () => unknown, type: Function, code: string, message: RegExp): void {
   try {
@@ -29,7 +34,7 @@ describe('bad options', () => {
     expectError(() => new HnswIndex({ space: 'l2', dim: 4, efconstruction: 5 } as never), TypeError, 'INVALID_OPTION', /unknown HnswIndex option `efconstruction`/);
     expectError(() => new BruteForceIndex({ space: 'l2', dim: 4, m: 5 } as never), TypeError, 'INVALID_OPTION', /unknown BruteForceIndex option `m`/);
     const index = new HnswIndex({ space: 'l2', dim: 4 });
-    expectError(() => { index.efSearch = 0; }, RangeError, 'INVALID_OPTION', /`efSearch` must be an integer >= 1 \(got 0\)/);
+    expectError(() => { index.efSearch = 0; }, RangeError, 'INVALID_OPTION', /`efSearch` must be an integer in \[1, 2147483647\] \(got 0\)/);
   });
 });
 
@@ -82,5 +87,69 @@ describe('bad input leaves the index unchanged', () => {
     const index = make();
     expect(() => index.add([1])).toThrow(SmallworldRangeError);
     expect(() => index.add({} as never)).toThrow(SmallworldTypeError);
+  });
+});
+
+describe('one error family', () => {
+  it('every error class is instanceof SmallworldError, and keeps its built-in class', () => {
+    const errors = [
+      new SmallworldTypeError('INVALID_OPTION', 'a'),
+      new SmallworldRangeError('INVALID_OPTION', 'b'),
+      new DimensionMismatchError('v', 3, 2),
+      new CorruptFileError('c'),
+      new SmallworldError('NOT_READY', 'd'),
+    ];
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(SmallworldError);
+      expect(error).toBeInstanceOf(Error);
+    }
+    expect(errors[0]).toBeInstanceOf(TypeError);
+    expect(errors[1]).toBeInstanceOf(RangeError);
+    expect(errors[2]).toBeInstanceOf(RangeError);
+    expect(errors[2]).toBeInstanceOf(SmallworldRangeError);
+    expect(errors[3].code).toBe('CORRUPT_FILE');
+    // Subclasses still test their own chain.
+    expect(errors[0]).not.toBeInstanceOf(SmallworldRangeError);
+    expect(errors[1]).not.toBeInstanceOf(DimensionMismatchError);
+    expect(errors[4]).not.toBeInstanceOf(CorruptFileError);
+    expect(new Error('plain')).not.toBeInstanceOf(SmallworldError);
+    expect(new RangeError('plain')).not.toBeInstanceOf(SmallworldError);
+    expect(null).not.toBeInstanceOf(SmallworldError);
+  });
+
+  it('errors thrown by the index are recognised as SmallworldError', () => {
+    const index = new HnswIndex({ space: 'l2', dim: 3 });
+    for (const call of [() => index.add([1]), () => index.add({} as never), () => HnswIndex.fromBytes(new Uint8Array(4))]) {
+      expect(call).toThrow(SmallworldError);
+    }
+  });
+
+  it('another package defines its own codes on the same classes', () => {
+    type FaceCode = 'NO_FACE' | 'UNREADABLE_IMAGE';
+    const error = new SmallworldRangeError<FaceCode>('NO_FACE', 'no face found');
+    const code: FaceCode = error.code;
+    expect(code).toBe('NO_FACE');
+    expect(error).toBeInstanceOf(SmallworldError);
+    class FaceError extends SmallworldError<FaceCode> {}
+    const own = new FaceError('UNREADABLE_IMAGE', 'x');
+    expect(own).toBeInstanceOf(SmallworldError);
+    expect(own).toBeInstanceOf(FaceError);
+    expect(new SmallworldError('NOT_READY', 'y')).not.toBeInstanceOf(FaceError);
+  });
+
+  it('a corrupt file read by load names the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-errors-'));
+    try {
+      const path = join(dir, 'broken.hnsw');
+      writeFileSync(path, new Uint8Array(300));
+      await expect(NodeHnswIndex.load(path)).rejects.toMatchObject({
+        code: 'CORRUPT_FILE', message: `${path}: native index: bad magic: not a smallworld index file`,
+      });
+      await expect(NodeHnswIndex.loadHnswlib(path, { space: 'l2', dim: 3 })).rejects.toMatchObject({
+        code: 'CORRUPT_FILE', message: expect.stringMatching(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `)),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -23,7 +23,8 @@ describe('the metric table', () => {
     expect(metricOfHnswlibName('cosinesimil')).toBeUndefined();
     expect(metricOfNmslibName('cosinesimil')).toBe(METRICS.cosine);
     expect(metricOfNmslibName('l2')).toBe(METRICS.l2);
-    expect(metricOfNmslibName('negdotprod')).toBeUndefined();
+    expect(metricOfNmslibName('negdotprod')).toBe(METRICS.ip);
+    expect(METRICS.ip.nmslibDistance(0.25)).toBe(-0.75);
     expect(SPACES.map((s) => METRICS[s].annBenchmarksName)).toEqual(['euclidean', 'dot', 'angular']);
     expect(SPACES.map((s) => METRICS[s].usearchName)).toEqual(['l2sq', 'ip', 'cos']);
   });

@@ -96,7 +96,7 @@ describe('NmslibIndex', () => {
   });
 
   it('reports errors clearly', async () => {
-    expect(() => nmslib.init({ space: 'l1' as never })).toThrow(/`space` must be 'l2' or 'cosinesimil'/);
+    expect(() => nmslib.init({ space: 'l1' as never })).toThrow(/`space` must be 'l2', 'cosinesimil' or 'negdotprod' \(got "l1"\)/);
     expect(() => nmslib.init({ method: 'sw-graph' as never })).toThrow(/`method`/);
     const index = nmslib.init({ space: 'l2' });
     expect(() => index.addDataPointBatch(data)).toThrow(/give `dim` to init/);
@@ -106,7 +106,49 @@ describe('NmslibIndex', () => {
     expect(() => index.addDataPointBatch(rows(data, 2), [3, 99])).toThrow(/3 was added already/);
     expect(() => index.addDataPointBatch(rows(data, 2), [100])).toThrow(/one id per point/);
     await expect(index.createIndex({ M: 1 })).rejects.toThrow(/`M`/);
-    await expect(index.createIndex({ post: 2 } as never)).rejects.toThrow(/unknown createIndex option `post`/);
+    await expect(index.createIndex({ post: 3 as never })).rejects.toThrow(/`post` must be an integer in \[0, 2\] \(got 3\)/);
+    await expect(index.createIndex({ delaunay_type: 4 as never })).rejects.toThrow(/`delaunay_type` must be an integer in \[0, 3\]/);
+    await expect(index.createIndex({ skip_optimized_index: 2 as never })).rejects.toThrow(/`skip_optimized_index`/);
+    await expect(index.createIndex({ maxM0: 2 } as never)).rejects.toThrow(/unknown createIndex option `maxM0`/);
     expect(() => index.setQueryTimeParams({ efSearch: 0 })).toThrow(/`efSearch`/);
+    expect(() => index.setQueryTimeParams({ ef: 0 })).toThrow(/`ef` must be/);
+    expect(() => index.setQueryTimeParams({ ef: 10, efSearch: 10 })).toThrow(/synonyms/);
+  });
+});
+
+describe('nmslib scripts port unchanged', () => {
+  it("takes nmslib's createIndex parameters (post, delaunay_type, skip_optimized_index) and query-time `ef`", async () => {
+    // index.createIndex({'post': 2, 'delaunay_type': 2, 'skip_optimized_index': 1}, print_progress=False)
+    const index = nmslib.init({ method: 'hnsw', space: 'l2' });
+    index.addDataPointBatch(rows(data, 400));
+    await index.createIndex({ M: 8, efConstruction: 50, post: 2, delaunay_type: 2, skip_optimized_index: 1, indexThreadQty: 1 });
+    expect(index.index?.neighborSelection).toBe('heuristic');
+    index.setQueryTimeParams({ ef: 77 });
+    expect(index.index?.efSearch).toBe(77);
+    const [ids] = index.knnQuery(data.subarray(5 * dim, 6 * dim), 1);
+    expect(ids[0]).toBe(5);
+    // delaunay_type 0: nmslib's plain M nearest, the engine's Algorithm 3.
+    await index.createIndex({ delaunay_type: 0, indexThreadQty: 1 });
+    expect(index.index?.neighborSelection).toBe('simple');
+    expect(index.index?.efSearch).toBe(77);
+  });
+
+  it("'negdotprod': distances are -dot (the engine's 'ip' minus 1), same order as 'ip'", async () => {
+    const index = nmslib.init({ space: 'negdotprod' });
+    index.addDataPointBatch(rows(data, 500));
+    await index.createIndex({ indexThreadQty: 1 });
+    expect(index.index?.space).toBe('ip');
+    const q = queries.subarray(0, dim);
+    const [ids, distances] = index.knnQuery(q, 5);
+    const exact = new BruteForceIndex({ space: 'ip', dim });
+    exact.addBatch(data.subarray(0, 500 * dim));
+    expect([...ids]).toEqual([...exact.search(q, 5).labels]);
+    for (let j = 0; j < 5; j++) {
+      let dotProduct = 0;
+      for (let c = 0; c < dim; c++) dotProduct += data[ids[j] * dim + c] * q[c];
+      expect(distances[j]).toBeCloseTo(-dotProduct, 3);
+    }
+    const [batch] = await index.knnQueryBatch([q], 5, 1);
+    expect([...batch[1]]).toEqual([...distances]);
   });
 });

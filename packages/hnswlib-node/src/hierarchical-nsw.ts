@@ -6,6 +6,7 @@ import {
   HNSWLIB_ERROR, NOT_INITIALIZED, NOTHING, argumentTypeError, checkArgCountExact, checkArgCountRange, checkNumber,
   checkOptionalBoolean, checkOptionalFunction, checkPoint, checkString, toFloat32, toUint32, type PointLike,
 } from './arguments.js';
+import { MAX_EF } from '@smallworld/hnsw';
 import { ReplaceableHnswIndex, initialCapacity } from './engine.js';
 import { hnswlibError, readWholeFileSync, writeWholeFileSync } from './files.js';
 import { decodeHnswlib, encodeHnswlib, loadHnswlibFile, saveHnswlibFile, type LoadedHnsw } from './hnswlib-file.js';
@@ -108,6 +109,16 @@ export class HierarchicalNSW {
   }
 
   /**
+   * The efSearch a search uses: `ef`, at least 1, at most the number of
+   * points (deleted ones included). hnswlib takes any u32, so `setEf(-5)` is
+   * 4294967291; a search never holds more candidates than there are points,
+   * so the cap changes no result, and keeps the engine's bound (MAX_EF).
+   */
+  #workingEf(index: ReplaceableHnswIndex): number {
+    return Math.max(1, Math.min(this.#ef, this.#count(index)));
+  }
+
+  /**
    * Initialize index.
    * @param {number} maxElements The maximum number of elements.
    * @param {number} m The maximum number of outgoing connections on the graph (default: 16).
@@ -147,7 +158,9 @@ export class HierarchicalNSW {
       dim: this.#dim,
       m: mValue,
       // hnswlib raises efConstruction to M; the engine would too, but checks it is >= 1 first.
-      efConstruction: Math.max(ef, mValue),
+      // hnswlib takes any u32 (-1 wraps to 4294967295); past the engine's MAX_EF, the most points an
+      // index holds, a larger value could not change the graph, so it is capped there.
+      efConstruction: Math.min(Math.max(ef, mValue), MAX_EF),
       seed: options.randomSeed === undefined ? DEFAULT_RANDOM_SEED : toUint32(options.randomSeed),
       allowReplaceDeleted: options.allowReplaceDeleted ?? false,
       capacity: initialCapacity(max, this.#dim),
@@ -373,7 +386,7 @@ export class HierarchicalNSW {
     let allowed: number[] | undefined;
     if (filter !== undefined) allowed = Array.from(index.labels()).filter((label) => filter(label));
     const result = await index.searchBatchParallel(rows, Math.min(k, index.size), {
-      efSearch: Math.max(this.#ef, 1), threads: options.threads, ...(allowed === undefined ? {} : { filter: allowed }),
+      efSearch: this.#workingEf(index), threads: options.threads, ...(allowed === undefined ? {} : { filter: allowed }),
     });
     return Array.from({ length: n }, (_, i) => toSearchResult(result.get(i)));
   }
@@ -426,7 +439,7 @@ export class HierarchicalNSW {
     if (k > this.#maxElements) throw kTooLarge(this.#maxElements);
     if (k === 0 || index.size === 0) return emptyResult();
     // hnswlib searches with max(ef, k) candidates; so does the engine.
-    const options = { efSearch: Math.max(this.#ef, 1), ...(filter === undefined ? {} : { filter }) };
+    const options = { efSearch: this.#workingEf(index), ...(filter === undefined ? {} : { filter }) };
     return toSearchResult(index.search(query, Math.min(k, index.size), options));
   }
 
@@ -487,6 +500,8 @@ export class HierarchicalNSW {
 
   /**
    * sets the `ef` parameter: the size of the candidate list of a search (which uses max(ef, k)).
+   * As in hnswlib-node, any number is taken modulo 2^32 (`setEf(-5)` sets 4294967291); a search
+   * uses at most as many candidates as there are points.
    * @param {number} ef The size of the dynamic list for the nearest neighbors.
    */
   setEf(ef: number): void {

@@ -30,8 +30,10 @@ export function searchLayer(
   visited.reset(store.capacity);
   C.clear();
   W.clear();
-  C.reserve(ef + 1);
-  W.reserve(ef + 1);
+  // Neither heap can hold more than the nodes there are: an ef beyond the count (up to MAX_EF) costs no memory.
+  const room = Math.min(ef, store.count) + 1;
+  C.reserve(room);
+  W.reserve(room);
 
   visited.visit(ep);
   C.push(epDist, ep);

@@ -1,9 +1,9 @@
 // CRC-32 (IEEE 802.3, the zlib/PNG polynomial 0xEDB88320, reflected) over
 // byte arrays, slicing-by-8: eight table lookups per 8 bytes, ~1 GB/s in V8.
 
+import { LITTLE_ENDIAN } from '../limits.js';
+
 const TABLES = makeTables();
-/** The word loop reads bytes in little-endian order; big-endian hosts take the byte loop. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function makeTables(): Int32Array {
   const t = new Int32Array(8 * 256);
@@ -36,6 +36,7 @@ export function crc32(bytes: Uint8Array, previous = 0): number {
   // Align to 4 bytes so the 8-byte loop can read whole 32-bit words.
   const misaligned = (4 - (bytes.byteOffset & 3)) & 3;
   for (; i < misaligned && i < n; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  // The word loop reads bytes in little-endian order; big-endian hosts take the byte loop.
   const words = LITTLE_ENDIAN ? (n - i) >>> 3 : 0;
   if (words > 0) {
     const u32 = new Int32Array(bytes.buffer, bytes.byteOffset + i, words * 2);

@@ -16,14 +16,13 @@ import {
 import { HnswIndex, type HnswIndexOptions } from '../hnsw-index.js';
 import type { KernelChoice } from '../kernels/select.js';
 import { MAX_LEVEL } from '../layout.js';
+import { MAX_COUNT, MAX_EF, M_MAX, M_MIN } from '../limits.js';
 import { aligned, checkGraph, fillStore, requireLittleEndian, type GraphImage } from './store-io.js';
 
 /** Bytes of hnswlib's header. */
 export const HNSWLIB_HEADER_BYTES = 96;
 /** hnswlib's DELETE_MARK: bit 0 of the third byte of a level-0 count word. */
 const DELETE_MARK = 0x01;
-const MAX_COUNT = 2 ** 31 - 1;
-const MAX_M = 2048;
 
 /** The header of an hnswlib file, as read and checked against the file's length. */
 export interface HnswlibHeader {
@@ -117,10 +116,10 @@ export function readHnswlibHeader(bytes: Uint8Array): HnswlibHeader {
   const maxM = readSize(view, 56, 'maxM', 0, 2 ** 31);
   const maxM0 = readSize(view, 64, 'maxM0', 0, 2 ** 31);
   const m = readSize(view, 72, 'M', 0, 2 ** 31);
-  const efConstruction = readSize(view, 88, 'ef_construction', 0, 2 ** 31);
-  if (m !== maxM || maxM0 !== 2 * m || m < 2 || m > MAX_M) {
+  const efConstruction = readSize(view, 88, 'ef_construction', 0, MAX_EF);
+  if (m !== maxM || maxM0 !== 2 * m || m < M_MIN || m > M_MAX) {
     throw new SmallworldRangeError('UNSUPPORTED',
-      `hnswlib index: M ${m}, maxM ${maxM}, maxM0 ${maxM0}: smallworld reads M = maxM in [2, ${MAX_M}] with maxM0 = 2M`);
+      `hnswlib index: M ${m}, maxM ${maxM}, maxM0 ${maxM0}: smallworld reads M = maxM in [${M_MIN}, ${M_MAX}] with maxM0 = 2M`);
   }
   if (offsetData !== 4 + 4 * maxM0) corrupt(`offsetData ${offsetData} should be 4 + 4 x maxM0 = ${4 + 4 * maxM0}`);
   const vectorBytes = labelOffset - offsetData;

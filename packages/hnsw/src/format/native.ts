@@ -13,12 +13,12 @@
 // Each section starts at the next multiple of 8; padding bytes are zero.
 
 import type { BaseIndex } from '../base-index.js';
-import { MAX_DIM } from '../base-index.js';
 import { METRICS, metricOfNativeCode, type Space } from '../metric.js';
 import { CorruptFileError, SmallworldTypeError, checkKnownKeys, describeValue } from '../errors.js';
 import { toMatrix, type MatrixLike } from '../input.js';
 import type { KernelChoice } from '../kernels/select.js';
 import { MAX_LEVEL } from '../layout.js';
+import { MAX_COUNT, MAX_DIM, MAX_EF, M_MAX, M_MIN } from '../limits.js';
 import { crc32 } from './crc32.js';
 import { aligned, align8, checkGraph, fillStore, requireLittleEndian, type GraphImage } from './store-io.js';
 
@@ -40,9 +40,6 @@ const KIND_BRUTE_FORCE = 1;
 const FLAG_HAS_VECTORS = 1;
 const FLAG_ALLOW_REPLACE_DELETED = 2;
 const KNOWN_FLAGS = FLAG_HAS_VECTORS | FLAG_ALLOW_REPLACE_DELETED;
-/** Node ids are Int32Array entries. */
-const MAX_COUNT = 2 ** 31 - 1;
-const MAX_M = 2048;
 
 /** Options of `toBytes` and `save`. */
 export interface SaveOptions {
@@ -263,11 +260,11 @@ export function readNativeHeader(bytes: Uint8Array): NativeHeader {
   const m = view.getUint32(28, true);
   const m0 = view.getUint32(32, true);
   const isHnsw = kindCode === KIND_HNSW;
-  if (isHnsw ? m < 2 || m > MAX_M : m !== 0) corrupt(`M = ${m} is out of range for this index kind`);
+  if (isHnsw ? m < M_MIN || m > M_MAX : m !== 0) corrupt(`M = ${m} is out of range for this index kind`);
   if (m0 !== 2 * m) corrupt(`M0 = ${m0} must be 2M = ${2 * m}`);
   const efConstruction = view.getUint32(36, true);
   const efSearch = view.getUint32(40, true);
-  if (isHnsw && (efConstruction < m || efConstruction > MAX_COUNT || efSearch < 1 || efSearch > MAX_COUNT)) {
+  if (isHnsw && (efConstruction < m || efConstruction > MAX_EF || efSearch < 1 || efSearch > MAX_EF)) {
     corrupt(`efConstruction ${efConstruction} / efSearch ${efSearch} out of range`);
   }
   const count = view.getUint32(52, true);

@@ -3,10 +3,9 @@
 // vectors go through the store's VectorStore, vector-store.ts).
 
 import { CorruptFileError, SmallworldRangeError } from '../errors.js';
+import { LITTLE_ENDIAN } from '../limits.js';
 import { META_COUNT, META_ENTRY_POINT, META_MAX_LEVEL, type GraphStore } from '../layout.js';
 
-/** Typed-array views of a file's arrays are only possible on little-endian hosts (all current ones). */
-export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Throws on a big-endian host, where the little-endian files would need per-element swaps. */
 export function requireLittleEndian(): void {

@@ -2,7 +2,7 @@
 // the methods that need Node.js (worker threads and files).
 
 import type { AddBatchOptions } from '../base-index.js';
-import { SmallworldTypeError, checkKnownKeys, describeValue } from '../errors.js';
+import { SmallworldTypeError, checkKnownKeys, decodingFile, describeValue } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from './atomic-file.js';
 import { decodeHnswlib, toHnswlibBytes, type HnswlibLoadOptions, type HnswlibSaveOptions } from '../format/hnswlib.js';
 import type { LoadOptions, SaveOptions } from '../format/native.js';
@@ -268,10 +268,11 @@ export class HnswIndex extends PortableHnswIndex {
   /**
    * Loads an index saved by `save` (see `fromBytes`); pass `vectors` for a
    * file saved with `{ vectors: false }`. Throws `CorruptFileError` for a
-   * corrupt, truncated or foreign file.
+   * corrupt, truncated or foreign file, its message starting with `path`.
    */
   static async load<T extends typeof HnswIndex>(this: T, path: string, options: LoadOptions = {}): Promise<InstanceType<T>> {
-    return this.fromBytes(await readFileBytes(path), options) as InstanceType<T>;
+    const bytes = await readFileBytes(path);
+    return decodingFile(path, () => this.fromBytes(bytes, options) as InstanceType<T>);
   }
 
   /**
@@ -291,6 +292,6 @@ export class HnswIndex extends PortableHnswIndex {
     this: T, path: string, options: HnswlibLoadOptions,
   ): Promise<InstanceType<T>> {
     const bytes = await readFileBytes(path);
-    return decodeHnswlib(bytes, options, (o) => new this(o) as InstanceType<T>);
+    return decodingFile(path, () => decodeHnswlib(bytes, options, (o) => new this(o) as InstanceType<T>));
   }
 }

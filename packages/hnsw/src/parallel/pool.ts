@@ -1,5 +1,6 @@
 // The worker pool shared by every index of the process: piscina, started
-// lazily, its idle workers unref'd so they never keep the process alive.
+// lazily, its idle workers unref'd so they never keep the process alive, and
+// held by each parallel call while it runs, so closing it never cuts one short.
 
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -15,6 +16,10 @@ export const MAX_WORKER_THREADS = MAX_THREADS - 1;
 const IDLE_TIMEOUT_MS = 2000;
 
 let pool: Piscina<ParallelTask, number> | null = null;
+/** Parallel calls running on `pool` (its users): it is closed only when none is. */
+let users = 0;
+/** Set by `closePool` while users remain: the last one to finish closes the pool, then settles this. */
+let pendingClose: { promise: Promise<void>; resolve: () => void } | null = null;
 
 /** Threads a parallel call uses unless told: the cores Node may use (os.availableParallelism()). */
 export function defaultThreads(): number {
@@ -69,36 +74,66 @@ function getPool(): Piscina<ParallelTask, number> {
 
 /**
  * Runs tasks that work together on one index (at most one per worker at a
- * time) and resolves with their results. If one fails (a worker died or
+ * time) and resolves with their results. The call holds the pool while it
+ * runs: `closePool` waits for it. If one task fails (a worker died or
  * threw), the pool is torn down, because the others may wait forever on a
  * lock the dead worker held; the call then rejects with a `SmallworldError`
  * ('WORKER_FAILED') once every task has stopped.
  */
 export async function runTasks(tasks: ParallelTask[]): Promise<number[]> {
   const current = getPool();
+  users++;
   let failure: unknown = null;
-  const settled = await Promise.all(tasks.map((task) => current.run(task).catch((error: unknown) => {
-    if (failure === null) {
-      failure = error;
-      if (pool === current) pool = null;
-      current.destroy().catch(() => {});
+  try {
+    const settled = await Promise.all(tasks.map((task) => current.run(task).catch((error: unknown) => {
+      if (failure === null) {
+        failure = error;
+        if (pool === current) pool = null;
+        current.destroy().catch(() => {});
+      }
+      return -1;
+    })));
+    if (failure !== null) {
+      const reason = failure instanceof Error ? failure.message : String(failure);
+      throw new SmallworldError('WORKER_FAILED', `a worker thread failed during a parallel call: ${reason}`, { cause: failure });
     }
-    return -1;
-  })));
-  if (failure !== null) {
-    const reason = failure instanceof Error ? failure.message : String(failure);
-    throw new SmallworldError('WORKER_FAILED', `a worker thread failed during a parallel call: ${reason}`, { cause: failure });
+    return settled;
+  } finally {
+    users--;
+    if (users === 0 && pendingClose !== null) void closeNow();
   }
-  return settled;
+}
+
+/** Closes the pool (no user holds it) and settles a pending `closePool`. */
+async function closeNow(): Promise<void> {
+  const current = pool;
+  const waiting = pendingClose;
+  pool = null;
+  pendingClose = null;
+  try {
+    if (current !== null) await current.close();
+  } finally {
+    waiting?.resolve();
+  }
 }
 
 /**
- * Stops the worker threads shared by all indexes (they also stop by
- * themselves after 2 s idle and never keep the process alive). Tasks in
- * flight finish first. The next parallel call starts a new pool.
+ * Stops the worker threads shared by all indexes of the process (they also
+ * stop by themselves after 2 s idle and never keep the process alive).
+ *
+ * The pool is reference-counted by the parallel calls running on it: if
+ * any is running (this index's or another library's), they all finish
+ * normally and the pool closes when the last one ends; the promise resolves
+ * then. Calls started meanwhile share the same pool and are waited for too.
+ * With no call running, it closes at once. The next parallel call after
+ * that starts a new pool.
  */
 export async function closePool(): Promise<void> {
-  const current = pool;
-  pool = null;
-  if (current !== null) await current.close();
+  if (users === 0) return closeNow();
+  if (pendingClose === null) {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    pendingClose = { promise, resolve };
+  }
+  return pendingClose.promise;
 }
