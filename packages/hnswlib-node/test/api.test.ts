@@ -116,6 +116,34 @@ describe('HierarchicalNSW', () => {
     expect(index.getEf()).toBe(1);
     expect(index.searchKnn([0], 100).neighbors).toEqual([0, 1, 3, 4]);
   });
+
+  it('takes any ef as hnswlib-node (setEf(-5) is 4294967291) and searches with it, capped at the point count', async () => {
+    const dim = 8;
+    const points = clusteredPoints(300, dim, 21);
+    const index = new HierarchicalNSW('l2', dim);
+    index.initIndex(points.length, 8, -1, 3);   // efConstruction -1 wraps to 4294967295 too
+    points.forEach((p, i) => index.addPoint(p, i));
+    expect(index.getCurrentCount()).toBe(300);
+    const exact = new BruteforceSearch('l2', dim);
+    exact.initIndex(points.length);
+    points.forEach((p, i) => exact.addPoint(p, i));
+    index.setEf(-5);
+    expect(index.getEf()).toBe(4294967291);
+    const query = points[17];
+    // An ef past the point count visits every reachable point: the exact answer.
+    expect(index.searchKnn(query, 10).neighbors).toEqual(exact.searchKnn(query, 10).neighbors);
+    const [batch] = await index.searchKnnBatch([query], 10, undefined, { threads: 1 });
+    expect(batch.neighbors).toEqual(exact.searchKnn(query, 10).neighbors);
+  });
+
+  it('wraps label 2^32 to 0 and overwrites point 0, as hnswlib-node does', () => {
+    const index = new HierarchicalNSW('l2', 2);
+    index.initIndex(4);
+    index.addPoint([1, 1], 0);
+    index.addPoint([5, 5], 2 ** 32);
+    expect(index.getCurrentCount()).toBe(1);
+    expect(index.getPoint(0)).toEqual([5, 5]);
+  });
 });
 
 describe('BruteforceSearch', () => {
