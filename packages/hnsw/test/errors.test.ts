@@ -6,7 +6,7 @@ import {
   BruteForceIndex, CorruptFileError, DimensionMismatchError, HnswIndex, SmallworldError, SmallworldRangeError,
   SmallworldTypeError,
 } from '../src/index.js';
-import { HnswIndex as NodeHnswIndex } from '../src/index.node.js';
+import { HnswIndex as NodeHnswIndex, generationFileName } from '../src/index.node.js';
 
 function expectError(fn: () => unknown, type: Function, code: string, message: RegExp): void {
   try {
@@ -119,7 +119,11 @@ describe('one error family', () => {
 
   it('errors thrown by the index are recognised as SmallworldError', () => {
     const index = new HnswIndex({ space: 'l2', dim: 3 });
-    for (const call of [() => index.add([1]), () => index.add({} as never), () => HnswIndex.fromBytes(new Uint8Array(4))]) {
+    const calls = [
+      () => index.add([1]), () => index.add({} as never), () => HnswIndex.fromBytes(new Uint8Array(4)),
+      () => generationFileName('faces.hnsw', -1),
+    ];
+    for (const call of calls) {
       expect(call).toThrow(SmallworldError);
     }
   });

@@ -2,6 +2,7 @@
 // (assembly/kernels.ts), instantiated per thread over the index's memory.
 // Each thread passes byte addresses of its own scratch slot.
 
+import { SmallworldError } from '../errors.js';
 import type { GraphStore } from '../layout.js';
 import type { Metric } from '../metric.js';
 import type { VectorStore } from '../vector-store.js';
@@ -66,7 +67,7 @@ export class SimdKernel implements Kernel {
   constructor(graph: GraphStore, vectors: VectorStore, metric: Metric, slot: number) {
     const memory = vectors.memory;
     const module = memory === null ? null : simdModule(graph.shared);
-    if (memory === null || module === null) throw new Error('WebAssembly SIMD kernels are unavailable here');
+    if (memory === null || module === null) throw new SmallworldError('UNSUPPORTED', 'WebAssembly SIMD kernels are unavailable here');
     this.memory = memory;
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
     this.pair = this.exports[metric.simd.pair];

@@ -8,6 +8,7 @@ import {
 } from 'node:fs';
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { SmallworldRangeError } from '../errors.js';
 
 /** Receives a file's bytes in order, for the streaming form of `writeFileAtomic`. */
 export interface AtomicSink {
@@ -178,7 +179,7 @@ const MAX_GENERATION = Number.MAX_SAFE_INTEGER;
 /** The name the data file `name` has in generation `generation` (`faces.hnsw`, 12 -> `faces.g000012.hnsw`). */
 export function generationFileName(name: string, generation: number): string {
   if (!Number.isSafeInteger(generation) || generation < 0 || generation > MAX_GENERATION) {
-    throw new RangeError(`\`generation\` must be a non-negative safe integer (got ${String(generation)})`);
+    throw new SmallworldRangeError('INVALID_ARGUMENT', `\`generation\` must be a non-negative safe integer (got ${String(generation)})`);
   }
   const dot = name.lastIndexOf('.');
   const stem = dot > 0 ? name.slice(0, dot) : name;
