@@ -8,7 +8,7 @@ import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } 
 import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
 import { decodeNative, encodeNative, type HnswParams, type LoadOptions, type SaveOptions } from './format/native.js';
 import { MAX_LEVEL } from './layout.js';
-import { MAX_EF, M_MAX, M_MIN } from './limits.js';
+import { MAX_EF, MAX_SEED, M_MAX, M_MIN } from './limits.js';
 import { Random, drawLevel } from './random.js';
 
 /** Default `m` (`M` in the paper), as hnswlib: 16. */
@@ -94,7 +94,7 @@ export class HnswIndex extends BaseIndex {
     this.efConstruction = Math.max(ef, m);
     this.efSearchValue = options.efSearch === undefined
       ? DEFAULT_EF_SEARCH : checkInteger('efSearch', options.efSearch, 1, MAX_EF);
-    this.seed = options.seed === undefined ? DEFAULT_SEED : checkInteger('seed', options.seed, 0, 2 ** 32 - 1);
+    this.seed = options.seed === undefined ? DEFAULT_SEED : checkInteger('seed', options.seed, 0, MAX_SEED);
     const selection = options.neighborSelection ?? 'heuristic';
     if (selection !== 'heuristic' && selection !== 'simple') {
       throw new SmallworldTypeError('INVALID_OPTION', `\`neighborSelection\` must be 'heuristic' or 'simple' (got ${describeValue(selection)})`);

@@ -51,6 +51,12 @@ export const MAX_EF = MAX_COUNT;
 export const MAX_ABS_VALUE = 2 ** 54;
 
 /**
+ * Largest `seed`: 2^32 - 1. The level generator's state is one 32-bit
+ * integer, and the native file keeps the seed as a u32.
+ */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/**
  * Whether this host stores typed arrays little-endian (every platform Node,
  * browsers and Deno run on does). Files are little-endian: typed-array views
  * of their sections, and the CRC-32's word loop, are only right when true.

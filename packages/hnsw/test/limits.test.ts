@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  BatchSearchResult, BruteForceIndex, HnswIndex, LITTLE_ENDIAN, MAX_ABS_VALUE, MAX_COUNT, MAX_DIM, MAX_EF, M_MAX, M_MIN,
+  BatchSearchResult, BruteForceIndex, HnswIndex, LITTLE_ENDIAN, MAX_ABS_VALUE, MAX_COUNT, MAX_DIM, MAX_EF, MAX_SEED, M_MAX, M_MIN,
   crc32,
 } from '../src/index.js';
 import { nmslib } from '../src/index.node.js';
@@ -28,7 +28,8 @@ function snapshot(index: HnswIndex): unknown {
 
 describe('the limits module', () => {
   it('exports each bound with the value the checks use', () => {
-    expect([M_MIN, M_MAX, MAX_COUNT, MAX_DIM, MAX_EF, MAX_ABS_VALUE]).toEqual([2, 2048, 2 ** 31 - 1, 65536, 2 ** 31 - 1, 2 ** 54]);
+    expect([M_MIN, M_MAX, MAX_COUNT, MAX_DIM, MAX_EF, MAX_ABS_VALUE, MAX_SEED]).toEqual([2, 2048, 2 ** 31 - 1, 65536, 2 ** 31 - 1, 2 ** 54, 2 ** 32 - 1]);
+    expect(thrown(() => new HnswIndex({ space: 'l2', dim: 4, seed: MAX_SEED + 1 })).message).toMatch(`in [0, ${MAX_SEED}]`);
     expect(LITTLE_ENDIAN).toBe(true);
     expect(thrown(() => new HnswIndex({ space: 'l2', dim: 4, m: M_MAX + 1 })).message).toMatch(`in [${M_MIN}, ${M_MAX}]`);
     expect(thrown(() => new HnswIndex({ space: 'l2', dim: MAX_DIM + 1 })).message).toMatch(`in [1, ${MAX_DIM}]`);
