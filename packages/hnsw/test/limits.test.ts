@@ -21,7 +21,8 @@ function thrown(fn: () => unknown): Error & { code?: string } {
 
 function snapshot(index: HnswIndex): unknown {
   return {
-    size: index.size, labels: [...index.labels()], links: index.store.links0.slice(), vectors: index.store.vectors.slice(),
+    size: index.size, labels: [...index.labels()], links: index.store.links0.slice(),
+    vectors: [...index.labels()].map((label) => [...index.getVector(label)]),
     rng: index.random.getState(), efSearch: index.efSearch,
   };
 }
