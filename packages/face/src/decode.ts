@@ -132,7 +132,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   }
 }
 
-function tooLarge(what: string, pixels: number | undefined, limit: number): SmallworldRangeError<'UNREADABLE_IMAGE'> {
+function tooLarge(what: string, pixels: number | undefined, limit: number): FaceRangeError {
   const size = pixels === undefined ? '' : ` (${(pixels / 1e6).toFixed(1)} MP)`;
   return new FaceRangeError('UNREADABLE_IMAGE',
     `image too large: ${what}${size} is over the limit of ${(limit / 1e6).toFixed(1)} MP (option \`maxInputPixels\`)`);

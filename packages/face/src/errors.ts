@@ -2,7 +2,7 @@
 // `instanceof SmallworldTypeError` / `SmallworldRangeError` / `SmallworldError` hold
 // and a caller branches on `code` alike for engine and face errors.
 
-import { SmallworldError, SmallworldRangeError, SmallworldTypeError, type ErrorCode } from '@smallworld/hnsw';
+import { SmallworldError, SmallworldRangeError, SmallworldTypeError } from '@smallworld/hnsw';
 
 /**
  * Stable codes of the face package's errors (besides the engine's
@@ -15,30 +15,26 @@ import { SmallworldError, SmallworldRangeError, SmallworldTypeError, type ErrorC
  */
 export type FaceErrorCode = 'UNREADABLE_IMAGE' | 'NO_FACE' | 'INCOMPATIBLE_EMBEDDER' | 'DATABASE_BUSY';
 
-// The engine's classes type `code` as its own union; the face codes are
-// strings outside it, passed through unchanged.
-const asCode = (code: FaceErrorCode): ErrorCode => code as string as ErrorCode;
-
 /** A face-package value of the wrong kind (an unreadable image, an incompatible embedder). */
-export class FaceTypeError extends SmallworldTypeError {
+export class FaceTypeError extends SmallworldTypeError<FaceErrorCode> {
   constructor(code: FaceErrorCode, message: string) {
-    super(asCode(code), message);
+    super(code, message);
     this.name = 'FaceTypeError';
   }
 }
 
 /** A face-package value out of range (no face in a photo, an image too large). */
-export class FaceRangeError extends SmallworldRangeError {
+export class FaceRangeError extends SmallworldRangeError<FaceErrorCode> {
   constructor(code: FaceErrorCode, message: string) {
-    super(asCode(code), message);
+    super(code, message);
     this.name = 'FaceRangeError';
   }
 }
 
 /** A face-package operation that cannot run now ('DATABASE_BUSY'). */
-export class FaceError extends SmallworldError {
+export class FaceError extends SmallworldError<FaceErrorCode> {
   constructor(code: FaceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(asCode(code), message, options);
+    super(code, message, options);
     this.name = 'FaceError';
   }
 }
