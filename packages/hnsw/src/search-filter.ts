@@ -7,7 +7,8 @@ import type { LabelTable } from './label-table.js';
 
 /**
  * Restricts a search to some labels: a predicate on the label, or an
- * allow-list (an array, typed array or Set of labels).
+ * allow-list (an array, typed array or Set of labels). A small allow-list
+ * is searched by scanning the allowed points; see `SearchOptions.filter`.
  */
 export type SearchFilter = ((label: number) => boolean) | ArrayLike<number> | ReadonlySet<number>;
 
