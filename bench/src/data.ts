@@ -1,6 +1,6 @@
 // The data sets the benchmarks run on, through @smallworld/datasets: the
-// seed article's N(-0.35, 0.48) vectors, clustered vectors, face-like
-// vectors, MNIST, and the user's own files (fvecs, HDF5, npy, ...).
+// seed article's N(-0.35, 0.48) vectors, clustered vectors, MNIST, and the
+// user's own files (fvecs, HDF5, npy, ...).
 
 import { BruteForceIndex } from '@smallworld/hnsw';
 import { DEFAULT_MNIST_DIR, MNIST_BASE_COUNT, ProgressBar, generateSynthetic, readAnnBenchmarks, readMnist, readSource } from '@smallworld/datasets';
@@ -115,25 +115,4 @@ export function searchExact(exact: BruteForceIndex, queries: Float32Array, k: nu
   }
   bar.finish();
   return out;
-}
-
-/** Options of `generateFaceLike`. */
-export interface FaceLikeOptions {
-  /** Vectors to make. */
-  count: number;
-  /** People: each vector belongs to one, chosen uniformly (about count / 5 gives ~5 photos each). */
-  identities: number;
-  dim: number;
-  seed: number;
-}
-
-/**
- * "Face-like" vectors standing in for real face descriptors: identities
- * (cluster centres, N(0, 0.055) per coordinate) with photos scattered
- * N(0, 0.02) around them. On 128-D this puts two photos of one person about
- * 0.32 apart and two people about 0.9 apart (Euclidean), the scale of the
- * dlib descriptors the seed article used (same person below 0.6).
- */
-export function generateFaceLike({ count, identities, dim, seed }: FaceLikeOptions): Float32Array {
-  return generateSynthetic({ count, dim, seed, generator: 'clustered', mean: 0, sd: 0.055, clusters: identities, clusterSd: 0.02 }).data;
 }

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { BruteForceIndex, HnswIndex, METRICS } from '@smallworld/hnsw';
 import { ProgressBar, generateSynthetic } from '@smallworld/datasets';
-import { DATA_SEED, generateFaceLike, searchExact } from './data.js';
+import { DATA_SEED, searchExact } from './data.js';
+import { generateFaces, spreadOfPhotos, type FaceSpread } from './face-set.js';
 import { loadHnswlibNode, type Peer } from './peers.js';
 import { buildInChunks, collectGarbage, cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
 
@@ -51,6 +52,8 @@ export interface SeedResult {
   efConstruction: number;
   faces: number;
   faceSource: 'generated' | 'photos';
+  /** Held-out queries of each kind. */
+  queries: number;
   initS: number;
   addS: number;
   buildS: number;
@@ -79,6 +82,10 @@ export interface SeedResult {
   hnswlibQueryMs?: number;
   hnswlibRecall?: number;
   hnswlibRecallSynthetic?: number;
+  /** The most face-like queries one base point is an exact top-10 neighbour of (a hub when near `queries`). */
+  hubQueries: number;
+  /** Share of the face-like queries' exact top-10 slots held by the real photos (0 without photos). */
+  photoSlotShare: number;
 }
 
 interface FaceSet {
@@ -92,8 +99,13 @@ interface FaceSet {
   photos?: string[];
 }
 
-/** Photos per identity in the generated face-like set (a person's few pictures). */
-const PHOTOS_PER_IDENTITY = 5;
+/**
+ * The generated face-like set without photos: people around 0 at the scale
+ * of dlib descriptors (two photos of one person ~0.32 apart, two people ~0.94).
+ */
+function generatedSpread(dim: number): FaceSpread {
+  return { centre: new Float64Array(dim), identitySd: 0.055, photoSd: 0.02 };
+}
 
 async function makeFaces(options: SeedOptions): Promise<FaceSet> {
   const { dim, queries } = options;
@@ -112,27 +124,24 @@ async function makeFaces(options: SeedOptions): Promise<FaceSet> {
       others.set(folder.descriptors.subarray(i * dim, (i + 1) * dim), j++ * dim);
       photos.push(folder.paths[i]);
     }
-    // Recall still needs many face-like queries: generated ones join the real faces, centred
-    // on the real descriptors' mean (face models' descriptors are not centred at 0); centred
-    // at 0 they would form a separate island, and the few real faces a tiny one beside it.
+    // Recall needs many face-like queries: generated people join the real faces with the
+    // real descriptors' centre and spread, so the photos are neither an island apart
+    // from them nor hubs at their centre (face-set.ts, docs/benchmarks.md).
     const extra = Math.max(0, options.faces - photos.length);
-    const generated = generateFaceLike({ count: extra + queries, identities: Math.max(1, Math.round((extra + queries) / PHOTOS_PER_IDENTITY)), dim, seed: DATA_SEED });
-    const mean = new Float64Array(dim);
-    for (let i = 0; i < photos.length; i++) for (let d = 0; d < dim; d++) mean[d] += others[i * dim + d] / photos.length;
-    for (let i = 0; i < generated.length; i++) generated[i] += mean[i % dim];
+    const spread = spreadOfPhotos(others, photos.length, dim);
+    const generated = generateFaces({ count: extra, queries, dim, spread, seed: DATA_SEED });
     const base = new Float32Array((photos.length + extra) * dim);
     base.set(others);
-    base.set(generated.subarray(0, extra * dim), photos.length * dim);
+    base.set(generated.base, photos.length * dim);
     return {
       base, count: photos.length + extra, target: folder.descriptors.slice(targetRow * dim, (targetRow + 1) * dim),
-      queries: generated.slice(extra * dim), source: 'photos', photos,
+      queries: generated.queries, source: 'photos', photos,
     };
   }
   const count = options.faces;
-  const all = generateFaceLike({ count: count + queries, identities: Math.max(1, Math.round(count / PHOTOS_PER_IDENTITY)), dim, seed: DATA_SEED });
-  const held = all.subarray(count * dim);
+  const generated = generateFaces({ count, queries, dim, spread: generatedSpread(dim), seed: DATA_SEED });
   // The target is the first held-out photo: a new picture of a known person, as in the article.
-  return { base: all.subarray(0, count * dim), count, target: held.slice(0, dim), queries: held, source: 'generated' };
+  return { base: generated.base, count, target: generated.queries.slice(0, dim), queries: generated.queries, source: 'generated' };
 }
 
 function recallOf(search: (q: Float32Array, out: Float64Array) => void, queries: Float32Array, truth: Float64Array, dim: number): number {
@@ -142,16 +151,45 @@ function recallOf(search: (q: Float32Array, out: Float64Array) => void, queries:
   return recallAtK(out, truth, nq, 10);
 }
 
-/** Median milliseconds of `repeats` runs of `fn`, and the first (cold) run. */
-function timeRepeated(fn: () => void, repeats: number): { medianMs: number; firstMs: number } {
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) times.push(timeSeconds(fn) * 1000);
-  return { medianMs: median(times), firstMs: times[0] };
+/**
+ * Median milliseconds of `repeats` runs of each of `fns`, and each one's first
+ * (cold) run. The runs are interleaved, the order flipped every round, so a
+ * busy spell on a shared machine slows every contender alike.
+ */
+function timeInterleaved(fns: (() => void)[], repeats: number): { medianMs: number; firstMs: number }[] {
+  const times = fns.map((): number[] => []);
+  for (let round = 0; round < repeats; round++) {
+    for (let j = 0; j < fns.length; j++) {
+      const which = round % 2 === 0 ? j : fns.length - 1 - j;
+      times[which].push(timeSeconds(fns[which]) * 1000);
+    }
+  }
+  return times.map((t) => ({ medianMs: median(t), firstMs: t[0] }));
+}
+
+/**
+ * How much the face-like queries' exact top 10s share points: the most
+ * queries one base point is a true neighbour of, and the share of all
+ * top-10 slots held by rows below `photos` (the real photos). Photos of
+ * people put in every query's top 10 are hubs that starve the graph of
+ * links between the generated people (docs/benchmarks.md).
+ */
+export function truthSharing(truth: Float64Array, queries: number, k: number, photos: number): { hubQueries: number; photoSlotShare: number } {
+  const counts = new Map<number, number>();
+  let photoSlots = 0;
+  for (let i = 0; i < queries * k; i++) {
+    const label = truth[i];
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+    if (label < photos) photoSlots++;
+  }
+  return { hubQueries: Math.max(0, ...counts.values()), photoSlotShare: photoSlots / (queries * k) };
 }
 
 /** Runs the seed experiment; logs progress on stderr and returns the figures. */
 export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const { n, dim, threads, queries } = options;
+  const peer = options.compare ? await loadHnswlibNode() : null;
+  if (options.compare && peer === null) throw new Error('--compare hnswlib-node: hnswlib-node is not installed (pnpm install in the repository)');
   const faces = await makeFaces(options);
   if (faces.count > n) throw new RangeError(`--n ${n} is smaller than the ${faces.count} face vectors`);
   const padding = n - faces.count;
@@ -175,12 +213,14 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   log(`building (M ${SEED_M}, efConstruction ${SEED_EF_CONSTRUCTION}, ${threads} thread${threads > 1 ? 's' : ''}) ...`);
   const { seconds: buildS, cpuS: buildCpuS } = await buildInChunks(index, own, threads, Math.max(10_000, Math.ceil(n / 50)), 'build smallworld');
   log(`  built in ${buildS.toFixed(2)} s (${buildCpuS.toFixed(1)} CPU s)`);
+  const peerFigures = peer === null ? undefined : await buildPeer(peer, input, dim);
 
   log('brute force: exact neighbours of the held-out queries ...');
   const exact = new BruteForceIndex({ space: 'l2', dim, capacity: n });
   exact.addBatch(input);
   const truthFaces = searchExact(exact, faces.queries, 10, 'exact neighbours, face-like queries');
   const truthSynthetic = searchExact(exact, syntheticQueries, 10, 'exact neighbours, synthetic queries');
+  const sharing = truthSharing(truthFaces, faces.queries.length / dim, 10, faces.photos?.length ?? 0);
 
   const ours = (ef: number) => (q: Float32Array, out: Float64Array) => out.set(index.searchBatch(q, 10, { efSearch: ef }).labels);
   const recallByEf: SeedResult['recallByEf'] = [];
@@ -199,9 +239,13 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const chosen = recallByEf.find((r) => r.efSearch === efSearch)!;
 
   let found!: { labels: Float64Array; distances: Float32Array };
-  const query = timeRepeated(() => { found = index.search(faces.target, TARGET_K, { efSearch }); }, 101);
+  const peerOut = new Float64Array(TARGET_K);
+  const [query, peerQuery] = timeInterleaved([
+    () => { found = index.search(faces.target, TARGET_K, { efSearch }); },
+    ...(peer === null ? [] : [() => peer.searchAll(faces.target, TARGET_K, efSearch, peerOut)]),
+  ], 101);
   let exactFound!: Float64Array;
-  const brute = timeRepeated(() => { exactFound = exact.search(faces.target, TARGET_K).labels; }, n >= 500_000 ? 5 : 21);
+  const [brute] = timeInterleaved([() => { exactFound = exact.search(faces.target, TARGET_K).labels; }], n >= 500_000 ? 5 : 21);
   const targetLabels = Array.from(found.labels);
   // Euclidean, the face models' scale (the engine's 'l2' is squared).
   const targetDistances = Array.from(found.distances, (d) => round(METRICS[index.space].edgeDistance(d), 4));
@@ -220,44 +264,42 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   await index.close();
 
   const result: SeedResult = {
-    n, dim, threads, m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION, faces: faces.count, faceSource: faces.source,
+    n, dim, threads, m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION, faces: faces.count, faceSource: faces.source, queries,
     initS: round(initS, 6), addS: round(addS, 4), buildS: round(buildS, 3), buildCpuS: round(buildCpuS, 2),
     queryMs: round(query.medianMs, 4), queryFirstMs: round(query.firstMs, 4), bruteForceMs: round(brute.medianMs, 3),
     speedup: round(brute.medianMs / query.medianMs, 1), recall: chosen.recall, recallSynthetic: chosen.recallSynthetic, efSearch,
     saveS: round(saveS, 3), loadS: round(loadS, 3), fileMB: round(fileMB, 1),
     targetLabels, targetDistances, targetMatchesBruteForce, recallByEf,
+    hubQueries: sharing.hubQueries, photoSlotShare: round(sharing.photoSlotShare, 4),
   };
   if (faces.photos !== undefined) result.targetPhotos = targetLabels.map((l) => (l < faces.photos!.length ? faces.photos![l] : `(generated #${l})`));
 
-  if (options.compare) {
-    const peer = await loadHnswlibNode();
-    if (peer === null) throw new Error('--compare hnswlib-node: hnswlib-node is not installed (pnpm install in the repository)');
-    Object.assign(result, await runPeer(peer, input, dim, faces, syntheticQueries, truthFaces, truthSynthetic, efSearch, buildS));
+  if (peer !== null && peerFigures !== undefined) {
+    const search = (q: Float32Array, out: Float64Array) => peer.searchAll(q, 10, efSearch, out);
+    Object.assign(result, {
+      hnswlibBuildS: round(peerFigures.buildS, 3), hnswlibBuildCpuS: round(peerFigures.cpuS, 2),
+      buildRatio: round(buildS / peerFigures.buildS, 3), hnswlibQueryMs: round(peerQuery.medianMs, 4),
+      hnswlibRecall: round(recallOf(search, faces.queries, truthFaces, dim), 4),
+      hnswlibRecallSynthetic: round(recallOf(search, syntheticQueries, truthSynthetic, dim), 4),
+    } satisfies Partial<SeedResult>);
+    await peer.close?.();
   }
   return result;
 }
 
-async function runPeer(
-  peer: Peer, input: Float32Array, dim: number, faces: FaceSet, syntheticQueries: Float32Array,
-  truthFaces: Float64Array, truthSynthetic: Float64Array, efSearch: number, ourBuildS: number,
-): Promise<Partial<SeedResult>> {
+/** Builds `peer` over the same vectors (one thread, hnswlib-node has no parallel build); wall and CPU seconds. */
+async function buildPeer(peer: Peer, input: Float32Array, dim: number): Promise<{ buildS: number; cpuS: number }> {
   log(`building the same set with ${peer.name} (M ${SEED_M}, efConstruction ${SEED_EF_CONSTRUCTION}, one thread) ...`);
+  collectGarbage();
   const bar = new ProgressBar({ label: `build ${peer.name}`, unit: 'vectors' });
   const cpu = process.cpuUsage();
   const buildS = await timeSecondsAsync(async () => {
     await peer.build(input, dim, { m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION, space: 'l2', threads: 1, onProgress: (d, t) => bar.update(d, t) });
   });
   bar.finish();
-  const buildCpuS = cpuSecondsSince(cpu);
-  log(`  built in ${buildS.toFixed(2)} s (${buildCpuS.toFixed(1)} CPU s)`);
-  const search = (q: Float32Array, out: Float64Array) => peer.searchAll(q, 10, efSearch, out);
-  const out = new Float64Array(TARGET_K);
-  const query = timeRepeated(() => peer.searchAll(faces.target, TARGET_K, efSearch, out), 101);
-  return {
-    hnswlibBuildS: round(buildS, 3), hnswlibBuildCpuS: round(buildCpuS, 2), buildRatio: round(ourBuildS / buildS, 3), hnswlibQueryMs: round(query.medianMs, 4),
-    hnswlibRecall: round(recallOf(search, faces.queries, truthFaces, dim), 4),
-    hnswlibRecallSynthetic: round(recallOf(search, syntheticQueries, truthSynthetic, dim), 4),
-  };
+  const cpuS = cpuSecondsSince(cpu);
+  log(`  built in ${buildS.toFixed(2)} s (${cpuS.toFixed(1)} CPU s)`);
+  return { buildS, cpuS };
 }
 
 const fmt = (v: number | undefined, unit: string, digits = 3) => (v === undefined ? '-' : `${v.toFixed(digits)} ${unit}`);
@@ -273,7 +315,7 @@ export function formatSeed(r: SeedResult): string {
     [`query k=${TARGET_K}`, `${fmt(r.queryMs, 'ms')} (ef ${r.efSearch})`, peer ? fmt(r.hnswlibQueryMs, 'ms') : '-', fmt(ARTICLE.queryMs, 'ms', 1)],
     ['brute force', fmt(r.bruteForceMs, 'ms', 1), '-', fmt(ARTICLE.bruteForceMs, 'ms', 0)],
     ['speedup', `${r.speedup}x`, '-', `${ARTICLE.speedup}x`],
-    ['recall@10 face-like', r.recall.toFixed(4), peer ? r.hnswlibRecall!.toFixed(4) : '-', 'not measured'],
+    [`recall@10 face-like (ef ${r.efSearch})`, r.recall.toFixed(4), peer ? r.hnswlibRecall!.toFixed(4) : '-', 'not measured'],
     ['recall@10 synthetic', r.recallSynthetic.toFixed(4), peer ? r.hnswlibRecallSynthetic!.toFixed(4) : '-', 'not measured'],
     ['save', fmt(r.saveS, 's'), '-', '-'],
     ['load', fmt(r.loadS, 's'), '-', '-'],
@@ -288,6 +330,11 @@ export function formatSeed(r: SeedResult): string {
     `index file ${r.fileMB} MB`,
   ];
   if (r.targetPhotos) lines.push(`target's nearest photos: ${r.targetPhotos.join(', ')}`);
-  if (peer) lines.push(`build ratio smallworld (${r.threads} threads) / hnswlib-node (1 thread): ${r.buildRatio!.toFixed(2)}x`);
+  lines.push(`no base point is among the exact 10 nearest of more than ${r.hubQueries} of the ${r.queries} face-like queries` +
+    (r.faceSource === 'photos' ? `; the real photos hold ${(r.photoSlotShare * 100).toFixed(1)}% of the slots` : ''));
+  if (peer) {
+    lines.push(`hnswlib-node: the same vectors, M and efConstruction, one thread (it has no parallel build), queried at the same efSearch, its timed queries interleaved with ours`);
+    lines.push(`build ratio smallworld (${r.threads} thread${r.threads > 1 ? 's' : ''}) / hnswlib-node (1 thread): ${r.buildRatio!.toFixed(2)}x wall, ${(r.buildCpuS / r.hnswlibBuildCpuS!).toFixed(2)}x CPU time`);
+  }
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 // Unit tests of the bench helpers: paths against INIT_CWD, option parsing,
-// recall, the face-like generator's scale, and the plot renderers.
+// recall, and the plot renderers.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError, intListOption, intOption, resolveUserPath } from '../src/args.js';
@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic, writeVectors } from '@smallworld/datasets';
-import { exactNeighbours, generateFaceLike, loadFileData } from '../src/data.js';
+import { exactNeighbours, loadFileData } from '../src/data.js';
 import { recallQpsSpec, renderSvg, svgToPng } from '../src/plot.js';
 import { median, recallAtK } from '../src/stats.js';
 
@@ -40,24 +40,6 @@ describe('measures', () => {
     expect(recallAtK([-1, -1], [0, 1], 1, 2)).toBe(0);
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
-  });
-
-  it('face-like vectors sit at the dlib descriptors\' scale: same person well under 0.6, two people well over', () => {
-    const dim = 128;
-    const count = 400;
-    // `data`: one person's photos; `others`: drawn with another seed, so other people.
-    const data = generateFaceLike({ count, identities: 1, dim, seed: 3 });
-    const others = generateFaceLike({ count: 2, identities: 2, dim, seed: 4 });
-    const dist = (a: Float32Array, i: number, b: Float32Array, j: number) => {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += (a[i * dim + d] - b[j * dim + d]) ** 2;
-      return Math.sqrt(s);
-    };
-    const within = dist(data, 0, data, 1);
-    expect(within).toBeGreaterThan(0.2);
-    expect(within).toBeLessThan(0.45);
-    const across = dist(data, 0, others, 0);
-    expect(across).toBeGreaterThan(0.7);
   });
 });
 
