@@ -24,6 +24,13 @@ export interface Peer {
   readonly name: string;
   /** Builds over n x dim vectors (labels 0..n-1). */
   build(data: Float32Array, dim: number, options: PeerBuildOptions): void | Promise<void>;
+  /**
+   * Starts an empty index for `n` x `dim` vectors that `addRows` fills, so a
+   * build can be timed in chunks interleaved with another library's (libraries that allow it).
+   */
+  begin?(n: number, dim: number, options: PeerBuildOptions): void;
+  /** Adds rows to the index `begin` started, labels `first`, `first + 1`, ... */
+  addRows?(rows: Float32Array, first: number): void;
   /** Runs every query at `efSearch`, one after the other on this thread; writes k labels per query into `out` (-1 where fewer). */
   searchAll(queries: Float32Array, k: number, efSearch: number, out: Float64Array): void;
   /** Releases worker threads or temporary files, if any. */
@@ -84,19 +91,26 @@ export async function loadHnswlibNode(): Promise<Peer | null> {
   let queryRows: number[][] = [];
   let lastQueries: Float32Array | null = null;
   let dimension = 0;
+  const begin: NonNullable<Peer['begin']> = (n, dim, { m, efConstruction, space }) => {
+    dimension = dim;
+    index = new mod.HierarchicalNSW(space, dim);
+    index.initIndex(n, m, efConstruction, 100);
+  };
+  const addRows: NonNullable<Peer['addRows']> = (rows, first) => {
+    // hnswlib-node takes number[] per point: the conversion is part of using it, so it is timed.
+    for (let i = 0; i < rows.length / dimension; i++) index!.addPoint(Array.from(rows.subarray(i * dimension, (i + 1) * dimension)), first + i);
+  };
   return {
     name: 'hnswlib-node',
-    build(data, dim, { m, efConstruction, space, onProgress }) {
-      dimension = dim;
+    begin,
+    addRows,
+    build(data, dim, options) {
       const n = data.length / dim;
-      index = new mod.HierarchicalNSW(space, dim);
-      index.initIndex(n, m, efConstruction, 100);
-      // hnswlib-node takes number[] per point: the conversion is part of using it, so it is timed.
-      for (let i = 0; i < n; i++) {
-        index.addPoint(Array.from(data.subarray(i * dim, (i + 1) * dim)), i);
-        if (onProgress && (i + 1) % BUILD_CHUNK === 0) onProgress(i + 1, n);
+      begin(n, dim, options);
+      for (let first = 0; first < n; first += BUILD_CHUNK) {
+        addRows(data.subarray(first * dim, Math.min(n, first + BUILD_CHUNK) * dim), first);
+        options.onProgress?.(Math.min(n, first + BUILD_CHUNK), n);
       }
-      onProgress?.(n, n);
     },
     searchAll(queries, k, efSearch, out) {
       if (lastQueries !== queries) {

@@ -4,7 +4,7 @@
 // optionally hnswlib-node building the same set in the same run.
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { BruteForceIndex, HnswIndex, METRICS } from '@smallworld/hnsw';
 import { ProgressBar, generateSynthetic } from '@smallworld/datasets';
@@ -86,6 +86,9 @@ export interface SeedResult {
   hubQueries: number;
   /** Share of the face-like queries' exact top-10 slots held by the real photos (0 without photos). */
   photoSlotShare: number;
+  /** One-minute load average at the start and at the end of the run: wall times mean little when it exceeds `cores`. */
+  loadAverage: [number, number];
+  cores: number;
 }
 
 interface FaceSet {
@@ -188,6 +191,7 @@ export function truthSharing(truth: Float64Array, queries: number, k: number, ph
 /** Runs the seed experiment; logs progress on stderr and returns the figures. */
 export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const { n, dim, threads, queries } = options;
+  const loadAtStart = loadavg()[0];
   const peer = options.compare ? await loadHnswlibNode() : null;
   if (options.compare && peer === null) throw new Error('--compare hnswlib-node: hnswlib-node is not installed (pnpm install in the repository)');
   const faces = await makeFaces(options);
@@ -201,6 +205,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const syntheticQueries = synthetic.subarray(padding * dim);
 
   collectGarbage();
+  log(`building (M ${SEED_M}, efConstruction ${SEED_EF_CONSTRUCTION}, ${threads} thread${threads > 1 ? 's' : ''}${peer ? '; hnswlib-node one thread, chunk by chunk in turn' : ''}) ...`);
   let index!: HnswIndex;
   const initS = timeSeconds(() => { index = new HnswIndex({ space: 'l2', dim, m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION }); });
   // nmslib's addDataPointBatch copies the caller's vectors into the index's own storage; ours
@@ -210,10 +215,14 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     index.reserve(n);
     own = input.slice();
   });
-  log(`building (M ${SEED_M}, efConstruction ${SEED_EF_CONSTRUCTION}, ${threads} thread${threads > 1 ? 's' : ''}) ...`);
-  const { seconds: buildS, cpuS: buildCpuS } = await buildInChunks(index, own, threads, Math.max(10_000, Math.ceil(n / 50)), 'build smallworld');
-  log(`  built in ${buildS.toFixed(2)} s (${buildCpuS.toFixed(1)} CPU s)`);
-  const peerFigures = peer === null ? undefined : await buildPeer(peer, input, dim);
+  const chunk = Math.max(10_000, Math.ceil(n / 50));
+  const built = peer === null
+    ? { ours: await buildInChunks(index, own, threads, chunk, 'build smallworld'), peer: undefined }
+    : await buildInterleaved(index, own, threads, chunk, peer);
+  const { seconds: buildS, cpuS: buildCpuS } = built.ours;
+  const peerFigures = built.peer;
+  log(`  smallworld built in ${buildS.toFixed(2)} s (${buildCpuS.toFixed(1)} CPU s)` +
+    (peerFigures ? `, hnswlib-node in ${peerFigures.seconds.toFixed(2)} s (${peerFigures.cpuS.toFixed(1)} CPU s)` : ''));
 
   log('brute force: exact neighbours of the held-out queries ...');
   const exact = new BruteForceIndex({ space: 'l2', dim, capacity: n });
@@ -271,14 +280,15 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     saveS: round(saveS, 3), loadS: round(loadS, 3), fileMB: round(fileMB, 1),
     targetLabels, targetDistances, targetMatchesBruteForce, recallByEf,
     hubQueries: sharing.hubQueries, photoSlotShare: round(sharing.photoSlotShare, 4),
+    loadAverage: [round(loadAtStart, 2), round(loadavg()[0], 2)], cores: availableParallelism(),
   };
   if (faces.photos !== undefined) result.targetPhotos = targetLabels.map((l) => (l < faces.photos!.length ? faces.photos![l] : `(generated #${l})`));
 
   if (peer !== null && peerFigures !== undefined) {
     const search = (q: Float32Array, out: Float64Array) => peer.searchAll(q, 10, efSearch, out);
     Object.assign(result, {
-      hnswlibBuildS: round(peerFigures.buildS, 3), hnswlibBuildCpuS: round(peerFigures.cpuS, 2),
-      buildRatio: round(buildS / peerFigures.buildS, 3), hnswlibQueryMs: round(peerQuery.medianMs, 4),
+      hnswlibBuildS: round(peerFigures.seconds, 3), hnswlibBuildCpuS: round(peerFigures.cpuS, 2),
+      buildRatio: round(buildS / peerFigures.seconds, 3), hnswlibQueryMs: round(peerQuery.medianMs, 4),
       hnswlibRecall: round(recallOf(search, faces.queries, truthFaces, dim), 4),
       hnswlibRecallSynthetic: round(recallOf(search, syntheticQueries, truthSynthetic, dim), 4),
     } satisfies Partial<SeedResult>);
@@ -287,19 +297,42 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   return result;
 }
 
-/** Builds `peer` over the same vectors (one thread, hnswlib-node has no parallel build); wall and CPU seconds. */
-async function buildPeer(peer: Peer, input: Float32Array, dim: number): Promise<{ buildS: number; cpuS: number }> {
-  log(`building the same set with ${peer.name} (M ${SEED_M}, efConstruction ${SEED_EF_CONSTRUCTION}, one thread) ...`);
-  collectGarbage();
-  const bar = new ProgressBar({ label: `build ${peer.name}`, unit: 'vectors' });
-  const cpu = process.cpuUsage();
-  const buildS = await timeSecondsAsync(async () => {
-    await peer.build(input, dim, { m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION, space: 'l2', threads: 1, onProgress: (d, t) => bar.update(d, t) });
-  });
+/**
+ * Builds smallworld (`threads` threads) and `peer` (one thread: hnswlib-node
+ * has no parallel build) over the same rows, `chunk` rows at a time, taking
+ * turns and flipping who goes first each chunk, so a busy spell on a shared
+ * machine slows both alike. Wall and CPU seconds of each.
+ */
+async function buildInterleaved(
+  index: HnswIndex, data: Float32Array, threads: number, chunk: number, peer: Peer,
+): Promise<{ ours: { seconds: number; cpuS: number }; peer: { seconds: number; cpuS: number } }> {
+  const dim = index.dim;
+  const n = data.length / dim;
+  const ours = { seconds: 0, cpuS: 0 };
+  const theirs = { seconds: 0, cpuS: 0 };
+  const bar = new ProgressBar({ label: `build smallworld and ${peer.name}`, unit: 'vectors' });
+  // Labels 0..n-1 for both: the peer gets its own copy of each row (its rows are converted anyway).
+  peer.begin!(n, dim, { m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION, space: 'l2', threads: 1 });
+  const timed = async (into: { seconds: number; cpuS: number }, step: () => unknown) => {
+    const cpu = process.cpuUsage();
+    into.seconds += await timeSecondsAsync(async () => { await step(); });
+    into.cpuS += cpuSecondsSince(cpu);
+  };
+  for (let first = 0, turn = 0; first < n; first += chunk, turn++) {
+    const rows = data.subarray(first * dim, Math.min(n, first + chunk) * dim);
+    const oursStep = () => (threads > 1 ? index.addBatchParallel(rows, { threads }) : index.addBatch(rows));
+    const peerStep = () => peer.addRows!(rows, first);
+    if (turn % 2 === 0) {
+      await timed(ours, oursStep);
+      await timed(theirs, peerStep);
+    } else {
+      await timed(theirs, peerStep);
+      await timed(ours, oursStep);
+    }
+    bar.update(Math.min(n, first + chunk), n);
+  }
   bar.finish();
-  const cpuS = cpuSecondsSince(cpu);
-  log(`  built in ${buildS.toFixed(2)} s (${cpuS.toFixed(1)} CPU s)`);
-  return { buildS, cpuS };
+  return { ours, peer: theirs };
 }
 
 const fmt = (v: number | undefined, unit: string, digits = 3) => (v === undefined ? '-' : `${v.toFixed(digits)} ${unit}`);
@@ -325,6 +358,8 @@ export function formatSeed(r: SeedResult): string {
   const line = (row: string[]) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
   const lines = [
     `seed experiment: ${r.n} x ${r.dim} (${r.faces} face-like vectors from ${r.faceSource}, the rest N(-0.35, 0.48)), M ${r.m}, efConstruction ${r.efConstruction}`,
+    `load average ${r.loadAverage[0]} at the start, ${r.loadAverage[1]} at the end, on ${r.cores} cores` +
+      (Math.max(...r.loadAverage) > r.cores ? ': the machine is busy, so compare the CPU times and ratios rather than wall times' : ''),
     line(head), ...rows.map(line),
     `target's ${TARGET_K} nearest: ${r.targetLabels.map((l, i) => `${l} (${r.targetDistances[i]})`).join(', ')} (${r.targetMatchesBruteForce ? 'same as brute force' : 'brute force differs'})`,
     `index file ${r.fileMB} MB`,
@@ -333,7 +368,7 @@ export function formatSeed(r: SeedResult): string {
   lines.push(`no base point is among the exact 10 nearest of more than ${r.hubQueries} of the ${r.queries} face-like queries` +
     (r.faceSource === 'photos' ? `; the real photos hold ${(r.photoSlotShare * 100).toFixed(1)}% of the slots` : ''));
   if (peer) {
-    lines.push(`hnswlib-node: the same vectors, M and efConstruction, one thread (it has no parallel build), queried at the same efSearch, its timed queries interleaved with ours`);
+    lines.push(`hnswlib-node: the same vectors, M and efConstruction, one thread (it has no parallel build), built and queried in turns with smallworld in this process, at the same efSearch`);
     lines.push(`build ratio smallworld (${r.threads} thread${r.threads > 1 ? 's' : ''}) / hnswlib-node (1 thread): ${r.buildRatio!.toFixed(2)}x wall, ${(r.buildCpuS / r.hnswlibBuildCpuS!).toFixed(2)}x CPU time`);
   }
   return lines.join('\n');
