@@ -6,7 +6,7 @@
 
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { samplePhotosDir } from '@smallworld/face';
 import sharp from 'sharp';
 import { loadHnswlibNode } from './peers.js';
@@ -37,9 +37,12 @@ export async function runDemo({ n, threads, compare }: DemoOptions): Promise<See
     for (const photo of photos) await copyFile(join(samples, photo), join(dir, photo));
     await sharp(join(samples, DEMO_TARGET_SOURCE)).flop().toFile(join(dir, 'target.jpg'));
     log(`demo: ${photos.length} sample photos from face-api's package; target.jpg = ${DEMO_TARGET_SOURCE} mirrored`);
-    return await runSeed({
+    const result = await runSeed({
       n, dim: 128, threads, faces: Math.min(5000, Math.floor(n / 10)), queries: 200, recallTarget: 0.9, compare, facesDir: dir,
     });
+    // The folder is temporary: name the photos as they are in face-api's package.
+    if (result.targetPhotos) result.targetPhotos = result.targetPhotos.map((p) => basename(p));
+    return result;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
