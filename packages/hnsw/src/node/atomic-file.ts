@@ -170,6 +170,7 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
 export interface GenerationFile {
   /** The base name; written as `<stem>.g<generation><ext>`, e.g. `faces.g000012.hnsw`. */
   name: string;
+  /** Its bytes, or a function that streams them (see `writeFileAtomic`). */
   source: AtomicSource;
 }
 
