@@ -1,0 +1,16 @@
+// @smallworld/pgvector: move a smallworld index into Postgres + pgvector and
+// back, and run the same queries on both.
+
+export { exportToPgvector, DEFAULT_EXPORT_BATCH, PGVECTOR_EF_CONSTRUCTION_MAX, PGVECTOR_HNSW_MAX_DIM, PGVECTOR_HNSW_MAX_DIM_HALFVEC, PGVECTOR_MAX_DIM, PGVECTOR_M_MAX, PGVECTOR_M_MIN } from './export.js';
+export type { ExportOptions, ExportResult, PgvectorProgress } from './export.js';
+export { importFromPgvector, DEFAULT_IMPORT_BATCH } from './import.js';
+export type { ImportOptions } from './import.js';
+export { comparePgvector, PGVECTOR_EF_SEARCH_MAX } from './compare.js';
+export type { CompareOptions, CompareResult, EngineFigures, QueryRows } from './compare.js';
+export { createPglite, openConnection } from './connection.js';
+export type { PgvectorConnection, PgvectorDatabase } from './connection.js';
+export { PGVECTOR_DEFAULT_EF_CONSTRUCTION, PGVECTOR_DEFAULT_M } from './catalog.js';
+export { PGVECTOR_SPACES, operatorClass, spaceOfOperatorClass } from './spaces.js';
+export type { PgvectorSpace, VectorType } from './spaces.js';
+export { PgvectorError } from './errors.js';
+export type { PgvectorErrorCode } from './errors.js';
