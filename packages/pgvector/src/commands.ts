@@ -137,6 +137,7 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
   };
   const progress = values.quiet === true ? undefined
     : ({ rows, total }: { rows: number; total: number }): void => log(`${rows} / ${total} rows`);
+  if (!['export', 'import', 'compare'].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   const table = required('table', values.table);
   if ((values.url === undefined) === (values.pglite === undefined)) throw new UsageError('give exactly one of --url and --pglite');
   const columns = {

@@ -60,7 +60,7 @@ describe('pnpm pgvector', () => {
     [['import', '--pglite', 'db'], '--table is required'],
     [['import', '--pglite', 'db', '--table', 't'], '--out is required'],
     [['import', '--pglite', 'db', '--table', 't', '--out', 'o', '--space', 'l1'], '--space must be one of l2, ip, cosine (got "l1")'],
-    [['compare', 'x.hnsw', '--table', 't', '--queries', 'q.fvecs', '--k', '0'], '--k must be an integer >= 1 (got "0")'],
+    [['compare', 'x.hnsw', '--pglite', 'db', '--table', 't', '--queries', 'q.fvecs', '--k', '0'], '--k must be an integer >= 1 (got "0")'],
     [['frobnicate', '--table', 't'], 'unknown command "frobnicate"'],
     [['export', '--table', 't', '--pglite', 'db'], 'export expects INDEX_FILE (got 0 arguments)'],
   ])('%j is a usage error', async (argv, message) => {
