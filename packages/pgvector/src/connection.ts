@@ -10,6 +10,12 @@ import pgCopyStreams from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+/** Rows of a query, as objects keyed by column name. */
+export interface ResultRows<R> {
+  /** The result rows, in order. */
+  rows: R[];
+}
+
 /**
  * A single database session, as the bridge needs it. Implement it to put
  * something between the bridge and the database (a proxy, a fault injector
@@ -19,7 +25,7 @@ export interface PgvectorConnection {
   /** 'pg' or 'pglite' (or the implementer's name): only for reports. */
   readonly kind: string;
   /** Runs one statement with `$1`-style parameters; rows as objects keyed by column name. */
-  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<ResultRows<R>>;
   /**
    * `COPY <target> FROM ... (FORMAT binary)` with `data` as the whole
    * binary COPY stream (header, tuples, trailer). `target` is the quoted

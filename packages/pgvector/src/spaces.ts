@@ -35,8 +35,16 @@ export function operatorClass(space: Space, type: VectorType = 'vector'): string
   return `${type}_${PGVECTOR_SPACES[space].ops}`;
 }
 
+/** What an HNSW operator class indexes. */
+export interface OperatorClassSpace {
+  /** The engine's space of the class's distance. */
+  space: Space;
+  /** The type the class indexes. */
+  type: VectorType;
+}
+
 /** The space and vector type of an HNSW operator class, or undefined for one the engine has no space for (l1, bit, sparsevec). */
-export function spaceOfOperatorClass(opclass: string): { space: Space; type: VectorType } | undefined {
+export function spaceOfOperatorClass(opclass: string): OperatorClassSpace | undefined {
   const match = /^(vector|halfvec)_(l2|ip|cosine)_ops$/.exec(opclass);
   if (match === null) return undefined;
   const space = match[2] as Space;

@@ -2,12 +2,14 @@
 // DATABASE_URL is set): export, import, compare in each space, the distance
 // conventions, and each refusal of bad input.
 
-import { HnswIndex, distance, type Space } from '@smallworld/hnsw';
+import { distance, type Space } from '@smallworld/hnsw';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  PGVECTOR_SPACES, PgvectorError, comparePgvector, createPglite, exportToPgvector, importFromPgvector, openConnection,
+  PGVECTOR_SPACES, PgvectorError, comparePgvector, exportToPgvector, importFromPgvector, openConnection,
   operatorClass, spaceOfOperatorClass,
 } from '../src/index.js';
+import type pg from 'pg';
+import type { PgvectorConnection } from '../src/index.js';
 import { buildIndex, clustered, droppingConnection, exactTopK, openBackends } from './helpers.js';
 
 const DIM = 16;
@@ -190,6 +192,31 @@ describe.each(backends)('on $name', (backend) => {
     // The same export on a healthy connection then succeeds from scratch.
     expect((await exportToPgvector(index, db, { table, batchSize: 100 })).rows).toBe(500);
   });
+
+  it.runIf(backend.name === 'pg')('leaves nothing behind when the server terminates the session mid-export', async () => {
+    const pool = db as pg.Pool;
+    const client = await pool.connect();
+    client.on('error', () => {}); // the termination arrives as an 'error' event too
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const inner = await openConnection(client);
+    let batches = 0;
+    const conn: PgvectorConnection = {
+      kind: 'terminated',
+      query: (text, params) => inner.query(text, params),
+      async copyFrom(target, data) {
+        if (++batches === 3) await pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+        await inner.copyFrom(target, data);
+      },
+      async release() {
+        client.release(true);
+      },
+    };
+    const table = freshTable();
+    const error = await exportToPgvector(buildIndex('l2', clustered(500, 8, 6), 8), conn, { table, batchSize: 100 }).catch((e: unknown) => e);
+    expect((error as PgvectorError).code).toBe('EXPORT_FAILED');
+    const { rows: found } = await pool.query('SELECT to_regclass($1)::text AS found', [`"${table}"`]);
+    expect(found[0].found).toBeNull();
+  });
 });
 
 describe('a database without pgvector', () => {
@@ -210,7 +237,5 @@ describe('a database without pgvector', () => {
 
   it('rejects a db that is not one', async () => {
     await expect(importFromPgvector({} as never, { table: 'items' })).rejects.toThrow('`db` must be a pg Client or Pool, a PGlite or a PgvectorConnection (got a Object)');
-    void HnswIndex;
-    void createPglite;
   });
 });
