@@ -5,13 +5,10 @@
 import {
   DimensionMismatchError, SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, describeValue, type HnswIndex,
 } from '@smallworld/hnsw';
-import { describeTable, quoteName, vectorExtension, vectorLiteral } from './catalog.js';
+import { quoteName, vectorLiteral } from './catalog.js';
 import { openConnection, type PgvectorDatabase } from './connection.js';
-import { PgvectorError } from './errors.js';
-import { PGVECTOR_SPACES } from './spaces.js';
+import { PGVECTOR_EF_SEARCH_MAX, planSearch } from './search.js';
 
-/** pgvector's largest `hnsw.ef_search`. */
-export const PGVECTOR_EF_SEARCH_MAX = 1000;
 
 /** Queries for `comparePgvector`: n x dim floats in one array, or one vector per entry. */
 export type QueryRows = Float32Array | Float64Array | ArrayLike<ArrayLike<number>>;
@@ -117,20 +114,8 @@ export async function comparePgvector(
 
   const conn = await openConnection(db);
   try {
-    await vectorExtension(conn, false);
-    const info = await describeTable(conn, table, vectorColumn, idColumn);
-    if (info.dim !== undefined && info.dim !== index.dim) throw new DimensionMismatchError(`${table}.${vectorColumn}`, index.dim, info.dim);
-    if (info.hnsw === undefined) {
-      throw new PgvectorError('UNSUPPORTED_TABLE', `${table}.${vectorColumn} has no HNSW index: pgvector would answer by exact scan, there is nothing to compare`);
-    }
-    if (info.hnsw.space !== index.space) {
-      throw new PgvectorError('SPACE_MISMATCH', `the index's space is '${index.space}' but ${table}'s HNSW index ${info.hnsw.name} uses ${info.hnsw.opclass}`);
-    }
-    const pgSpace = PGVECTOR_SPACES[index.space];
-    const cast = info.hnsw.indexType === 'halfvec' && info.type === 'vector' ? `::halfvec(${index.dim})` : '';
-    const target = cast === '' ? vectorColumn : `(${vectorColumn}${cast})`;
-    const sql = `SELECT ${idColumn} AS id, ${target} ${pgSpace.operator} $1${cast} AS distance FROM ${table} ` +
-      `ORDER BY ${target} ${pgSpace.operator} $1${cast} LIMIT ${k}`;
+    const plan = await planSearch(conn, table, idColumn, vectorColumn, k, { dim: index.dim, space: index.space, what: 'the index' });
+    const { sql, toSpaceDistance } = plan;
 
     const swLabels = new Float64Array(n * k).fill(-1);
     const swDistances = new Float64Array(n * k);
@@ -166,7 +151,7 @@ export async function comparePgvector(
         pgCounts[q] = rows.length;
         for (let i = 0; i < rows.length; i++) {
           pgLabels[q * k + i] = Number(rows[i]!.id);
-          pgDistances[q * k + i] = pgSpace.toSpaceDistance(Number(rows[i]!.distance));
+          pgDistances[q * k + i] = toSpaceDistance(Number(rows[i]!.distance));
         }
       }
     } finally {

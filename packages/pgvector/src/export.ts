@@ -8,7 +8,7 @@ import {
 } from '@smallworld/hnsw';
 import { quoteName, vectorExtension } from './catalog.js';
 import { openConnection, type PgvectorDatabase } from './connection.js';
-import { encodeCopyBinary } from './copy-binary.js';
+import { encodeCopyBinary, encodeField, type ExtraColumnType } from './copy-binary.js';
 import { PgvectorError } from './errors.js';
 import { operatorClass, type VectorType } from './spaces.js';
 
@@ -33,6 +33,16 @@ export interface PgvectorProgress {
   rows: number;
   /** Rows to move in all. */
   total: number;
+}
+
+/** A column written beside the label and the vector (a file path, a box, a model signature). */
+export interface ExtraColumn {
+  /** The column's name (letters, digits, `_`, `$`). */
+  name: string;
+  /** Its SQL type: 'text', 'jsonb' (any JSON value), 'double precision' or 'bigint'. */
+  type: ExtraColumnType;
+  /** Its value for a label; null or undefined writes NULL. */
+  value: (label: number) => unknown;
 }
 
 /** Options of `exportToPgvector`. */
@@ -72,6 +82,8 @@ export interface ExportOptions {
   createIndex?: boolean;
   /** Drop an existing table of that name first (in the same transaction). Default false: an existing table is refused. */
   replace?: boolean;
+  /** More columns, one value per label (e.g. a face's photo and box). Default none. */
+  extraColumns?: readonly ExtraColumn[];
 }
 
 /** What `exportToPgvector` did. */
@@ -103,8 +115,27 @@ export interface ExportResult {
 }
 
 const OPTION_KEYS = [
-  'table', 'idColumn', 'vectorColumn', 'batchSize', 'onProgress', 'maintenanceWorkMem', 'efConstruction', 'indexType', 'createIndex', 'replace',
+  'table', 'idColumn', 'vectorColumn', 'batchSize', 'onProgress', 'maintenanceWorkMem', 'efConstruction', 'indexType', 'createIndex', 'replace', 'extraColumns',
 ];
+const EXTRA_TYPES: readonly ExtraColumnType[] = ['text', 'jsonb', 'double precision', 'bigint'];
+
+function checkExtraColumns(columns: unknown, reserved: readonly string[]): { quoted: string; column: ExtraColumn }[] {
+  if (columns === undefined) return [];
+  if (!Array.isArray(columns)) throw new SmallworldTypeError('INVALID_OPTION', `\`extraColumns\` must be an array (got ${describeValue(columns)})`);
+  const seen = new Set(reserved);
+  return columns.map((column: ExtraColumn, i) => {
+    const quoted = quoteName(`extraColumns[${i}].name`, column?.name);
+    if (seen.has(quoted)) throw new SmallworldRangeError('INVALID_OPTION', `\`extraColumns[${i}].name\` repeats column ${quoted}`);
+    seen.add(quoted);
+    if (!EXTRA_TYPES.includes(column.type)) {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`extraColumns[${i}].type\` must be one of ${EXTRA_TYPES.map((t) => `'${t}'`).join(', ')} (got ${describeValue(column.type)})`);
+    }
+    if (typeof column.value !== 'function') {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`extraColumns[${i}].value\` must be a function of the label (got ${describeValue(column.value)})`);
+    }
+    return { quoted, column };
+  });
+}
 
 /** pgvector's ef_construction for an index: the caller's (checked), or the index's brought into range. */
 function pgvectorEfConstruction(m: number, fromIndex: number, requested: number | undefined, notes: string[]): number {
@@ -153,6 +184,7 @@ export async function exportToPgvector(index: HnswIndex, db: PgvectorDatabase, o
   if (indexType !== 'vector' && indexType !== 'halfvec') {
     throw new SmallworldTypeError('INVALID_OPTION', `\`indexType\` must be 'vector' or 'halfvec' (got ${describeValue(indexType)})`);
   }
+  const extraColumns = checkExtraColumns(options.extraColumns, [idColumn, vectorColumn]);
   const createIndex = options.createIndex ?? true;
   const replace = options.replace ?? false;
   for (const [name, value] of [['createIndex', createIndex], ['replace', replace]] as const) {
@@ -192,23 +224,27 @@ export async function exportToPgvector(index: HnswIndex, db: PgvectorDatabase, o
     await conn.query('BEGIN');
     try {
       if (replace) await conn.query(`DROP TABLE IF EXISTS ${table}`);
-      await conn.query(`CREATE TABLE ${table} (${idColumn} bigint PRIMARY KEY, ${vectorColumn} vector(${dim}) NOT NULL)`);
+      const extraDefinitions = extraColumns.map(({ quoted, column }) => `, ${quoted} ${column.type}`).join('');
+      await conn.query(`CREATE TABLE ${table} (${idColumn} bigint PRIMARY KEY, ${vectorColumn} vector(${dim}) NOT NULL${extraDefinitions})`);
+      const target = `${table} (${[idColumn, vectorColumn, ...extraColumns.map((c) => c.quoted)].join(', ')})`;
       const started = performance.now();
       const rows = new Float32Array(Math.min(batchSize, Math.max(total, 1)) * dim);
       for (let first = 0; first < total; first += batchSize) {
         const count = Math.min(batchSize, total - first);
         const batchLabels = labels.subarray(first, first + count);
         for (let r = 0; r < count; r++) rows.set(index.getVector(batchLabels[r]), r * dim);
-        await conn.copyFrom(`${table} (${idColumn}, ${vectorColumn})`, encodeCopyBinary(batchLabels, rows, dim, count, dim));
+        const extra = extraColumns.length === 0 ? undefined
+          : Array.from(batchLabels, (label) => extraColumns.map(({ column }) => encodeField(column.type, column.value(label))));
+        await conn.copyFrom(target, encodeCopyBinary(batchLabels, rows, dim, count, dim, extra));
         options.onProgress?.({ rows: first + count, total });
       }
       copyMs = performance.now() - started;
       if (maintenanceWorkMem !== undefined) await conn.query(`SET LOCAL maintenance_work_mem = '${maintenanceWorkMem.replace(/\s+/g, '')}'`);
       workMem = (await conn.query<{ maintenance_work_mem: string }>('SHOW maintenance_work_mem')).rows[0]!.maintenance_work_mem;
       if (createIndex) {
-        const target = indexType === 'halfvec' ? `(${vectorColumn}::halfvec(${dim}))` : vectorColumn;
+        const indexed = indexType === 'halfvec' ? `(${vectorColumn}::halfvec(${dim}))` : vectorColumn;
         const indexStarted = performance.now();
-        await conn.query(`CREATE INDEX ON ${table} USING hnsw (${target} ${operatorClass(index.space, indexType)}) ` +
+        await conn.query(`CREATE INDEX ON ${table} USING hnsw (${indexed} ${operatorClass(index.space, indexType)}) ` +
           `WITH (m = ${m}, ef_construction = ${efConstruction})`);
         indexMs = performance.now() - indexStarted;
       }

@@ -5,7 +5,7 @@
 import { distance, type Space } from '@smallworld/hnsw';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  PGVECTOR_SPACES, PgvectorError, comparePgvector, exportToPgvector, importFromPgvector, openConnection,
+  PGVECTOR_SPACES, PgvectorError, comparePgvector, exportToPgvector, searchPgvector, importFromPgvector, openConnection,
   operatorClass, spaceOfOperatorClass,
 } from '../src/index.js';
 import type pg from 'pg';
@@ -100,6 +100,40 @@ describe.each(backends)('on $name', (backend) => {
     for (let i = 0; i < a.labels.length; i++) if (b.labels.subarray(i - (i % 10), i - (i % 10) + 10).includes(a.labels[i]!)) same++;
     expect(same / a.labels.length).toBeGreaterThanOrEqual(0.95);
     await back.close();
+  });
+
+  it('writes extra columns beside the vector, and searchPgvector returns them with converted distances', async () => {
+    const data = clustered(200, 6, 31);
+    const index = buildIndex('l2', data, 6);
+    const table = freshTable();
+    await exportToPgvector(index, db, {
+      table, batchSize: 64,
+      extraColumns: [
+        { name: 'path', type: 'text', value: (label) => (label % 7 === 0 ? null : `photos/é${label}.jpg`) },
+        { name: 'box', type: 'jsonb', value: (label) => ({ x: label, y: 0.5 }) },
+        { name: 'score', type: 'double precision', value: (label) => label / 8 },
+        { name: 'group_id', type: 'bigint', value: (label) => label * 2 ** 20 },
+      ],
+    });
+    const query = data.subarray(5 * 6, 6 * 6);
+    const found = await searchPgvector(db, query, { table, k: 3, efSearch: 40, columns: ['path', 'box', 'score', 'group_id'], space: 'l2' });
+    const local = index.search(query, 3);
+    expect(found.space).toBe('l2');
+    expect(Array.from(found.labels)).toEqual(Array.from(local.labels));
+    for (let i = 0; i < 3; i++) expect(found.distances[i]).toBeCloseTo(local.distances[i]!, 3);
+    expect(found.rows[0]).toEqual({ path: 'photos/é1005.jpg', box: { x: 1005, y: 0.5 }, score: 1005 / 8, group_id: expect.anything() });
+    expect(Number(found.rows[0]!.group_id)).toBe(1005 * 2 ** 20);
+    const conn = await openConnection(db);
+    try {
+      const { rows } = await conn.query<{ path: string | null }>(`SELECT path FROM "${table}" WHERE id = 1001`);
+      expect(rows).toEqual([{ path: null }]);
+    } finally {
+      await conn.release();
+    }
+    await expect(searchPgvector(db, query, { table, space: 'cosine' })).rejects.toMatchObject({ code: 'SPACE_MISMATCH' });
+    await expect(searchPgvector(db, [1, 2], { table })).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
+    await expect(exportToPgvector(index, db, { table: freshTable(), extraColumns: [{ name: 'id', type: 'text', value: () => 'x' }] }))
+      .rejects.toThrow('`extraColumns[0].name` repeats column "id"');
   });
 
   it('indexes 2,001-4,000 dimensions over a halfvec cast, and refuses them as vector', async () => {
