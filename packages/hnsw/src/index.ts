@@ -14,7 +14,7 @@ export { BatchSearchResult } from './search-result.js';
 export type { SearchResult } from './search-result.js';
 export { dot, normalize, squaredL2 } from './distance.js';
 export { METRICS, SPACES, distance, metricOfHnswlibName, metricOfNativeCode, metricOfNmslibName } from './metric.js';
-export type { BatchDistance, Metric, PairDistance, SimdExportNames, Space } from './metric.js';
+export type { BatchDistance, Metric, PairDistance, PgvectorMetric, SimdExportNames, Space } from './metric.js';
 export { simdSupported } from './kernels/select.js';
 export type { KernelChoice } from './kernels/select.js';
 export type { MatrixLike, NdArrayLike, VectorLike } from './input.js';

@@ -37,6 +37,24 @@ export interface SimdExportNames {
   readonly range: 'l2Range' | 'ipRange';
 }
 
+/**
+ * How pgvector (Postgres) expresses a space: used by @smallworld/pgvector
+ * to export an index, read a table's space back, and compare distances.
+ */
+export interface PgvectorMetric {
+  /** The distance operator an HNSW index serves in `ORDER BY column <op> query`. */
+  readonly operator: '<->' | '<#>' | '<=>';
+  /** The HNSW operator class suffix: the class is `vector_${ops}` (or `halfvec_${ops}`). */
+  readonly ops: 'l2_ops' | 'ip_ops' | 'cosine_ops';
+  /**
+   * The engine's distance from the operator's value: `<->` is Euclidean
+   * (not squared), `<#>` the negative inner product, `<=>` 1 - cosine.
+   */
+  readonly fromPgvector: (pgvectorDistance: number) => number;
+  /** The operator's value from the engine's distance (the inverse of `fromPgvector`). */
+  readonly toPgvector: (distance: number) => number;
+}
+
 /** Everything smallworld needs to know about one distance space. */
 export interface Metric {
   /** The space's name in smallworld's API. */
@@ -77,6 +95,8 @@ export interface Metric {
   readonly edgeDistance: (distance: number) => number;
   /** The similarity (dot product, cosine similarity) from the engine's distance; null for 'l2'. */
   readonly similarity: ((distance: number) => number) | null;
+  /** pgvector's operator, operator class and distance conversion for this space. */
+  readonly pgvector: PgvectorMetric;
 }
 
 /** 1 - dot: the inner-product distance (also cosine's, the vectors being unit length). */
@@ -108,8 +128,7 @@ const IP_SIMD: SimdExportNames = { pair: 'ip', ids: 'ipIds', range: 'ipRange' };
 const oneMinus = (distance: number): number => 1 - distance;
 
 /**
- * The metric table, keyed by space. Later entries land here too (pgvector's
- * operator classes, int8 kernels).
+ * The metric table, keyed by space. Later entries land here too (int8 kernels).
  */
 export const METRICS: Readonly<Record<Space, Metric>> = {
   l2: {
@@ -117,18 +136,21 @@ export const METRICS: Readonly<Record<Space, Metric>> = {
     annBenchmarksName: 'euclidean', usearchName: 'l2sq',
     normalize: false, pair: squaredL2, batch: l2Batch, simd: { pair: 'l2', ids: 'l2Ids', range: 'l2Range' },
     edgeDistance: Math.sqrt, similarity: null,
+    pgvector: { operator: '<->', ops: 'l2_ops', fromPgvector: (d) => d * d, toPgvector: (d) => Math.sqrt(Math.max(d, 0)) },
   },
   ip: {
     space: 'ip', nativeCode: 1, hnswlibName: 'ip', nmslibName: 'negdotprod', nmslibDistance: (distance) => distance - 1,
     annBenchmarksName: 'dot', usearchName: 'ip',
     normalize: false, pair: innerProductDistance, batch: innerProductBatch, simd: IP_SIMD,
     edgeDistance: (distance) => distance, similarity: oneMinus,
+    pgvector: { operator: '<#>', ops: 'ip_ops', fromPgvector: (d) => 1 + d, toPgvector: (d) => d - 1 },
   },
   cosine: {
     space: 'cosine', nativeCode: 2, hnswlibName: 'cosine', nmslibName: 'cosinesimil', nmslibDistance: (distance) => distance,
     annBenchmarksName: 'angular', usearchName: 'cos',
     normalize: true, pair: innerProductDistance, batch: innerProductBatch, simd: IP_SIMD,
     edgeDistance: (distance) => distance, similarity: oneMinus,
+    pgvector: { operator: '<=>', ops: 'cosine_ops', fromPgvector: (d) => d, toPgvector: (d) => d },
   },
 };
 

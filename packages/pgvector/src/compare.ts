@@ -115,7 +115,7 @@ export async function comparePgvector(
   const conn = await openConnection(db);
   try {
     const plan = await planSearch(conn, table, idColumn, vectorColumn, k, { dim: index.dim, space: index.space, what: 'the index' });
-    const { sql, toSpaceDistance } = plan;
+    const { sql, fromPgvector } = plan;
 
     const swLabels = new Float64Array(n * k).fill(-1);
     const swDistances = new Float64Array(n * k);
@@ -151,7 +151,7 @@ export async function comparePgvector(
         pgCounts[q] = rows.length;
         for (let i = 0; i < rows.length; i++) {
           pgLabels[q * k + i] = Number(rows[i]!.id);
-          pgDistances[q * k + i] = toSpaceDistance(Number(rows[i]!.distance));
+          pgDistances[q * k + i] = fromPgvector(Number(rows[i]!.distance));
         }
       }
     } finally {

@@ -13,7 +13,7 @@ export type { CompareOptions, CompareResult, EngineFigures, QueryRows } from './
 export { createPglite, openConnection } from './connection.js';
 export type { PgvectorConnection, PgvectorDatabase, ResultRows } from './connection.js';
 export { PGVECTOR_DEFAULT_EF_CONSTRUCTION, PGVECTOR_DEFAULT_M } from './catalog.js';
-export { PGVECTOR_SPACES, operatorClass, spaceOfOperatorClass } from './spaces.js';
-export type { OperatorClassSpace, PgvectorSpace, VectorType } from './spaces.js';
+export { operatorClass, spaceOfOperatorClass } from './spaces.js';
+export type { OperatorClassSpace, VectorType } from './spaces.js';
 export { PgvectorError } from './errors.js';
 export type { PgvectorErrorCode } from './errors.js';

@@ -3,12 +3,11 @@
 // for callers that serve queries from Postgres (face search on a server).
 
 import {
-  DimensionMismatchError, SmallworldTypeError, checkInteger, checkKnownKeys, describeValue, type Space,
+  DimensionMismatchError, METRICS, SmallworldTypeError, checkInteger, checkKnownKeys, describeValue, type Space,
 } from '@smallworld/hnsw';
 import { describeTable, quoteName, vectorExtension, vectorLiteral } from './catalog.js';
 import { openConnection, type PgvectorConnection, type PgvectorDatabase } from './connection.js';
 import { PgvectorError } from './errors.js';
-import { PGVECTOR_SPACES } from './spaces.js';
 
 /** pgvector's largest `hnsw.ef_search`. */
 export const PGVECTOR_EF_SEARCH_MAX = 1000;
@@ -18,7 +17,7 @@ export interface SearchPlan {
   sql: string;
   space: Space;
   dim: number;
-  toSpaceDistance: (d: number) => number;
+  fromPgvector: (d: number) => number;
 }
 
 /**
@@ -45,14 +44,14 @@ export async function planSearch(
   if (expected.space !== undefined && space !== expected.space) {
     throw new PgvectorError('SPACE_MISMATCH', `${expected.what}'s space is '${expected.space}' but ${table}'s HNSW index ${info.hnsw.name} uses ${info.hnsw.opclass}`);
   }
-  const { operator, toSpaceDistance } = PGVECTOR_SPACES[space];
+  const { operator, fromPgvector } = METRICS[space].pgvector;
   // An index over a `::halfvec` cast serves only queries written with the same cast.
   const cast = info.hnsw.indexType === 'halfvec' && info.type === 'vector' ? `::halfvec(${dim})` : '';
   const target = cast === '' ? vectorColumn : `(${vectorColumn}${cast})`;
   const extra = columns.map((c) => `, ${c}`).join('');
   const sql = `SELECT ${idColumn} AS id, ${target} ${operator} $1${cast} AS distance${extra} FROM ${table} ` +
     `ORDER BY ${target} ${operator} $1${cast} LIMIT ${k}`;
-  return { sql, space, dim, toSpaceDistance };
+  return { sql, space, dim, fromPgvector };
 }
 
 /** Options of `searchPgvector`. */
@@ -120,7 +119,7 @@ export async function searchPgvector(db: PgvectorDatabase, query: ArrayLike<numb
       const extra = rows.map((row, i) => {
         const { id, distance, ...rest } = row;
         labels[i] = Number(id);
-        distances[i] = plan.toSpaceDistance(Number(distance));
+        distances[i] = plan.fromPgvector(Number(distance));
         return rest;
       });
       return { labels, distances, rows: extra, space: plan.space };

@@ -2,10 +2,10 @@
 // DATABASE_URL is set): export, import, compare in each space, the distance
 // conventions, and each refusal of bad input.
 
-import { distance, type Space } from '@smallworld/hnsw';
+import { METRICS, distance, type Space } from '@smallworld/hnsw';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  PGVECTOR_SPACES, PgvectorError, comparePgvector, exportToPgvector, searchPgvector, importFromPgvector, openConnection,
+  PgvectorError, comparePgvector, exportToPgvector, searchPgvector, importFromPgvector, openConnection,
   operatorClass, spaceOfOperatorClass,
 } from '../src/index.js';
 import type pg from 'pg';
@@ -46,7 +46,7 @@ describe.each(backends)('on $name', (backend) => {
       await conn.query('CREATE EXTENSION IF NOT EXISTS vector');
       const data = clustered(6, 5, 3);
       for (const space of ['l2', 'ip', 'cosine'] as Space[]) {
-        const { operator, toSpaceDistance, fromSpaceDistance } = PGVECTOR_SPACES[space];
+        const { operator, fromPgvector, toPgvector } = METRICS[space].pgvector;
         for (let i = 0; i < 5; i++) {
           const a = Array.from(data.subarray(i * 5, i * 5 + 5));
           const b = Array.from(data.subarray(i * 5 + 5, i * 5 + 10));
@@ -55,8 +55,8 @@ describe.each(backends)('on $name', (backend) => {
           // The engine's cosine distance is 1 - dot of the vectors normalised at insert.
           const unit = (v: number[]): number[] => v.map((x) => x / Math.hypot(...v));
           const ours = space === 'cosine' ? distance('ip', unit(a), unit(b)) : distance(space, a, b);
-          expect(toSpaceDistance(pgDistance)).toBeCloseTo(ours, 4);
-          expect(fromSpaceDistance(ours)).toBeCloseTo(pgDistance, 4);
+          expect(fromPgvector(pgDistance)).toBeCloseTo(ours, 4);
+          expect(toPgvector(ours)).toBeCloseTo(pgDistance, 4);
         }
       }
     } finally {
