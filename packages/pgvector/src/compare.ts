@@ -5,9 +5,9 @@
 import {
   DimensionMismatchError, SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, describeValue, type HnswIndex,
 } from '@smallworld/hnsw';
-import { quoteName, vectorLiteral } from './catalog.js';
+import { vectorLiteral } from './catalog.js';
 import { openConnection, type PgvectorDatabase } from './connection.js';
-import { PGVECTOR_EF_SEARCH_MAX, planSearch } from './search.js';
+import { checkSearchOptions, planSearch } from './search.js';
 
 
 /** Queries for `comparePgvector`: n x dim floats in one array, or one vector per entry. */
@@ -99,11 +99,7 @@ export async function comparePgvector(
   index: HnswIndex, db: PgvectorDatabase, queries: QueryRows, options: CompareOptions,
 ): Promise<CompareResult> {
   checkKnownKeys('comparePgvector', options, OPTION_KEYS);
-  const table = quoteName('table', options.table, true);
-  const idColumn = quoteName('idColumn', options.idColumn ?? 'id');
-  const vectorColumn = quoteName('vectorColumn', options.vectorColumn ?? 'embedding');
-  const k = options.k === undefined ? 10 : checkInteger('k', options.k, 1);
-  const efSearch = options.efSearch === undefined ? 100 : checkInteger('efSearch', options.efSearch, 1, PGVECTOR_EF_SEARCH_MAX);
+  const { table, idColumn, vectorColumn, k, efSearch } = checkSearchOptions(options);
   const data = toRows(queries, index.dim);
   const n = data.length / index.dim;
   const gtK = options.groundTruthK === undefined ? k : checkInteger('groundTruthK', options.groundTruthK, k);

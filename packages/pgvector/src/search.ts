@@ -54,6 +54,19 @@ export async function planSearch(
   return { sql, space, dim, fromPgvector };
 }
 
+/** @internal The table, columns, k and efSearch of a search or a comparison, checked and quoted. */
+export function checkSearchOptions(
+  options: { table: string; idColumn?: string; vectorColumn?: string; k?: number; efSearch?: number },
+): { table: string; idColumn: string; vectorColumn: string; k: number; efSearch: number } {
+  return {
+    table: quoteName('table', options.table, true),
+    idColumn: quoteName('idColumn', options.idColumn ?? 'id'),
+    vectorColumn: quoteName('vectorColumn', options.vectorColumn ?? 'embedding'),
+    k: options.k === undefined ? 10 : checkInteger('k', options.k, 1),
+    efSearch: options.efSearch === undefined ? 100 : checkInteger('efSearch', options.efSearch, 1, PGVECTOR_EF_SEARCH_MAX),
+  };
+}
+
 /** Options of `searchPgvector`. */
 export interface PgvectorSearchOptions {
   /** The table: `name` or `schema.name`. */
@@ -93,11 +106,7 @@ const SEARCH_KEYS = ['table', 'idColumn', 'vectorColumn', 'k', 'efSearch', 'spac
  */
 export async function searchPgvector(db: PgvectorDatabase, query: ArrayLike<number>, options: PgvectorSearchOptions): Promise<PgvectorSearchResult> {
   checkKnownKeys('searchPgvector', options, SEARCH_KEYS);
-  const table = quoteName('table', options.table, true);
-  const idColumn = quoteName('idColumn', options.idColumn ?? 'id');
-  const vectorColumn = quoteName('vectorColumn', options.vectorColumn ?? 'embedding');
-  const k = options.k === undefined ? 10 : checkInteger('k', options.k, 1);
-  const efSearch = options.efSearch === undefined ? 100 : checkInteger('efSearch', options.efSearch, 1, PGVECTOR_EF_SEARCH_MAX);
+  const { table, idColumn, vectorColumn, k, efSearch } = checkSearchOptions(options);
   if (options.columns !== undefined && !Array.isArray(options.columns)) {
     throw new SmallworldTypeError('INVALID_OPTION', `\`columns\` must be an array of column names (got ${describeValue(options.columns)})`);
   }

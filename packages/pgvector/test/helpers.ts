@@ -2,29 +2,15 @@
 // server through `pg` when DATABASE_URL is set), and a connection that drops
 // after N rows, as a server connection can and PGlite cannot.
 
+import { generateSynthetic } from '@smallworld/datasets';
 import { BruteForceIndex, HnswIndex, type Space } from '@smallworld/hnsw';
 import pg from 'pg';
 import { createPglite, openConnection, type PgvectorConnection, type PgvectorDatabase } from '../src/index.js';
 import { tupleBytes } from '../src/copy-binary.js';
 
-/** Seeded clustered vectors: `clusters` centres, points spread around them. */
+/** Seeded clustered vectors (the datasets package's generator): `clusters` centres, points spread around them. */
 export function clustered(n: number, dim: number, seed: number, clusters = 8): Float32Array {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  const centres = Float32Array.from({ length: clusters * dim }, () => gauss() * 3);
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    const c = Math.floor(next() * clusters);
-    for (let j = 0; j < dim; j++) out[i * dim + j] = centres[c * dim + j]! + gauss();
-  }
-  return out;
+  return generateSynthetic({ count: n, dim, seed, generator: 'clustered', clusters, mean: 0, sd: 3, clusterSd: 1 }).data;
 }
 
 /** An index over `data` with labels 1000 + row (so labels are not row numbers). */
