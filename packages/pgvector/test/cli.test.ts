@@ -52,7 +52,7 @@ describe('pnpm pgvector', () => {
     expect(JSON.parse(imported.stdout)).toMatchObject({ rows: 400, dim, space: 'cosine', m: 12, efConstruction: 64 });
     const back = await HnswIndex.load(join(scratch, 'back.hnsw'));
     expect(back.getVector(1234)).toEqual((await HnswIndex.load(join(scratch, 'items.hnsw'))).getVector(1234));
-  });
+  }, 300_000); // three PGlite start-ups (a few seconds each, far more on a loaded machine)
 
   it.each([
     [['export', 'x.hnsw', '--table', 't'], 'give exactly one of --url and --pglite'],
