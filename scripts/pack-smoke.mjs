@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 /** The packages users install, by folder; those not yet in the tree are skipped. */
-const PUBLISHABLE = ['packages/hnsw', 'packages/hnswlib-node', 'packages/face', 'datasets'];
+const PUBLISHABLE = ['packages/hnsw', 'packages/hnswlib-node', 'packages/face', 'packages/pgvector', 'datasets'];
 /** Export conditions that point inside the repository only (TypeScript sources for tests). */
 const REPO_ONLY_CONDITIONS = new Set(['source']);
 
@@ -184,6 +184,25 @@ function usage(kind, names) {
       assert(result.verified === true, 'face: two near descriptors verify');
       assert(typeof face.FaceDatabase === 'function' && typeof face.FaceEmbedder === 'function', 'face: classes exported');
       console.log('${kind}: @smallworld/face ok');
+    }`);
+  }
+  if (names.has('@smallworld/pgvector')) {
+    lines.push(load('@smallworld/hnsw', 'hnswForPg'), load('@smallworld/pgvector', 'pgvector'), `
+    {
+      // Embedded Postgres + pgvector (PGlite): export a small index, then pgvector answers a query.
+      const dim = 4;
+      const index = new hnswForPg.HnswIndex({ space: 'l2', dim, m: 8 });
+      for (let i = 0; i < 50; i++) index.add([i, i % 7, i % 3, 1], i);
+      const db = await pgvector.createPglite();
+      try {
+        const exported = await pgvector.exportToPgvector(index, db, { table: 'items' });
+        assert(exported.rows === 50 && exported.opclass === 'vector_l2_ops', 'pgvector: export ' + JSON.stringify(exported));
+        const found = await pgvector.searchPgvector(db, [17, 3, 2, 1], { table: 'items', k: 1 });
+        assert(found.labels[0] === 17 && found.distances[0] === 0, 'pgvector: a point is its own nearest neighbour');
+      } finally {
+        await db.close();
+      }
+      console.log('${kind}: @smallworld/pgvector ok');
     }`);
   }
   lines.push('};', "main().catch((error) => { console.error(error); process.exit(1); });", '');

@@ -1,5 +1,8 @@
 // Typed errors of the pgvector bridge: what the database holds does not fit
 // the request. Argument errors use the engine's SmallworldTypeError/RangeError.
+// On the engine's error base, so `instanceof SmallworldError` holds for them too.
+
+import { SmallworldError } from '@smallworld/hnsw';
 
 /** Stable codes of `PgvectorError`. */
 export type PgvectorErrorCode =
@@ -17,12 +20,9 @@ export type PgvectorErrorCode =
   | 'EXPORT_FAILED';
 
 /** What the database holds does not fit the request; `code` says how. */
-export class PgvectorError extends Error {
-  /** The rule broken, for programs to branch on (the message is for people). */
-  readonly code: PgvectorErrorCode;
+export class PgvectorError extends SmallworldError<PgvectorErrorCode> {
   constructor(code: PgvectorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'PgvectorError';
-    this.code = code;
   }
 }
