@@ -200,8 +200,11 @@ interface HnswPackageModule { HNSW: new (m: number, efConstruction: number, d: n
 /** The hnsw package's metric for each space this benchmark drives it in (its Euclidean ranks as our squared L2). */
 const HNSW_PACKAGE_METRICS: Partial<Record<Space, string>> = { l2: 'euclidean' };
 
-/** The pure-TypeScript `hnsw` npm package (STYLE.md's counter-example), or null when not installed. */
-
+/**
+ * The pure-TypeScript `hnsw` npm package, or null when not installed. It is
+ * the design smallworld avoids (an object per node in a Map, number[][]
+ * neighbour lists, unseeded levels), measured here to show what that costs.
+ */
 export async function loadHnswPackage(): Promise<Peer | null> {
   let mod: HnswPackageModule;
   try {
