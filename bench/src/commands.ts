@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MNIST_SOURCES } from '@smallworld/datasets';
+import { MNIST_SOURCES, acceptNegativeValues } from '@smallworld/datasets';
 import {
   UsageError, choiceListOption, choiceOption, intListOption, intOption, numberOption, optionalIntOption, pathOption,
   stringOption, type RawOptions,
@@ -17,7 +17,7 @@ import { formatFilter, runFilter } from './filter.js';
 import { LIBRARY_NAMES, loadHnswlibNode, smallworldPeer } from './peers.js';
 import { formatParams, plotParams, runParams } from './params.js';
 import { formatScaling, runScaling } from './scaling.js';
-import { formatSeed, runSeed } from './seed.js';
+import { formatSeed, runSeed, type SeedOptions } from './seed.js';
 import { log } from './stats.js';
 import { DEFAULT_EF_SEARCH, formatSweep, runSweep } from './sweep.js';
 import { serveSweepJob } from './sweep-worker.js';
@@ -25,55 +25,238 @@ import { serveSweepJob } from './sweep-worker.js';
 /** Default folder for results (git-ignored). */
 const RESULTS = resolve(import.meta.dirname, '../results');
 
+/** One command of `pnpm bench`: its usage, its options, how it reads them, what it runs. */
+export interface BenchCommand<S extends object = object> {
+  /** The usage lines: a one-line summary, then the options. */
+  usage: string;
+  /** Option names (all take a value except `json`, a flag). */
+  options: readonly string[];
+  /** Reads and checks the options (a UsageError on a bad one): the settings `run` takes. */
+  parse(o: RawOptions): S;
+  /** Runs with `settings`; results go to stdout (JSON lines with `asJson`), logs to stderr. */
+  run(settings: S, asJson: boolean): Promise<void>;
+}
+
+/** A command's definition, its settings type inferred from `parse`. */
+function command<S extends object>(definition: BenchCommand<S>): BenchCommand {
+  return definition as unknown as BenchCommand;
+}
+
+const cores = availableParallelism();
+const json = (line: unknown) => process.stdout.write(JSON.stringify(line) + '\n');
+
+const demo = command({
+  usage: `the seed experiment at 50,000 vectors on face-api's sample photos (pnpm demo)
+[--n 50000] [--threads N] [--json]`,
+  options: ['n', 'threads', 'json'],
+  parse: (o) => ({ n: intOption(o, 'n', 50000, 1000), threads: intOption(o, 'threads', cores, 1, 63) }),
+  async run(settings, asJson) {
+    const result = await runDemo(settings);
+    if (asJson) json(result);
+    else console.log(formatSeed(result));
+  },
+});
+
+const compareCommand = command({
+  usage: `smallworld vs hnswlib-node, one thread, same data, one process
+[--data clustered|seed|mnist] [--n 100000] [--dim 128] [--queries 1000]
+[--m 16] [--ef-construction 100] [--ef-search 10,20,40,80,160,320]
+[--kernel auto|simd|js] [--rounds 3] [--target 0.95] [--mnist-dir DIR] [--json]`,
+  options: ['data', 'n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'kernel', 'rounds', 'target', 'mnist-dir', 'json'],
+  parse(o) {
+    const data = choiceOption(o, 'data', DATA_NAMES, 'clustered');
+    return {
+      data, kernel: choiceOption(o, 'kernel', ['auto', 'simd', 'js'] as const, 'auto'),
+      target: numberOption(o, 'target', data === 'seed' ? 0.8 : 0.95, 0, 1),
+      n: intOption(o, 'n', 100000), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 1000), mnistDir: pathOption(o, 'mnist-dir'),
+      m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100),
+      efSearch: intListOption(o, 'ef-search', DEFAULT_EF_SEARCH), rounds: intOption(o, 'rounds', 3),
+    };
+  },
+  async run(s, asJson) {
+    const bench = await loadBenchData(s.data, s.n, s.dim, s.queries, 10, s.mnistDir);
+    const peer = await loadHnswlibNode();
+    if (peer === null) throw new Error('hnswlib-node is not installed: run pnpm install in the repository');
+    const ours = smallworldPeer(s.kernel);
+    const rows = await compare([ours, peer], bench, s);
+    await ours.close?.();
+    if (asJson) {
+      for (const row of rows) json({ data: s.data, n: bench.base.length / bench.dim, dim: bench.dim, ...row });
+      const a = qpsAtRecall(rows, ours.name, s.target);
+      const b = qpsAtRecall(rows, peer.name, s.target);
+      json({
+        summary: true, data: s.data, target: s.target, buildRatio: rows[0].buildS / rows.find((r) => r.lib === peer.name)!.buildS,
+        qpsRatioAtTarget: a && b ? a.qps / b.qps : null,
+      });
+    } else {
+      console.log(`${s.data}: ${bench.base.length / bench.dim} x ${bench.dim}, ${bench.queries.length / bench.dim} queries, k 10`);
+      console.log(formatComparison(rows, ours.name, peer.name, s.target));
+    }
+  },
+});
+
+const seed = command({
+  usage: `the seed article's face-search experiment end to end
+[--n 1000000] [--dim 128] [--threads N] [--faces DIR] [--face-count 10000]
+[--queries 200] [--ef-search E] [--recall-target 0.9]
+[--compare hnswlib-node] [--save-dir DIR] [--json]`,
+  options: ['n', 'dim', 'threads', 'faces', 'face-count', 'queries', 'ef-search', 'recall-target', 'compare', 'save-dir', 'json'],
+  parse(o): SeedOptions {
+    const n = intOption(o, 'n', 1_000_000, 2);
+    const facesDir = pathOption(o, 'faces');
+    const saveDir = pathOption(o, 'save-dir');
+    return {
+      n, dim: intOption(o, 'dim', 128), threads: intOption(o, 'threads', cores, 1, 63),
+      faces: intOption(o, 'face-count', Math.min(10_000, Math.floor(n / 2)), 1, n),
+      queries: intOption(o, 'queries', 200), efSearch: optionalIntOption(o, 'ef-search'),
+      recallTarget: numberOption(o, 'recall-target', 0.9, 0, 1), compare: compareOption(o),
+      ...(facesDir !== undefined ? { facesDir } : {}),
+      ...(saveDir !== undefined ? { saveDir } : {}),
+    };
+  },
+  async run(settings, asJson) {
+    const result = await runSeed(settings);
+    if (asJson) json(result);
+    else console.log(formatSeed(result));
+  },
+});
+
+const sweep = command({
+  usage: `ann-benchmarks-style recall/QPS sweep, one child process per library
+[--base FILE --queries FILE [--gt FILE]] or [--data clustered|seed|mnist --n 100000 --dim 128 --nq 1000]
+[--k 10] [--libs smallworld,hnswlib-node,usearch,hnsw] [--m 16] [--ef-construction 100]
+[--threads N] [--ef-search 10,20,40,80,160,320] [--rounds 3] [--out DIR (bench/results/sweep)] [--json]`,
+  options: ['base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'out', 'mnist-dir', 'json'],
+  parse(o) {
+    const base = sourceOption(o, 'base');
+    const queries = sourceOption(o, 'queries');
+    const gt = sourceOption(o, 'gt');
+    if (base === undefined && (queries !== undefined || gt !== undefined)) throw new UsageError('--queries and --gt need --base');
+    if (base !== undefined && (o.data !== undefined || o.n !== undefined || o.nq !== undefined)) throw new UsageError('--base replaces --data, --n and --nq: give one or the other');
+    return {
+      k: intOption(o, 'k', 10),
+      source: base !== undefined
+        ? { from: 'files' as const, base, queries, gt }
+        : {
+          from: 'generated' as const, data: choiceOption(o, 'data', DATA_NAMES, 'clustered'), n: intOption(o, 'n', 100000), dim: intOption(o, 'dim', 128),
+          nq: intOption(o, 'nq', 1000), mnistDir: pathOption(o, 'mnist-dir'),
+        },
+      libs: choiceListOption(o, 'libs', LIBRARY_NAMES, LIBRARY_NAMES), m: intOption(o, 'm', 16, 2),
+      efConstruction: intOption(o, 'ef-construction', 100), threads: intOption(o, 'threads', cores, 1, 63),
+      efSearch: intListOption(o, 'ef-search', DEFAULT_EF_SEARCH), rounds: intOption(o, 'rounds', 3),
+      out: pathOption(o, 'out') ?? resolve(RESULTS, 'sweep'),
+    };
+  },
+  async run({ k, source, ...settings }, asJson) {
+    const data: BenchData = source.from === 'files'
+      ? await loadFileData(source.base, source.queries, source.gt, k)
+      : await loadBenchData(source.data, source.n, source.dim, source.nq, k, source.mnistDir);
+    const results = await runSweep(data, { ...settings, ...(asJson ? { onRow: json } : {}) });
+    if (!asJson) console.log(formatSweep(results));
+  },
+});
+
+const scaling = command({
+  usage: `build time vs threads 1..N and vs n, with recall and plots
+[--data clustered|seed|mnist] [--dim 128] [--n 100000] [--threads N]
+[--sizes 25000,50000,100000] [--m 16] [--ef-construction 100] [--ef-search 64]
+[--queries 500] [--compare hnswlib-node] [--out DIR (bench/results/scaling)] [--json]`,
+  options: ['data', 'dim', 'n', 'threads', 'sizes', 'm', 'ef-construction', 'ef-search', 'queries', 'compare', 'out', 'json'],
+  parse(o) {
+    const data = choiceOption(o, 'data', DATA_NAMES, 'clustered');
+    const n = intOption(o, 'n', 100000);
+    const sizes = intListOption(o, 'sizes', [25000, 50000, 100000]);
+    if (data === 'mnist' && Math.max(n, ...sizes) > 9000) throw new UsageError(`--data mnist has 9000 base vectors: --n and --sizes must be <= 9000`);
+    return {
+      data, dim: intOption(o, 'dim', 128), n, maxThreads: intOption(o, 'threads', cores, 1, 63), sizes,
+      m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100), efSearch: intOption(o, 'ef-search', 64),
+      queries: intOption(o, 'queries', 500), compare: compareOption(o), out: pathOption(o, 'out') ?? resolve(RESULTS, 'scaling'),
+    };
+  },
+  async run(settings, asJson) {
+    const results = await runScaling({ ...settings, ...(asJson ? { onRow: json } : {}) });
+    if (!asJson) console.log(formatScaling(results));
+  },
+});
+
+const filter = command({
+  usage: `filtered search latency and recall at allow-lists of --fractions of n (docs/benchmarks.md)
+[--n 1000000] [--dim 128] [--queries 200] [--k 10] [--m 8] [--ef-construction 40] [--threads N]
+[--ef-search 64] [--fractions 0.001,0.01,0.02,0.1] [--rounds 3] [--index FILE] [--baseline-src DIR] [--json]`,
+  options: ['n', 'dim', 'queries', 'k', 'm', 'ef-construction', 'threads', 'ef-search', 'fractions', 'rounds', 'index', 'baseline-src', 'json'],
+  parse(o) {
+    const fractions = (stringOption(o, 'fractions') ?? '0.001,0.01,0.02,0.1').split(',').map(Number);
+    if (fractions.some((f) => !(f > 0 && f <= 1))) throw new UsageError(`--fractions must be numbers in (0, 1] (got ${o.fractions})`);
+    const index = pathOption(o, 'index');
+    const baselineSrc = pathOption(o, 'baseline-src');
+    return {
+      n: intOption(o, 'n', 1_000_000, 1), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 200), k: intOption(o, 'k', 10),
+      m: intOption(o, 'm', 8, 2), efConstruction: intOption(o, 'ef-construction', 40), threads: intOption(o, 'threads', cores, 1, 63),
+      efSearch: intOption(o, 'ef-search', 64), fractions, rounds: intOption(o, 'rounds', 3),
+      ...(index !== undefined ? { index } : {}), ...(baselineSrc !== undefined ? { baselineSrc } : {}),
+    };
+  },
+  async run(settings, asJson) {
+    const results = await runFilter({ ...settings, ...(asJson ? { onRow: json } : {}) });
+    if (!asJson) console.log(formatFilter(results));
+  },
+});
+
+const params = command({
+  usage: `recall, QPS, build time and memory vs M and efConstruction (docs/parameters.md)
+[--n 50000] [--dim 128] [--queries 2000] [--m 4,8,16,32,48]
+[--ef-construction 25,50,100,200,400] [--ef-search 10,20,40,80,160,320]
+[--out DIR (bench/results/params)] [--json]`,
+  options: ['n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'out', 'json'],
+  parse: (o) => ({
+    n: intOption(o, 'n', 50000), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 2000),
+    ms: intListOption(o, 'm', [4, 8, 16, 32, 48]), efConstructions: intListOption(o, 'ef-construction', [25, 50, 100, 200, 400]),
+    efSearches: intListOption(o, 'ef-search', DEFAULT_EF_SEARCH), out: pathOption(o, 'out') ?? resolve(RESULTS, 'params'),
+  }),
+  async run({ out, ...settings }, asJson) {
+    const rows = runParams(settings);
+    await mkdir(out, { recursive: true });
+    const plots = await plotParams(rows, out, settings.efConstructions[Math.floor(settings.efConstructions.length / 2)]);
+    if (asJson) for (const row of rows) json(row);
+    else console.log(formatParams(rows) + `\nplots: ${plots.map((p) => p.svg).join(', ')}`);
+  },
+});
+
+/** The commands of `pnpm bench`, in the order of the usage text: a new command is one entry here. */
+export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
+  demo,
+  compare: compareCommand,
+  seed,
+  sweep,
+  scaling,
+  filter,
+  params,
+};
+
+/** Options every command takes besides its own. */
+const COMMON_USAGE = `every command: --dry-run (check the options, print the settings as one JSON line and stop)`;
+
 export const USAGE = `usage: pnpm bench <command> [options]
 
 commands:
-  demo      the seed experiment at 50,000 vectors on face-api's sample photos (pnpm demo)
-            [--n 50000] [--threads N] [--json]
-  compare   smallworld vs hnswlib-node, one thread, same data, one process
-            [--data clustered|seed|mnist] [--n 100000] [--dim 128] [--queries 1000]
-            [--m 16] [--ef-construction 100] [--ef-search 10,20,40,80,160,320]
-            [--kernel auto|simd|js] [--rounds 3] [--target 0.95] [--mnist-dir DIR] [--json]
-  seed      the seed article's face-search experiment end to end
-            [--n 1000000] [--dim 128] [--threads N] [--faces DIR] [--face-count 10000]
-            [--queries 200] [--ef-search E] [--recall-target 0.9]
-            [--compare hnswlib-node] [--save-dir DIR] [--json]
-  sweep     ann-benchmarks-style recall/QPS sweep, one child process per library
-            [--base FILE --queries FILE [--gt FILE]] or [--data clustered|seed|mnist --n 100000 --dim 128 --nq 1000]
-            [--k 10] [--libs smallworld,hnswlib-node,usearch,hnsw] [--m 16] [--ef-construction 100]
-            [--threads N] [--ef-search 10,20,40,80,160,320] [--rounds 3] [--out DIR (bench/results/sweep)] [--json]
-  scaling   build time vs threads 1..N and vs n, with recall and plots
-            [--data clustered|seed|mnist] [--dim 128] [--n 100000] [--threads N]
-            [--sizes 25000,50000,100000] [--m 16] [--ef-construction 100] [--ef-search 64]
-            [--queries 500] [--compare hnswlib-node] [--out DIR (bench/results/scaling)] [--json]
-  filter    filtered search latency and recall at allow-lists of --fractions of n (docs/benchmarks.md)
-            [--n 1000000] [--dim 128] [--queries 200] [--k 10] [--m 8] [--ef-construction 40] [--threads N]
-            [--ef-search 64] [--fractions 0.001,0.01,0.02,0.1] [--rounds 3] [--index FILE] [--baseline-src DIR] [--json]
-  params    recall, QPS, build time and memory vs M and efConstruction (docs/parameters.md)
-            [--n 50000] [--dim 128] [--queries 2000] [--m 4,8,16,32,48]
-            [--ef-construction 25,50,100,200,400] [--ef-search 10,20,40,80,160,320]
-            [--out DIR (bench/results/params)] [--json]
+${Object.entries(COMMANDS).map(([name, c]) => {
+  const [summary, ...lines] = c.usage.split('\n');
+  return [`  ${name.padEnd(9)} ${summary}`, ...lines.map((line) => `            ${line}`)].join('\n');
+}).join('\n')}
 
+${COMMON_USAGE}
+Negative values may follow their option (--target -1 reads as a value).
 Relative paths are taken from the folder you ran the command in.`;
-
-/** The options each command accepts (all strings or flags, checked by the helpers in args.ts). */
-const OPTIONS: Record<string, string[]> = {
-  demo: ['n', 'threads', 'json'],
-  compare: ['data', 'n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'kernel', 'rounds', 'target', 'mnist-dir', 'json'],
-  seed: ['n', 'dim', 'threads', 'faces', 'face-count', 'queries', 'ef-search', 'recall-target', 'compare', 'save-dir', 'json'],
-  sweep: ['base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'out', 'mnist-dir', 'json'],
-  scaling: ['data', 'dim', 'n', 'threads', 'sizes', 'm', 'ef-construction', 'ef-search', 'queries', 'compare', 'out', 'json'],
-  params: ['n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'out', 'json'],
-  filter: ['n', 'dim', 'queries', 'k', 'm', 'ef-construction', 'threads', 'ef-search', 'fractions', 'rounds', 'index', 'baseline-src', 'json'],
-};
 
 /** Parses `args` for `command`, rejecting unknown options and stray arguments. */
 export function parseCommandOptions(command: string, args: string[]): RawOptions {
-  const names = OPTIONS[command];
-  if (names === undefined) throw new UsageError(`unknown command '${command}'`);
-  const spec = Object.fromEntries(names.map((name) => [name, { type: name === 'json' ? 'boolean' as const : 'string' as const }]));
+  const definition = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (definition === undefined) throw new UsageError(`unknown command '${command}'`);
+  const spec = Object.fromEntries([...definition.options, 'dry-run'].map((name) => [
+    name, { type: name === 'json' || name === 'dry-run' ? 'boolean' as const : 'string' as const },
+  ]));
   try {
-    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values as RawOptions;
+    return parseArgs({ args: acceptNegativeValues(args, spec), options: spec, strict: true, allowPositionals: false }).values as RawOptions;
   } catch (error) {
     throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -92,140 +275,28 @@ function compareOption(options: RawOptions): boolean {
   return value !== undefined;
 }
 
-const json = (line: unknown) => process.stdout.write(JSON.stringify(line) + '\n');
-
-/** Runs one CLI invocation; resolves to the process exit code. */
+/**
+ * Runs one CLI invocation; resolves to the process exit code (0; a bad
+ * command line, a missing command included, rejects with a UsageError).
+ */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+  const [name, ...rest] = argv;
+  if (name === 'help' || name === '--help' || name === '-h') {
     log(USAGE);
     return 0;
   }
-  if (command === 'sweep-worker') {
+  if (name === undefined) throw new UsageError('no command given');
+  if (name === 'sweep-worker') {
     serveSweepJob();
     return 0;
   }
-  const o = parseCommandOptions(command, rest);
-  const asJson = o.json === true;
-  const cores = availableParallelism();
-
-  if (command === 'demo') {
-    const result = await runDemo({ n: intOption(o, 'n', 50000, 1000), threads: intOption(o, 'threads', cores, 1, 63) });
-    if (asJson) json(result);
-    else console.log(formatSeed(result));
+  const o = parseCommandOptions(name, rest);
+  const definition = COMMANDS[name];
+  const settings = definition.parse(o);
+  if (o['dry-run'] === true) {
+    json({ command: name, dryRun: true, ...settings });
     return 0;
   }
-
-  if (command === 'compare') {
-    const data = choiceOption(o, 'data', DATA_NAMES, 'clustered');
-    const kernel = choiceOption(o, 'kernel', ['auto', 'simd', 'js'] as const, 'auto');
-    const target = numberOption(o, 'target', data === 'seed' ? 0.8 : 0.95, 0, 1);
-    const efSearch = intListOption(o, 'ef-search', DEFAULT_EF_SEARCH);
-    const settings = { m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100), efSearch, rounds: intOption(o, 'rounds', 3) };
-    const bench = await loadBenchData(data, intOption(o, 'n', 100000), intOption(o, 'dim', 128), intOption(o, 'queries', 1000), 10, pathOption(o, 'mnist-dir'));
-    const peer = await loadHnswlibNode();
-    if (peer === null) throw new Error('hnswlib-node is not installed: run pnpm install in the repository');
-    const ours = smallworldPeer(kernel);
-    const rows = await compare([ours, peer], bench, settings);
-    await ours.close?.();
-    if (asJson) {
-      for (const row of rows) json({ data, n: bench.base.length / bench.dim, dim: bench.dim, ...row });
-      const a = qpsAtRecall(rows, ours.name, target);
-      const b = qpsAtRecall(rows, peer.name, target);
-      json({
-        summary: true, data, target, buildRatio: rows[0].buildS / rows.find((r) => r.lib === peer.name)!.buildS,
-        qpsRatioAtTarget: a && b ? a.qps / b.qps : null,
-      });
-    } else {
-      console.log(`${data}: ${bench.base.length / bench.dim} x ${bench.dim}, ${bench.queries.length / bench.dim} queries, k 10`);
-      console.log(formatComparison(rows, ours.name, peer.name, target));
-    }
-    return 0;
-  }
-
-  if (command === 'seed') {
-    const n = intOption(o, 'n', 1_000_000, 2);
-    const facesDir = pathOption(o, 'faces');
-    const result = await runSeed({
-      n, dim: intOption(o, 'dim', 128), threads: intOption(o, 'threads', cores, 1, 63),
-      faces: intOption(o, 'face-count', Math.min(10_000, Math.floor(n / 2)), 1, n),
-      queries: intOption(o, 'queries', 200), efSearch: optionalIntOption(o, 'ef-search'),
-      recallTarget: numberOption(o, 'recall-target', 0.9, 0, 1), compare: compareOption(o),
-      ...(facesDir !== undefined ? { facesDir } : {}),
-      ...(o['save-dir'] !== undefined ? { saveDir: pathOption(o, 'save-dir')! } : {}),
-    });
-    if (asJson) json(result);
-    else console.log(formatSeed(result));
-    return 0;
-  }
-
-  if (command === 'sweep') {
-    const k = intOption(o, 'k', 10);
-    const base = sourceOption(o, 'base');
-    const queries = sourceOption(o, 'queries');
-    const gt = sourceOption(o, 'gt');
-    if (base === undefined && (queries !== undefined || gt !== undefined)) throw new UsageError('--queries and --gt need --base');
-    if (base !== undefined && (o.data !== undefined || o.n !== undefined || o.nq !== undefined)) throw new UsageError('--base replaces --data, --n and --nq: give one or the other');
-    const settings = {
-      libs: choiceListOption(o, 'libs', LIBRARY_NAMES, LIBRARY_NAMES), m: intOption(o, 'm', 16, 2),
-      efConstruction: intOption(o, 'ef-construction', 100), threads: intOption(o, 'threads', cores, 1, 63),
-      efSearch: intListOption(o, 'ef-search', DEFAULT_EF_SEARCH), rounds: intOption(o, 'rounds', 3),
-      out: pathOption(o, 'out') ?? resolve(RESULTS, 'sweep'),
-      ...(asJson ? { onRow: json } : {}),
-    };
-    let data: BenchData;
-    if (base !== undefined) {
-      data = await loadFileData(base, queries, gt, k);
-    } else {
-      const name = choiceOption(o, 'data', DATA_NAMES, 'clustered');
-      data = await loadBenchData(name, intOption(o, 'n', 100000), intOption(o, 'dim', 128), intOption(o, 'nq', 1000), k, pathOption(o, 'mnist-dir'));
-    }
-    const results = await runSweep(data, settings);
-    if (!asJson) console.log(formatSweep(results));
-    return 0;
-  }
-
-  if (command === 'scaling') {
-    const data = choiceOption(o, 'data', DATA_NAMES, 'clustered');
-    const n = intOption(o, 'n', 100000);
-    const sizes = intListOption(o, 'sizes', [25000, 50000, 100000]);
-    if (data === 'mnist' && Math.max(n, ...sizes) > 9000) throw new UsageError(`--data mnist has 9000 base vectors: --n and --sizes must be <= 9000`);
-    const results = await runScaling({
-      data, dim: intOption(o, 'dim', 128), n, maxThreads: intOption(o, 'threads', cores, 1, 63), sizes,
-      m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100), efSearch: intOption(o, 'ef-search', 64),
-      queries: intOption(o, 'queries', 500), compare: compareOption(o), out: pathOption(o, 'out') ?? resolve(RESULTS, 'scaling'),
-      ...(asJson ? { onRow: json } : {}),
-    });
-    if (!asJson) console.log(formatScaling(results));
-    return 0;
-  }
-  if (command === 'filter') {
-    const fractions = (stringOption(o, 'fractions') ?? '0.001,0.01,0.02,0.1').split(',').map(Number);
-    if (fractions.some((f) => !(f > 0 && f <= 1))) throw new UsageError(`--fractions must be numbers in (0, 1] (got ${o.fractions})`);
-    const index = pathOption(o, 'index');
-    const baselineSrc = pathOption(o, 'baseline-src');
-    const results = await runFilter({
-      n: intOption(o, 'n', 1_000_000, 1), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 200), k: intOption(o, 'k', 10),
-      m: intOption(o, 'm', 8, 2), efConstruction: intOption(o, 'ef-construction', 40), threads: intOption(o, 'threads', cores, 1, 63),
-      efSearch: intOption(o, 'ef-search', 64), fractions, rounds: intOption(o, 'rounds', 3),
-      ...(index !== undefined ? { index } : {}), ...(baselineSrc !== undefined ? { baselineSrc } : {}),
-      ...(asJson ? { onRow: json } : {}),
-    });
-    if (!asJson) console.log(formatFilter(results));
-    return 0;
-  }
-  if (command === 'params') {
-    const efConstructions = intListOption(o, 'ef-construction', [25, 50, 100, 200, 400]);
-    const rows = runParams({
-      n: intOption(o, 'n', 50000), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 2000),
-      ms: intListOption(o, 'm', [4, 8, 16, 32, 48]), efConstructions, efSearches: intListOption(o, 'ef-search', DEFAULT_EF_SEARCH),
-    });
-    const out = pathOption(o, 'out') ?? resolve(RESULTS, 'params');
-    await mkdir(out, { recursive: true });
-    const plots = await plotParams(rows, out, efConstructions[Math.floor(efConstructions.length / 2)]);
-    if (asJson) for (const row of rows) json(row);
-    else console.log(formatParams(rows) + `\nplots: ${plots.map((p) => p.svg).join(', ')}`);
-    return 0;
-  }
-  throw new UsageError(`unknown command '${command}'`);
+  await definition.run(settings, o.json === true);
+  return 0;
 }

@@ -50,6 +50,32 @@ describe('argument errors', () => {
     expect((error as Error).message).toContain(message);
   });
 
+  it('a missing command is a UsageError too (exit 2 with the usage); help is not', async () => {
+    await expect(main([])).rejects.toThrow(new UsageError('no command given'));
+    const none = bench();
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('error: no command given');
+    expect(none.stderr).toContain('usage: pnpm bench');
+    await expect(main(['help'])).resolves.toBe(0);
+  });
+
+  it('takes a negative number after its option as the value, and checks its range', async () => {
+    const error = await main(['compare', '--target', '-0.5']).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe('--target must be a number in [0, 1] (got -0.5)');
+  });
+
+  it('--dry-run checks the options and prints the settings without running anything', () => {
+    const run = bench('seed', '--n', '1000000', '--faces', 'photos', '--threads', '1', '--dry-run');
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      command: 'seed', dryRun: true, n: 1000000, threads: 1, faces: 10000, facesDir: join(scratch, 'photos'),
+    });
+    expect(run.stderr).toBe('');
+    const bad = bench('sweep', '--libs', 'faiss', '--dry-run');
+    expect(bad.status).toBe(2);
+  });
+
   it('exits with status 2, prints the message and the usage on stderr, and nothing on stdout', () => {
     const run = bench('sweep', '--rounds', '0', '--json');
     expect(run.status).toBe(2);

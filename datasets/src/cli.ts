@@ -6,12 +6,13 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SPACES, type Space } from '@smallworld/hnsw';
 import { DEFAULT_MEAN, DEFAULT_SD, DEFAULT_SEED, DEFAULT_CLUSTERS, DEFAULT_CLUSTER_SD, GENERATORS, type GeneratorName } from './generate.js';
+import { acceptNegativeValues } from './cli-args.js';
 import { computeGroundTruth, DEFAULT_GROUND_TRUTH_K } from './ground-truth.js';
 import { describeHdf5, writeGroundTruthHdf5 } from './formats/hdf5.js';
-import { detectFormat, writeVectors } from './io.js';
+import { detectFormat, storedDtype, writeVectors } from './io.js';
 import { DEFAULT_MNIST_DIR, MNIST_BASE_COUNT, MNIST_SOURCES, readMnist, readSource, sliceRows } from './mnist.js';
 import { ProgressBar } from './progress.js';
 import { computeStats, fileInfo, type FileInfo } from './stats.js';
@@ -31,14 +32,17 @@ const USAGE = `Usage: pnpm datasets <command> [options]
       Exact k-NN of each query, on worker threads. B and Q are files or
       ${MNIST_SOURCES.join(', ')}. G may be .ivecs, .npy, .i32, or .hdf5 (a whole
       ann-benchmarks file: train, test, neighbors, distances).
-  info FILE
-      Format, count, dimension and statistics of a file (or an MNIST source).
+  info FILE [--dataset NAME]
+      Format, count, dimension and statistics of a file (or an MNIST source);
+      --dataset picks an HDF5 file's dataset (default train; or FILE.hdf5:NAME).
   mnist [--dir ${'../shared/datasets/mnist'}] [--out-dir datasets/data/mnist] [--format fvecs|npy|f32|hdf5]
         [--k ${DEFAULT_GROUND_TRUTH_K}] [--threads N]
       MNIST's test images split into base (first ${MNIST_BASE_COUNT}) and queries, with ground truth.
 
 Common options: --json (machine-readable result on stdout), --quiet (no progress),
---mnist-dir DIR (where the mnist sources live). Files: see datasets/README.md.
+--mnist-dir DIR (where the mnist sources live), --dry-run (check the options,
+print the settings as JSON and stop: nothing is read or written).
+Negative values may follow their option (--mean -0.5). Files: see datasets/README.md.
 `;
 
 /** A command-line mistake: printed with the usage, exit code 2. */
@@ -54,13 +58,16 @@ function userSource(s: string): string {
   return (MNIST_SOURCES as readonly string[]).includes(s) ? s : userPath(s);
 }
 
-function intOption(name: string, value: string | undefined, fallback?: number): number {
+/** An integer option >= `min`; `fallback` when absent (required when there is none). */
+function intOption(name: string, value: string | undefined, fallback?: number, min = 0): number {
   if (value === undefined) {
     if (fallback === undefined) throw new UsageError(`--${name} is required`);
     return fallback;
   }
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} must be a non-negative integer (got ${JSON.stringify(value)})`);
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${name} must be an integer >= ${min} (got ${JSON.stringify(value)})`);
+  }
   return n;
 }
 
@@ -79,61 +86,84 @@ function required(name: string, value: string | undefined): string {
 const COMMON = {
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   'mnist-dir': { type: 'string' },
 } as const;
+
+/** util.parseArgs over `args` (strict), with negative numbers accepted as option values. */
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, allowPositionals = false) {
+  return parseArgs({ args: acceptNegativeValues(args, options), options, strict: true, allowPositionals });
+}
+
+/** What --dry-run prints: the command and its resolved settings, as one JSON line on stdout. */
+function dryRun(command: string, settings: Record<string, unknown>): null {
+  process.stdout.write(JSON.stringify({ command, dryRun: true, ...settings }) + '\n');
+  return null;
+}
 
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
 async function synth(args: string[]): Promise<unknown> {
-  const { values: v } = parseArgs({
-    args, strict: true, allowPositionals: false,
-    options: {
-      ...COMMON, n: { type: 'string' }, dim: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-      generator: { type: 'string' }, mean: { type: 'string' }, sd: { type: 'string' },
-      clusters: { type: 'string' }, 'cluster-sd': { type: 'string' },
-    },
+  const { values: v } = parse(args, {
+    ...COMMON, n: { type: 'string' }, dim: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
+    generator: { type: 'string' }, mean: { type: 'string' }, sd: { type: 'string' },
+    clusters: { type: 'string' }, 'cluster-sd': { type: 'string' },
   });
   const out = userPath(required('out', v.out));
+  const format = detectFormat(out).format;
   const generator = (v.generator ?? 'normal') as GeneratorName;
   if (!GENERATORS.includes(generator)) throw new UsageError(`--generator must be one of ${GENERATORS.join(', ')} (got ${JSON.stringify(v.generator)})`);
-  await mkdir(dirname(out), { recursive: true });
-  const bar = new ProgressBar({ label: `synth ${generator}`, unit: 'vectors', enabled: !v.quiet });
-  const result = await writeSynthetic(out, {
-    count: intOption('n', v.n),
-    dim: intOption('dim', v.dim),
+  // Zero vectors is refused rather than written: an empty .fvecs file cannot
+  // even record its dimension, and no reader or benchmark can use it.
+  const options = {
+    count: intOption('n', v.n, undefined, 1),
+    dim: intOption('dim', v.dim, undefined, 1),
     seed: intOption('seed', v.seed, DEFAULT_SEED),
     generator,
     mean: numberOption('mean', v.mean, DEFAULT_MEAN),
     sd: numberOption('sd', v.sd, DEFAULT_SD),
-    clusters: intOption('clusters', v.clusters, DEFAULT_CLUSTERS),
+    clusters: intOption('clusters', v.clusters, DEFAULT_CLUSTERS, 1),
     clusterSd: numberOption('cluster-sd', v['cluster-sd'], DEFAULT_CLUSTER_SD),
-  }, (done, total) => bar.update(done, total));
+  };
+  if (v['dry-run']) return dryRun('synth', { path: out, format, ...options });
+  await mkdir(dirname(out), { recursive: true });
+  const bar = new ProgressBar({ label: `synth ${generator}`, unit: 'vectors', enabled: !v.quiet });
+  const result = await writeSynthetic(out, options, (done, total) => bar.update(done, total));
   bar.finish();
   const mb = (result.count * result.dim * 4) / 2 ** 20;
   log(`wrote ${result.count} x ${result.dim} to ${out} in ${result.seconds.toFixed(2)} s (${(mb / result.seconds).toFixed(0)} MiB/s)`);
-  return { command: 'synth', path: out, format: detectFormat(out).format, ...result.params, seconds: result.seconds };
+  return { command: 'synth', path: out, format, ...result.params, seconds: result.seconds };
 }
 
 async function groundtruth(args: string[]): Promise<unknown> {
-  const { values: v } = parseArgs({
-    args, strict: true, allowPositionals: false,
-    options: {
-      ...COMMON, base: { type: 'string' }, queries: { type: 'string' }, k: { type: 'string' }, out: { type: 'string' },
-      space: { type: 'string' }, threads: { type: 'string' }, distances: { type: 'string' },
-    },
+  const { values: v } = parse(args, {
+    ...COMMON, base: { type: 'string' }, queries: { type: 'string' }, k: { type: 'string' }, out: { type: 'string' },
+    space: { type: 'string' }, threads: { type: 'string' }, distances: { type: 'string' },
   });
   const out = userPath(required('out', v.out));
+  const distances = v.distances === undefined ? undefined : userPath(v.distances);
+  // Neighbour ids are integers and distances are floats: a format that would
+  // convert them (ids into .fvecs floats, distances into .ivecs) is refused.
+  if (!['int32', null].includes(storedDtype(out))) {
+    throw new UsageError(`--out ${v.out}: neighbour ids are integers; a .${detectFormat(out).extension} file stores ${storedDtype(out)} (use .ivecs, .i32, .npy or .hdf5)`);
+  }
+  if (distances !== undefined && !['float32', null].includes(storedDtype(distances))) {
+    throw new UsageError(`--distances ${v.distances}: distances are floats; a .${detectFormat(distances).extension} file stores ${storedDtype(distances)} (use .fvecs, .f32 or .npy)`);
+  }
   const space = (v.space ?? 'l2') as Space;
   if (!SPACES.includes(space)) throw new UsageError(`--space must be one of ${SPACES.join(', ')} (got ${JSON.stringify(v.space)})`);
-  const threads = intOption('threads', v.threads, availableParallelism());
-  const k = intOption('k', v.k, DEFAULT_GROUND_TRUTH_K);
+  const threads = intOption('threads', v.threads, availableParallelism(), 1);
+  const k = intOption('k', v.k, DEFAULT_GROUND_TRUTH_K, 1);
   const mnistDir = v['mnist-dir'] === undefined ? undefined : userPath(v['mnist-dir']);
+  const baseSource = userSource(required('base', v.base));
+  const querySource = userSource(required('queries', v.queries));
+  if (v['dry-run']) return dryRun('groundtruth', { base: baseSource, queries: querySource, path: out, distances, k, space, threads });
   // Shared memory: the worker threads read the vectors where they were loaded.
-  const base = await readSource(userSource(required('base', v.base)), { mnistDir, shared: true });
-  const queries = await readSource(userSource(required('queries', v.queries)), { mnistDir, shared: true });
+  const base = await readSource(baseSource, { mnistDir, shared: true });
+  const queries = await readSource(querySource, { mnistDir, shared: true });
   log(`ground truth: ${queries.count} queries x ${base.count} base vectors, dim ${base.dim}, k ${k}, ${space}, ${threads} threads`);
   const bar = new ProgressBar({ label: 'groundtruth', unit: 'queries', enabled: !v.quiet });
   const start = performance.now();
@@ -146,7 +176,7 @@ async function groundtruth(args: string[]): Promise<unknown> {
   } else {
     await writeVectors(out, truth.neighbors, k);
   }
-  if (v.distances !== undefined) await writeVectors(userPath(v.distances), { dtype: 'float32', data: truth.distances, count: truth.count, dim: k });
+  if (distances !== undefined) await writeVectors(distances, { dtype: 'float32', data: truth.distances, count: truth.count, dim: k });
   log(`wrote ${out} in ${seconds.toFixed(2)} s`);
   return { command: 'groundtruth', path: out, queries: truth.count, base: base.count, dim: base.dim, k, space, threads, seconds };
 }
@@ -168,9 +198,10 @@ function printInfo(info: FileInfo): void {
 }
 
 async function info(args: string[]): Promise<unknown> {
-  const { values: v, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: { ...COMMON, dataset: { type: 'string' } } });
-  if (positionals.length !== 1) throw new UsageError('info takes one FILE');
+  const { values: v, positionals } = parse(args, { ...COMMON, dataset: { type: 'string' } }, true);
+  if (positionals.length !== 1) throw new UsageError(`info takes one FILE (got ${positionals.length})`);
   const source = userSource(positionals[0]);
+  if (v['dry-run']) return dryRun('info', { path: source, dataset: v.dataset });
   let result: FileInfo & { hdf5?: unknown };
   if ((MNIST_SOURCES as readonly string[]).includes(source)) {
     const set = await readSource(source, { mnistDir: v['mnist-dir'] === undefined ? undefined : userPath(v['mnist-dir']) });
@@ -193,16 +224,16 @@ async function info(args: string[]): Promise<unknown> {
 }
 
 async function mnist(args: string[]): Promise<unknown> {
-  const { values: v } = parseArgs({
-    args, strict: true, allowPositionals: false,
-    options: { ...COMMON, dir: { type: 'string' }, 'out-dir': { type: 'string' }, format: { type: 'string' }, k: { type: 'string' }, threads: { type: 'string' } },
+  const { values: v } = parse(args, {
+    ...COMMON, dir: { type: 'string' }, 'out-dir': { type: 'string' }, format: { type: 'string' }, k: { type: 'string' }, threads: { type: 'string' },
   });
   const dir = v.dir === undefined ? (v['mnist-dir'] === undefined ? DEFAULT_MNIST_DIR : userPath(v['mnist-dir'])) : userPath(v.dir);
   const outDir = v['out-dir'] === undefined ? join(PACKAGE_DIR, 'data', 'mnist') : userPath(v['out-dir']);
   const format = v.format ?? 'fvecs';
   if (!['fvecs', 'npy', 'f32', 'hdf5'].includes(format)) throw new UsageError(`--format must be fvecs, npy, f32 or hdf5 (got ${JSON.stringify(format)})`);
-  const k = intOption('k', v.k, DEFAULT_GROUND_TRUTH_K);
-  const threads = intOption('threads', v.threads, availableParallelism());
+  const k = intOption('k', v.k, DEFAULT_GROUND_TRUTH_K, 1);
+  const threads = intOption('threads', v.threads, availableParallelism(), 1);
+  if (v['dry-run']) return dryRun('mnist', { dir, outDir, format, k, threads });
   const { images } = await readMnist(dir);
   const split = Math.min(MNIST_BASE_COUNT, images.count - 1);
   const base = sliceRows(images, 0, split);
@@ -230,6 +261,7 @@ async function mnist(args: string[]): Promise<unknown> {
   return { command: 'mnist', source: dir, base: base.count, queries: queries.count, dim: images.dim, k, files };
 }
 
+/** Each command resolves to its --json result, or null after a --dry-run (which printed its own line). */
 const COMMANDS: Record<string, (args: string[]) => Promise<unknown>> = { synth, groundtruth, info, mnist };
 
 async function main(argv: string[]): Promise<number> {
@@ -249,7 +281,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const result = await run(rest);
-    if (rest.includes('--json')) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    if (result !== null && rest.includes('--json')) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return 0;
   } catch (err) {
     const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');

@@ -10,7 +10,7 @@ export { BLOCK_ROWS } from './random.js';
 export { SYNTH_CHUNK_ROWS, writeSynthetic } from './synth-file.js';
 export type { SynthResult } from './synth-file.js';
 export {
-  CHUNK_BYTES, EXTENSIONS, createMatrixWriter, detectFormat, openMatrix, readMatrix, readVectors, scanMatrix,
+  CHUNK_BYTES, EXTENSIONS, createMatrixWriter, detectFormat, openMatrix, readMatrix, readVectors, scanMatrix, storedDtype,
   writeMatrix, writeVectors,
 } from './io.js';
 export type { FileSpec, MatrixChunk, ReadOptions } from './io.js';
@@ -27,6 +27,7 @@ export { DEFAULT_GROUND_TRUTH_K, computeGroundTruth } from './ground-truth.js';
 export type { GroundTruth, GroundTruthOptions } from './ground-truth.js';
 export { StatsAccumulator, computeStats, fileInfo } from './stats.js';
 export type { FileInfo, MatrixStats } from './stats.js';
+export { acceptNegativeValues } from './cli-args.js';
 export { ProgressBar } from './progress.js';
 export type { ProgressOptions } from './progress.js';
 export { DTYPE_BYTES, DTYPES, row, toNdArray, toVectorSet } from './vectors.js';

@@ -160,6 +160,18 @@ export async function readVectors(file: string, options: ReadOptions = {}): Prom
   }
 }
 
+/**
+ * The one element type a file of this name can store (.fvecs float32, .ivecs
+ * int32, .bvecs uint8, .f32, .i32), or null when the format stores any
+ * (.npy, .hdf5, IDX). Writers convert other data to it.
+ */
+export function storedDtype(file: string): DType | null {
+  const spec = detectFormat(file);
+  if (Object.hasOwn(VECS_DTYPES, spec.format)) return VECS_DTYPES[spec.format as VecsFormat];
+  if (spec.format === 'raw') return RAW_DTYPES[spec.extension as RawExtension];
+  return null;
+}
+
 /** The element type a format stores by default. */
 function defaultDtype(spec: FileSpec, source: DType): DType {
   if (Object.hasOwn(VECS_DTYPES, spec.format)) return VECS_DTYPES[spec.format as VecsFormat];

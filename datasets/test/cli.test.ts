@@ -2,7 +2,7 @@
 // INIT_CWD, JSON alone on stdout, usage errors and corrupt files.
 
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -61,11 +61,50 @@ describe('pnpm datasets', () => {
   it('exits 2 with the usage on a bad command line, 1 naming the file on a corrupt one', async () => {
     const bad = await datasets('synth', '--n', 'many', '--dim', '8', '--out', 'x.fvecs');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--n must be a non-negative integer \(got "many"\)/);
+    expect(bad.stderr).toMatch(/--n must be an integer >= 1 \(got "many"\)/);
     expect(bad.stderr).toMatch(/Usage: pnpm datasets/);
     await writeFile(file('broken.fvecs'), Buffer.from([8, 0, 0, 0, 1, 2, 3]));
     const corrupt = await datasets('info', 'broken.fvecs');
     expect(corrupt.code).toBe(1);
     expect(corrupt.stderr).toContain(`${file('broken.fvecs')}: size 7 bytes is not a whole number of 36-byte records`);
+  });
+
+  it('refuses --n 0 (an empty .fvecs file cannot record its dimension) and writes nothing', async () => {
+    const zero = await datasets('synth', '--n', '0', '--dim', '4', '--out', 'empty.fvecs');
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--n must be an integer >= 1 (got "0")');
+    await expect(stat(file('empty.fvecs'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses to write neighbour ids as floats or distances as integers', async () => {
+    await datasets('synth', '--n', '50', '--dim', '4', '--out', 'small.fvecs', '--quiet');
+    const ids = await datasets('groundtruth', '--base', 'small.fvecs', '--queries', 'small.fvecs', '--k', '3', '--out', 'gt.fvecs');
+    expect(ids.code).toBe(2);
+    expect(ids.stderr).toContain('--out gt.fvecs: neighbour ids are integers; a .fvecs file stores float32 (use .ivecs, .i32, .npy or .hdf5)');
+    const distances = await datasets('groundtruth', '--base', 'small.fvecs', '--queries', 'small.fvecs', '--k', '3', '--out', 'gt3.ivecs', '--distances', 'd.i32');
+    expect(distances.code).toBe(2);
+    expect(distances.stderr).toContain('--distances d.i32: distances are floats; a .i32 file stores int32');
+    await expect(stat(file('gt.fvecs'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(file('gt3.ivecs'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('takes negative values after their option (--mean -0.5), in any command', async () => {
+    const synth = await datasets('synth', '--n', '2000', '--dim', '4', '--mean', '-0.5', '--sd', '0.1', '--out', 'neg.npy', '--quiet', '--json');
+    expect(synth.code, synth.stderr).toBe(0);
+    expect(JSON.parse(synth.stdout)).toMatchObject({ mean: -0.5, sd: 0.1 });
+    const info = JSON.parse((await datasets('info', 'neg.npy', '--json')).stdout);
+    expect(info.stats.mean).toBeCloseTo(-0.5, 1);
+    const k = await datasets('groundtruth', '--base', 'neg.npy', '--queries', 'neg.npy', '--k', '-3', '--out', 'g.ivecs');
+    expect(k.code).toBe(2);
+    expect(k.stderr).toContain('--k must be an integer >= 1 (got "-3")');
+  });
+
+  it('documents --dataset for info, and --dry-run checks options without reading or writing', async () => {
+    const help = await datasets('--help');
+    expect(help.stdout).toContain('info FILE [--dataset NAME]');
+    const dry = await datasets('groundtruth', '--base', 'absent.fvecs', '--queries', 'absent.fvecs', '--out', 'dry.ivecs', '--threads', '1', '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ command: 'groundtruth', dryRun: true, base: file('absent.fvecs'), path: file('dry.ivecs'), k: 100, threads: 1 });
+    await expect(stat(file('dry.ivecs'))).rejects.toThrow(/ENOENT/);
   });
 });
