@@ -1,8 +1,10 @@
 // @smallworld/hnsw under the `node` export condition: the portable API, with
-// HnswIndex replaced by its Node.js subclass (worker threads, files).
+// HnswIndex and BruteForceIndex replaced by their Node.js subclasses (worker
+// threads, files).
 
 export * from './index.js';
 export { HnswIndex } from './node/hnsw-index-node.js';
+export { BruteForceIndex } from './node/brute-force-node.js';
 export { fromHnswlibBytes } from './node/from-hnswlib-bytes.js';
 export { closePool, defaultThreads, MAX_WORKER_THREADS } from './parallel/pool.js';
 export type { AddBatchParallelOptions, SearchBatchParallelOptions } from './node/hnsw-index-node.js';

@@ -9,7 +9,7 @@ import {
   BruteForceIndex, CorruptFileError, HnswIndex, NATIVE_HEADER_BYTES, NATIVE_MAGIC, closePool, nmslib, readNativeHeader,
   type Space,
 } from '../src/index.node.js';
-import { HnswIndex as PortableHnswIndex } from '../src/index.js';
+import { BruteForceIndex as PortableBruteForceIndex, HnswIndex as PortableHnswIndex } from '../src/index.js';
 import { checkGraphInvariants } from './helpers/graph-invariants.js';
 import { clustered } from './helpers/data.js';
 
@@ -197,6 +197,50 @@ describe('Node file methods', () => {
     expect(names.filter((name) => name.endsWith('.tmp'))).toEqual([]);
     await writeFile(path, before.subarray(0, NATIVE_HEADER_BYTES + 100));
     await expect(HnswIndex.load(path)).rejects.toThrow(CorruptFileError);
+  });
+});
+
+describe('BruteForceIndex save / load (Node entry)', () => {
+  let folder = '';
+  afterAll(async () => {
+    if (folder !== '') await rm(folder, { recursive: true, force: true });
+  });
+
+  it('saves atomically, loads the Node class with the same exact results, deleted marks and labels', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'smallworld-brute-'));
+    const path = join(folder, 'exact.swi');
+    const exact = new BruteForceIndex({ space: 'cosine', dim: 20 });
+    exact.addBatch(clustered(n, 20, 1), { labels: Array.from({ length: n }, (_, i) => 3 * i + 1) });
+    exact.markDeleted(4);
+    await writeFile(path, 'an older file');
+    await exact.save(path);
+    expect(await readdir(folder)).toEqual(['exact.swi']);
+    expect(new Uint8Array(await readFile(path))).toEqual(exact.toBytes());
+    const back = await BruteForceIndex.load(path);
+    expect(back).toBeInstanceOf(BruteForceIndex);
+    expect(typeof back.save).toBe('function');
+    expect(back.isDeleted(4)).toBe(true);
+    expect(Array.from(back.labels())).toEqual(Array.from(exact.labels()));
+    sameResults(exact, back, queries);
+    expect(BruteForceIndex.fromBytes(exact.toBytes())).toBeInstanceOf(PortableBruteForceIndex);
+
+    await exact.save(path, { vectors: false });
+    sameResults(exact, await BruteForceIndex.load(path, { vectors: clustered(n, 20, 1) }), queries);
+  });
+
+  it('refuses an HnswIndex file and a truncated one, and keeps the old file when a save fails', async () => {
+    const hnswPath = join(folder, 'graph.swi');
+    await build('l2', 20).save(hnswPath);
+    await expect(BruteForceIndex.load(hnswPath)).rejects.toThrow(/^this file holds a hnsw index, not a brute-force index$/);
+    const path = join(folder, 'keep.swi');
+    const exact = new BruteForceIndex({ space: 'l2', dim: 20 });
+    exact.addBatch(clustered(50, 20, 3));
+    await exact.save(path);
+    const before = await readFile(path);
+    await expect(exact.save(path, { vectors: 1 as never })).rejects.toThrow(TypeError);
+    expect(await readFile(path)).toEqual(before);
+    await writeFile(path, before.subarray(0, NATIVE_HEADER_BYTES + 10));
+    await expect(BruteForceIndex.load(path)).rejects.toThrow(CorruptFileError);
   });
 });
 
