@@ -275,28 +275,45 @@ function compareOption(options: RawOptions): boolean {
   return value !== undefined;
 }
 
+/** A command line read and checked: the command, its settings, and the two flags every command takes. */
+export interface ParsedCommandLine {
+  name: string;
+  settings: object;
+  dryRun: boolean;
+  json: boolean;
+}
+
+/**
+ * Reads and checks a command line (`['seed', '--n', '1000']`) without
+ * running anything: a UsageError for a missing or unknown command or a bad
+ * option. `--dry-run` stops here; the docs' test calls it for the long commands.
+ */
+export function parseCommandLine(argv: string[]): ParsedCommandLine {
+  const [name, ...rest] = argv;
+  if (name === undefined) throw new UsageError('no command given');
+  const o = parseCommandOptions(name, rest);
+  return { name, settings: COMMANDS[name].parse(o), dryRun: o['dry-run'] === true, json: o.json === true };
+}
+
 /**
  * Runs one CLI invocation; resolves to the process exit code (0; a bad
  * command line, a missing command included, rejects with a UsageError).
  */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === 'help' || name === '--help' || name === '-h') {
+  const [first] = argv;
+  if (first === 'help' || first === '--help' || first === '-h') {
     log(USAGE);
     return 0;
   }
-  if (name === undefined) throw new UsageError('no command given');
-  if (name === 'sweep-worker') {
+  if (first === 'sweep-worker') {
     serveSweepJob();
     return 0;
   }
-  const o = parseCommandOptions(name, rest);
-  const definition = COMMANDS[name];
-  const settings = definition.parse(o);
-  if (o['dry-run'] === true) {
+  const { name, settings, dryRun, json: asJson } = parseCommandLine(argv);
+  if (dryRun) {
     json({ command: name, dryRun: true, ...settings });
     return 0;
   }
-  await definition.run(settings, o.json === true);
+  await COMMANDS[name].run(settings, asJson);
   return 0;
 }
