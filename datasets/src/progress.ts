@@ -1,5 +1,6 @@
-// A progress bar on stderr: redrawn in place on a terminal, a line every 10%
-// otherwise (logs, CI), silent when disabled. stdout stays clean for --json.
+// The progress bar of the CLIs (`pnpm datasets`, and `pnpm bench` through this
+// package): redrawn in place on a terminal, a line every 10% otherwise (logs,
+// CI), silent when disabled. stdout stays clean for --json.
 
 /** Options of a ProgressBar. */
 export interface ProgressOptions {
