@@ -9,7 +9,9 @@
 //   folder the reader is in), within a minute, exit code 0;
 // - `parse`: too long for the suite (1M builds, sweeps, `pnpm demo`): the
 //   CLI's own argument parser reads the command line (`--dry-run`), so a
-//   misspelt command, option or value fails here;
+//   misspelt command, option or value fails here; a usage line of `pnpm
+//   bench` or `pnpm datasets` is also parsed with every `[...]` part given
+//   (the first of `a|b`), so it lists only options that exist;
 // - `script`: pnpm's own or the suite's (`pnpm install`, `pnpm test`): only
 //   that the script exists; `file`: the file exists (what it runs is run at
 //   another size elsewhere); `server`: started on a free port, its page
@@ -29,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../bench/src/commands.js';
-import { docCommands, dropOptional, isPlaceholder, joinFolder, stripComment, type DocCommand } from './doc-commands.js';
+import { docCommands, dropOptional, isPlaceholder, joinFolder, stripComment, withOptional, type DocCommand } from './doc-commands.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const SHARED = resolve(process.env.SMALLWORLD_SHARED_DATASETS ?? join(ROOT, '../shared/datasets'));
@@ -216,6 +218,11 @@ describe('every command in the docs works as written', () => {
       continue;
     }
     ran.set(key, `${command.file}:${command.line}`);
+    // Usage lines: the command with every optional part given must parse too.
+    if (command.full !== null && words[0] === 'pnpm' && ['bench', 'demo', 'datasets'].includes(words[1])) {
+      const full = resolveWords(command.full);
+      it(`${command.file}:${command.line} parse, every option given: ${command.full.join(' ')}`, () => parseOnly(command, full));
+    }
     it.skipIf(absent)(absent ? `${title} (skipped: ${need} is absent)` : title, async () => {
       switch (check.kind) {
         case 'run': return runForReal(command, words);
@@ -263,6 +270,7 @@ describe('the command finder itself', () => {
     expect(stripComment('pnpm x --a 1   # note')).toBe('pnpm x --a 1  ');
     expect(stripComment('pnpm x f.hdf5:neighbors')).toBe('pnpm x f.hdf5:neighbors');
     expect(dropOptional('a [--x 1] b [--y [--z 2]]')).toBe('a b');
+    expect(withOptional('a [--space l2|ip] [--y [--z N]]')).toBe('a --space l2 --y --z N');
     expect(joinFolder('', '../shared/datasets/deepface')).toBe('../shared/datasets/deepface');
     expect(joinFolder('docs', '..')).toBe('');
     expect(['DIR', 'PAIRS.csv', 'N'].every(isPlaceholder)).toBe(true);

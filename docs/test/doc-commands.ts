@@ -12,6 +12,8 @@ export interface DocCommand {
   written: string;
   /** The words to run: optional `[...]` parts dropped, placeholders not yet replaced. */
   words: string[];
+  /** With every optional part given (brackets removed, the first of `a|b` alternatives): null when there is none. */
+  full: string[] | null;
   /** The folder a `cd` earlier in the file moved to ('' = the repository root), relative to the root. */
   cwd: string;
 }
@@ -61,7 +63,8 @@ export function docCommands(file: string, markdown: string): DocCommand[] {
         continue;
       }
       if (!/^(pnpm|node)\s/.test(written)) continue;
-      out.push({ file, line: start + 1, written, words: dropOptional(written).split(' ').filter(Boolean), cwd });
+      const full = written.includes('[') ? withOptional(written).split(' ').filter(Boolean) : null;
+      out.push({ file, line: start + 1, written, words: dropOptional(written).split(' ').filter(Boolean), full, cwd });
     }
   }
   return out;
@@ -80,6 +83,11 @@ export function dropOptional(text: string): string {
     text = text.replace(/\s*\[[^[\]]*\]/g, '');
   }
   return text.trim();
+}
+
+/** `text` with every optional part given: brackets removed, `a|b|c` taken as `a`. */
+export function withOptional(text: string): string {
+  return text.replace(/[[\]]/g, ' ').split(/\s+/).filter(Boolean).map((word) => word.split('|')[0]).join(' ');
 }
 
 /** `folder/path` with `.` and `..` resolved (may climb above the root: `../shared`). */
