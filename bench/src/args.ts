@@ -1,5 +1,6 @@
 // Command-line option parsing for the benchmark CLI: one helper per kind of
-// value, each failing with a UsageError that names the option and the value.
+// value, each failing with a UsageError that names the option and the value;
+// and the shape of a command (BenchCommand).
 
 import { isAbsolute, resolve } from 'node:path';
 
@@ -97,4 +98,25 @@ export function resolveUserPath(path: string): string {
 /** A string option as given, or undefined when absent. */
 export function stringOption(options: RawOptions, name: string): string | undefined {
   return raw(options, name);
+}
+
+/**
+ * One command of `pnpm bench`: its usage, its options, how it reads them,
+ * what it runs. A command is defined with `command({...})` (in its own module
+ * or in commands.ts) and registered by one entry of `COMMANDS` in commands.ts.
+ */
+export interface BenchCommand<S extends object = object> {
+  /** The usage lines: a one-line summary, then the options. */
+  usage: string;
+  /** Option names (all take a value except `json`, a flag; `--dry-run` is added to every command). */
+  options: readonly string[];
+  /** Reads and checks the options (a UsageError on a bad one): the settings `run` takes, printed by `--dry-run`. */
+  parse(o: RawOptions): S;
+  /** Runs with `settings`; results go to stdout (JSON lines with `asJson`), logs to stderr. */
+  run(settings: S, asJson: boolean): Promise<void>;
+}
+
+/** A command's definition, its settings type inferred from `parse`. */
+export function command<S extends object>(definition: BenchCommand<S>): BenchCommand {
+  return definition as unknown as BenchCommand;
 }

@@ -1,5 +1,6 @@
-// The benchmark CLI's commands: option parsing and dispatch (cli.ts is the
-// entry). Logs and progress go to stderr; with --json, stdout carries only JSON lines.
+// The benchmark CLI's commands, one `command({...})` each, registered in
+// COMMANDS (cli.ts is the entry). Logs and progress go to stderr; with
+// --json, stdout carries only JSON lines.
 
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -7,8 +8,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MNIST_SOURCES, acceptNegativeValues } from '@smallworld/datasets';
 import {
-  UsageError, choiceListOption, choiceOption, intListOption, intOption, numberOption, optionalIntOption, pathOption,
-  stringOption, type RawOptions,
+  UsageError, command, choiceListOption, choiceOption, intListOption, intOption, numberOption, optionalIntOption, pathOption,
+  stringOption, type BenchCommand, type RawOptions,
 } from './args.js';
 import { compare, formatComparison, qpsAtRecall } from './compare.js';
 import { DATA_NAMES, loadBenchData, loadFileData, type BenchData } from './data.js';
@@ -24,23 +25,6 @@ import { serveSweepJob } from './sweep-worker.js';
 
 /** Default folder for results (git-ignored). */
 const RESULTS = resolve(import.meta.dirname, '../results');
-
-/** One command of `pnpm bench`: its usage, its options, how it reads them, what it runs. */
-export interface BenchCommand<S extends object = object> {
-  /** The usage lines: a one-line summary, then the options. */
-  usage: string;
-  /** Option names (all take a value except `json`, a flag). */
-  options: readonly string[];
-  /** Reads and checks the options (a UsageError on a bad one): the settings `run` takes. */
-  parse(o: RawOptions): S;
-  /** Runs with `settings`; results go to stdout (JSON lines with `asJson`), logs to stderr. */
-  run(settings: S, asJson: boolean): Promise<void>;
-}
-
-/** A command's definition, its settings type inferred from `parse`. */
-function command<S extends object>(definition: BenchCommand<S>): BenchCommand {
-  return definition as unknown as BenchCommand;
-}
 
 const cores = availableParallelism();
 const json = (line: unknown) => process.stdout.write(JSON.stringify(line) + '\n');
