@@ -24,7 +24,7 @@
 // git worktree has no ../shared).
 
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,19 +39,12 @@ const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'smallworld-doc-commands-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** The Markdown files whose commands are checked. */
+/** The Markdown files whose commands are checked: README.md, docs/*.md, the package READMEs, examples/README.md. */
 const DOCS = [
   'README.md', 'examples/README.md', 'datasets/README.md',
-  ...['docs', 'packages/hnsw', 'packages/hnswlib-node', 'packages/face'].flatMap((folder) => mdFiles(folder)),
+  ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`),
+  ...readdirSync(join(ROOT, 'packages')).sort().map((p) => `packages/${p}/README.md`).filter((f) => existsSync(join(ROOT, f))),
 ];
-
-function mdFiles(folder: string): string[] {
-  if (folder === 'docs') {
-    return ['README.md', 'architecture.md', 'benchmarks.md', 'face-search.md', 'format.md', 'hnsw-walkthrough.md', 'parameters.md']
-      .map((f) => `docs/${f}`).filter((f) => existsSync(join(ROOT, f)));
-  }
-  return [`${folder}/README.md`];
-}
 
 type Check =
   | { kind: 'run' }
