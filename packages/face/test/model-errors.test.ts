@@ -23,14 +23,16 @@ describe('FACE_MODEL', () => {
 });
 
 describe('face errors', () => {
-  it("carry the face package's codes on the engine's error classes", () => {
+  it("carry the face package's codes on the engine's error classes: instanceof SmallworldError, TypeError or RangeError", () => {
     const unreadable = new FaceTypeError('UNREADABLE_IMAGE', 'cannot decode x.jpg');
     expect(unreadable).toBeInstanceOf(SmallworldTypeError);
     expect(unreadable).toBeInstanceOf(TypeError);
+    expect(unreadable).toBeInstanceOf(SmallworldError);
     expect(unreadable).toMatchObject({ name: 'FaceTypeError', code: 'UNREADABLE_IMAGE', message: 'cannot decode x.jpg' });
     const noFace = new FaceRangeError('NO_FACE', 'no face found in x.jpg');
     expect(noFace).toBeInstanceOf(SmallworldRangeError);
     expect(noFace).toBeInstanceOf(RangeError);
+    expect(noFace).toBeInstanceOf(SmallworldError);
     expect(noFace.code).toBe('NO_FACE');
     const busy = new FaceError('DATABASE_BUSY', 'db is locked', { cause: 1 });
     expect(busy).toBeInstanceOf(SmallworldError);
