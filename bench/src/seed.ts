@@ -113,8 +113,10 @@ function generatedSpread(dim: number): FaceSpread {
 async function makeFaces(options: SeedOptions): Promise<FaceSet> {
   const { dim, queries } = options;
   if (options.facesDir !== undefined) {
-    if (dim !== 128) throw new RangeError(`--faces needs --dim 128 (face descriptors are 128-D; got --dim ${dim})`);
     const face = await import('@smallworld/face');
+    if (dim !== face.DESCRIPTOR_DIM) {
+      throw new RangeError(`--faces needs --dim ${face.DESCRIPTOR_DIM} (the face model's descriptor length; got --dim ${dim})`);
+    }
     log(`embedding the photos in ${options.facesDir} with @smallworld/face ...`);
     const folder = await face.embedFolder(options.facesDir, { progress: true });
     const targetRow = folder.paths.findIndex((p: string) => basename(p).toLowerCase() === 'target.jpg');
