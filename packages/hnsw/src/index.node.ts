@@ -5,7 +5,7 @@
 export * from './index.js';
 export { HnswIndex } from './node/hnsw-index-node.js';
 export { BruteForceIndex } from './node/brute-force-node.js';
-export { fromHnswlibBytes } from './node/from-hnswlib-bytes.js';
+export { fromHnswlibBytes, toHnswlibBytes } from './node/hnswlib-bytes.js';
 export { closePool, defaultThreads, MAX_WORKER_THREADS } from './parallel/pool.js';
 export type { AddBatchParallelOptions, SearchBatchParallelOptions } from './node/hnsw-index-node.js';
 export { NmslibIndex, nmslib } from './nmslib.js';

@@ -84,6 +84,25 @@ describe('HierarchicalNSW files', () => {
     expect(index.getMaxElements()).toBe(0);
   });
 
+  it('writeIndexSync during addPointsParallel throws INDEX_BUSY and writes nothing; afterwards the file loads whole', async () => {
+    const index = new ours.HierarchicalNSW('l2', DIM);
+    const some = points.slice(0, 1500);
+    index.initIndex(some.length);
+    const adding = index.addPointsParallel(some, some.map((_, i) => i), { threads: 2 });
+    // The add starts after the previous parallel add (none): one event-loop turn later it is linking on the workers.
+    await new Promise((resolve) => setImmediate(resolve));
+    const file = join(directory, 'busy.bin');
+    expect(() => index.writeIndexSync(file)).toThrow(expect.objectContaining({ code: 'INDEX_BUSY' }));
+    expect(() => readFileSync(file)).toThrow(/ENOENT/);
+    await adding;
+    index.writeIndexSync(file);
+    const loaded = new ours.HierarchicalNSW('l2', DIM);
+    loaded.readIndexSync(file);
+    loaded.setEf(100);
+    const misses = some.filter((p, i) => loaded.searchKnn(p, 1).neighbors[0] !== i).length;
+    expect(misses).toBe(0);
+  });
+
   describe.skipIf(native === null)(`with the native hnswlib-node${native === null ? ` (skipped: ${reason})` : ''}`, () => {
     for (const space of ['l2', 'ip', 'cosine'] as const) {
       it(`loads a '${space}' index the native addon wrote: >= 99% top-10 overlap at the same ef`, () => {

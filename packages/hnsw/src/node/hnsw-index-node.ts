@@ -4,7 +4,7 @@
 import type { AddBatchOptions } from '../base-index.js';
 import { SmallworldTypeError, checkKnownKeys, decodingFile, describeValue } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from './atomic-file.js';
-import { decodeHnswlib, toHnswlibBytes, type HnswlibLoadOptions, type HnswlibSaveOptions } from '../format/hnswlib.js';
+import { decodeHnswlib, toHnswlibBytes as encodeHnswlib, type HnswlibLoadOptions, type HnswlibSaveOptions } from '../format/hnswlib.js';
 import type { LoadOptions, SaveOptions } from '../format/native.js';
 import { HnswIndex as PortableHnswIndex } from '../hnsw-index.js';
 import { toMatrix, type MatrixLike } from '../input.js';
@@ -236,7 +236,7 @@ export class HnswIndex extends PortableHnswIndex {
    * parallel call starts the pool again.
    */
   async close(): Promise<void> {
-    await this.parallel.lastBuild;
+    await this.parallel.whenNoBuilds();
     await this.parallel.whenNoTasks();
     await closePool();
   }
@@ -254,6 +254,37 @@ export class HnswIndex extends PortableHnswIndex {
   }
 
   /**
+   * The index in smallworld's native format (see the portable `toBytes`).
+   * Throws `SmallworldError` 'INDEX_BUSY' while `addBatchParallel` runs on
+   * this index: a copy then would hold a graph mid-insert. `save` waits.
+   */
+  override toBytes(options: SaveOptions = {}): Uint8Array {
+    this.parallel.assertNoBuild('copy the index (toBytes)');
+    return super.toBytes(options);
+  }
+
+  /**
+   * The index in hnswlib's `.bin` layout (see the function
+   * `toHnswlibBytes`). Throws `SmallworldError` 'INDEX_BUSY' while
+   * `addBatchParallel` runs on this index; `saveHnswlib` waits.
+   */
+  toHnswlibBytes(options: HnswlibSaveOptions = {}): Uint8Array {
+    this.parallel.assertNoBuild('copy the index (toHnswlibBytes)');
+    return encodeHnswlib(this, options);
+  }
+
+  /**
+   * An index of the class it is called on from the bytes of an hnswlib
+   * `.bin` file, decoded straight into its store (see the function
+   * `fromHnswlibBytes` for what is checked and thrown).
+   */
+  static fromHnswlibBytes<T extends typeof HnswIndex>(
+    this: T, bytes: Uint8Array, options: HnswlibLoadOptions,
+  ): InstanceType<T> {
+    return decodeHnswlib(bytes, options, (o) => new this(o) as InstanceType<T>);
+  }
+
+  /**
    * Saves the index to `path` in the native format (see `toBytes`),
    * atomically: a temporary file in the same folder, fsynced, renamed over
    * `path`. A crash or full disk midway leaves any previous file intact.
@@ -261,7 +292,7 @@ export class HnswIndex extends PortableHnswIndex {
    * parallel builds already started, so the file never holds half a batch.
    */
   async save(path: string, options: SaveOptions = {}): Promise<void> {
-    await this.parallel.lastBuild;
+    await this.parallel.whenNoBuilds();
     await writeFileAtomic(path, this.toBytes(options));
   }
 
@@ -280,8 +311,8 @@ export class HnswIndex extends PortableHnswIndex {
    * atomically, for hnswlib (Python, C++) and hnswlib-node's `readIndex`.
    */
   async saveHnswlib(path: string, options: HnswlibSaveOptions = {}): Promise<void> {
-    await this.parallel.lastBuild;
-    await writeFileAtomic(path, toHnswlibBytes(this, options));
+    await this.parallel.whenNoBuilds();
+    await writeFileAtomic(path, this.toHnswlibBytes(options));
   }
 
   /**
@@ -292,6 +323,6 @@ export class HnswIndex extends PortableHnswIndex {
     this: T, path: string, options: HnswlibLoadOptions,
   ): Promise<InstanceType<T>> {
     const bytes = await readFileBytes(path);
-    return decodingFile(path, () => decodeHnswlib(bytes, options, (o) => new this(o) as InstanceType<T>));
+    return decodingFile(path, () => this.fromHnswlibBytes(bytes, options) as InstanceType<T>);
   }
 }

@@ -63,6 +63,23 @@ export class ParallelState {
     while (this.activeTasks > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Resolves once no parallel build of this index is running or queued (one queued meanwhile is waited for too). */
+  async whenNoBuilds(): Promise<void> {
+    while (this.builds > 0) await this.lastBuild;
+  }
+
+  /**
+   * Throws unless no parallel build is in flight: a copy taken now would hold
+   * a graph mid-insert (new nodes half linked, reused slots without their
+   * vectors), and the damage would stay in every index loaded from it.
+   */
+  assertNoBuild(operation: string): void {
+    if (this.builds > 0) {
+      throw new SmallworldError('INDEX_BUSY',
+        `cannot ${operation} while addBatchParallel runs on this index: await it first (save and saveHnswlib wait by themselves)`);
+    }
+  }
+
   /** Throws unless the index may be written on this thread now. */
   assertWritable(operation: string): void {
     if (this.activeTasks > 0) {
