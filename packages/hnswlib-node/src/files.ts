@@ -6,8 +6,9 @@
 //   maxElements records of sizePerElement bytes: f32 x dim, u64 label
 //   (records past `count` are unused; hnswlib writes whatever memory held, we write zeros)
 
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic, writeFileAtomicSync } from '@smallworld/hnsw';
 import { HNSWLIB_ERROR } from './arguments.js';
 
 /** hnswlib's message for a file it cannot parse; the detail goes in `cause`. */
@@ -36,35 +37,25 @@ export async function readWholeFile(filename: string): Promise<Uint8Array> {
   }
 }
 
-function temporaryName(filename: string): string {
-  return `${filename}.${process.pid}.${Date.now().toString(36)}.tmp`;
-}
-
 /**
- * Writes `bytes` to a temporary file beside `filename`, flushed to disk, then
- * renames it over `filename`: a crash leaves the old file or the new one,
- * never half of one.
+ * Writes `bytes` to `filename` with the engine's atomic writer (temporary
+ * file, fsync, rename, folder fsync): a crash leaves the old file or the
+ * new one, never half of one.
  * (hnswlib writes in place and ignores write errors; this reports them.)
  */
 export function writeWholeFileSync(filename: string, bytes: Uint8Array): void {
-  const temporary = temporaryName(filename);
   try {
-    writeFileSync(temporary, bytes, { flush: true });
-    renameSync(temporary, filename);
+    writeFileAtomicSync(filename, bytes);
   } catch (error) {
-    try { unlinkSync(temporary); } catch { /* never created */ }
     throw hnswlibError(`failed to write file: ${filename}`, error);
   }
 }
 
 /** `writeWholeFileSync` without blocking the event loop. */
 export async function writeWholeFile(filename: string, bytes: Uint8Array): Promise<void> {
-  const temporary = temporaryName(filename);
   try {
-    await writeFile(temporary, bytes, { flush: true });
-    await rename(temporary, filename);
+    await writeFileAtomic(filename, bytes);
   } catch (error) {
-    await unlink(temporary).catch(() => undefined);
     throw hnswlibError(`failed to write file: ${filename}`, error);
   }
 }
