@@ -9,8 +9,9 @@
 // failure (h5wasm still prints HDF5's own diagnostic stack on stderr for
 // damage it finds later).
 
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { openFileAtomic } from '@smallworld/hnsw';
 import { corrupt } from '../checks.js';
 import { METRICS } from '@smallworld/hnsw';
 import type { GroundTruth } from '../ground-truth.js';
@@ -198,14 +199,14 @@ const H5_DTYPE: Readonly<Record<DType, string>> = { float32: '<f', float64: '<d'
 /**
  * Creates an HDF5 file with one growable dataset `name` (default 'train')
  * and optional root attributes; rows are appended with resize + write_slice.
- * The file is written under a temporary name and renamed at close.
+ * h5wasm writes the engine's atomic temporary file by name; `close` commits it.
  */
 export async function createHdf5Writer(
   path: string, dim: number, dtype: DType, name = 'train', attributes: Record<string, string | number> = {},
 ): Promise<MatrixWriter> {
   const lib = await loadH5();
-  const tempPath = resolve(`${path}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  const file = new lib.File(tempPath, 'w');
+  const out = await openFileAtomic(path);
+  const file = new lib.File(resolve(out.temporaryPath), 'w');
   for (const [key, value] of Object.entries(attributes)) file.create_attribute(key, value);
   const ds = file.create_dataset({
     name, data: allocate(dtype, 0), shape: [0, dim], maxshape: [null, dim],
@@ -224,11 +225,11 @@ export async function createHdf5Writer(
     },
     async close(): Promise<void> {
       file.close();
-      await rename(tempPath, path);
+      await out.commit();
     },
     async abort(): Promise<void> {
       file.close();
-      await rm(tempPath, { force: true });
+      await out.abort();
     },
   };
 }
@@ -284,8 +285,8 @@ export async function readAnnBenchmarks(path: string): Promise<AnnBenchmarksData
 /** Writes an ann-benchmarks HDF5 file (atomically). `k` is required with neighbors/distances. */
 export async function writeAnnBenchmarks(path: string, data: AnnBenchmarksData): Promise<void> {
   const lib = await loadH5();
-  const tempPath = resolve(`${path}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  const file = new lib.File(tempPath, 'w');
+  const out = await openFileAtomic(path);
+  const file = new lib.File(resolve(out.temporaryPath), 'w');
   try {
     file.create_attribute('distance', data.distance ?? 'euclidean');
     file.create_attribute('dimension', data.dim);
@@ -301,10 +302,10 @@ export async function writeAnnBenchmarks(path: string, data: AnnBenchmarksData):
       if (data.distances !== undefined) put('distances', data.distances, k);
     }
     file.close();
-    await rename(tempPath, path);
+    await out.commit();
   } catch (err) {
     file.close();
-    await rm(tempPath, { force: true });
+    await out.abort();
     throw err;
   }
 }

@@ -4,8 +4,11 @@
 // int32, 0x0D float32, 0x0E float64. The first size is the row count, the
 // others multiply into the dimension (28 x 28 images read as 784-D vectors).
 
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gunzipSync } from 'node:zlib';
+import { writeFileAtomic } from '@smallworld/hnsw';
 import { corrupt } from '../checks.js';
 import { allocate, DTYPE_BYTES, dtypeOf, type DType, type Matrix, type MatrixData } from '../vectors.js';
 import type { MatrixReader } from './matrix-file.js';
@@ -91,9 +94,39 @@ export async function openIdx(path: string): Promise<MatrixReader> {
   };
 }
 
+/** Values encoded per chunk when writing (1 MiB of float32): a large matrix is never copied whole. */
+const WRITE_CHUNK_VALUES = 2 ** 18;
+
+/** The IDX header, then the values big-endian, chunk by chunk. */
+function* idxChunks(dims: readonly number[], data: MatrixData, type: IdxType): Generator<Uint8Array> {
+  const header = new Uint8Array(4 + 4 * dims.length);
+  header[2] = type.code;
+  header[3] = dims.length;
+  const headerView = new DataView(header.buffer);
+  dims.forEach((d, i) => headerView.setUint32(4 + 4 * i, d, false));
+  yield header;
+  for (let first = 0; first < data.length; first += WRITE_CHUNK_VALUES) {
+    const values = data.subarray(first, Math.min(first + WRITE_CHUNK_VALUES, data.length));
+    if (type.code === 0x08) {
+      yield values as Uint8Array;
+      continue;
+    }
+    const bytes = new Uint8Array(values.length * type.size);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < values.length; i++) {
+      const at = i * type.size;
+      if (type.code === 0x0c) view.setInt32(at, values[i], false);
+      else if (type.code === 0x0d) view.setFloat32(at, values[i], false);
+      else view.setFloat64(at, values[i], false);
+    }
+    yield bytes;
+  }
+}
+
 /**
  * Writes `matrix` as IDX (shape [count, dim], or `shape` when given, e.g.
- * [n, 28, 28]); gzip-compressed when `path` ends in .gz. Written whole, atomically.
+ * [n, 28, 28]); gzip-compressed when `path` ends in .gz. Streamed in chunks
+ * through the engine's atomic writer: the file appears whole or not at all.
  */
 export async function writeIdx(path: string, matrix: Matrix, shape?: readonly number[]): Promise<void> {
   const dims = shape ?? (matrix.dim === 1 ? [matrix.count] : [matrix.count, matrix.dim]);
@@ -102,22 +135,14 @@ export async function writeIdx(path: string, matrix: Matrix, shape?: readonly nu
   }
   const dtype = dtypeOf(matrix.data)!;
   const type = IDX_TYPES.find((t) => t.dtype === dtype && t.size === DTYPE_BYTES[dtype])!;
-  const header = 4 + 4 * dims.length;
-  const bytes = new Uint8Array(header + matrix.data.length * type.size);
-  const view = new DataView(bytes.buffer);
-  bytes[2] = type.code;
-  bytes[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  for (let i = 0; i < matrix.data.length; i++) {
-    const at = header + i * type.size;
-    const v = matrix.data[i];
-    if (type.code === 0x08) bytes[at] = v;
-    else if (type.code === 0x0c) view.setInt32(at, v, false);
-    else if (type.code === 0x0d) view.setFloat32(at, v, false);
-    else view.setFloat64(at, v, false);
-  }
-  const out = path.endsWith('.gz') ? gzipSync(bytes) : bytes;
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, out);
-  await rename(tmp, path);
+  const chunks = idxChunks(dims, matrix.data, type);
+  await writeFileAtomic(path, async (sink) => {
+    if (!path.endsWith('.gz')) {
+      for (const chunk of chunks) await sink.write(chunk);
+      return;
+    }
+    await pipeline(Readable.from(chunks), createGzip(), async (compressed: AsyncIterable<Uint8Array>) => {
+      for await (const chunk of compressed) await sink.write(chunk);
+    });
+  });
 }

@@ -8,7 +8,8 @@ import { open, stat } from 'node:fs/promises';
 import { corrupt } from '../checks.js';
 import { allocate, type DType, type MatrixData } from '../vectors.js';
 import { convertData } from './convert.js';
-import { AtomicFile, bytesOf, readExactly, writeAll } from './files.js';
+import { openFileAtomic } from '@smallworld/hnsw';
+import { bytesOf, readExactly } from './files.js';
 import type { MatrixReader, MatrixWriter } from './matrix-file.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -149,18 +150,18 @@ function encodeHeader(dtype: DType, count: number, dim: number, total: number): 
 
 /** Creates a .npy (version 1.0, C order, little-endian); the shape is filled in at close. */
 export async function createNpyWriter(path: string, dim: number, dtype: DType): Promise<MatrixWriter> {
-  const file = await AtomicFile.create(path);
-  await writeAll(file.handle, encodeHeader(dtype, 0, dim, WRITER_HEADER_BYTES));
+  const file = await openFileAtomic(path);
+  await file.write(encodeHeader(dtype, 0, dim, WRITER_HEADER_BYTES));
   let count = 0;
   return {
     path, format: 'npy', dtype, dim,
     get count() { return count; },
     async write(data: MatrixData): Promise<void> {
-      await writeAll(file.handle, bytesOf(convertData(path, data, dtype)));
+      await file.write(bytesOf(convertData(path, data, dtype)));
       count += data.length / dim;
     },
     async close(): Promise<void> {
-      await file.handle.write(encodeHeader(dtype, count, dim, WRITER_HEADER_BYTES), 0, WRITER_HEADER_BYTES, 0);
+      await file.writeAt(encodeHeader(dtype, count, dim, WRITER_HEADER_BYTES), 0);
       await file.commit();
     },
     abort: () => file.abort(),

@@ -3,11 +3,12 @@
 // {format, dtype, count, dim, byteOrder} plus any metadata (a synthetic set's
 // generator parameters). The simplest format to mmap or read from any language.
 
-import { open, readFile, stat, writeFile, rename } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
+import { openFileAtomic, writeFileAtomic } from '@smallworld/hnsw';
 import { corrupt } from '../checks.js';
 import { allocate, DTYPE_BYTES, type DType, type MatrixData } from '../vectors.js';
 import { convertData } from './convert.js';
-import { AtomicFile, bytesOf, readExactly, writeAll } from './files.js';
+import { bytesOf, readExactly } from './files.js';
 import type { MatrixReader, MatrixWriter } from './matrix-file.js';
 
 /** The element type of each raw extension. */
@@ -83,21 +84,20 @@ export async function createRawWriter(
   path: string, ext: RawExtension, dim: number, metadata: Record<string, unknown> = {},
 ): Promise<MatrixWriter> {
   const dtype: DType = RAW_DTYPES[ext];
-  const file = await AtomicFile.create(path);
+  const file = await openFileAtomic(path);
   let count = 0;
   return {
     path, format: 'raw', dtype, dim,
     get count() { return count; },
     async write(data: MatrixData): Promise<void> {
-      await writeAll(file.handle, bytesOf(convertData(path, data, dtype)));
+      await file.write(bytesOf(convertData(path, data, dtype)));
       count += data.length / dim;
     },
     async close(): Promise<void> {
       const side: RawSidecar = { ...metadata, format: 'raw', dtype, count, dim, byteOrder: 'little' };
-      const tmp = `${file.tempPath}.json`;
-      await writeFile(tmp, JSON.stringify(side, null, 2) + '\n');
+      // The sidecar goes last: until it says the new count, readers refuse the new rows rather than misread them.
       await file.commit();
-      await rename(tmp, sidecarPath(path));
+      await writeFileAtomic(sidecarPath(path), new TextEncoder().encode(JSON.stringify(side, null, 2) + '\n'));
     },
     abort: () => file.abort(),
   };

@@ -6,7 +6,8 @@ import { open, stat } from 'node:fs/promises';
 import { corrupt } from '../checks.js';
 import { allocate, DTYPE_BYTES, type DType, type MatrixData } from '../vectors.js';
 import { convertData } from './convert.js';
-import { AtomicFile, bytesOf, readExactly, writeAll } from './files.js';
+import { openFileAtomic } from '@smallworld/hnsw';
+import { bytesOf, readExactly } from './files.js';
 import type { MatrixReader, MatrixWriter } from './matrix-file.js';
 
 /** The element type of each texmex extension. */
@@ -68,7 +69,7 @@ export async function createVecsWriter(path: string, format: VecsFormat, dim: nu
   const dtype: DType = VECS_DTYPES[format];
   const elem = DTYPE_BYTES[dtype];
   const record = 4 + dim * elem;
-  const file = await AtomicFile.create(path);
+  const file = await openFileAtomic(path);
   let count = 0;
   return {
     path, format, dtype, dim,
@@ -82,7 +83,7 @@ export async function createVecsWriter(path: string, format: VecsFormat, dim: nu
         view.setInt32(r * record, dim, true);
         raw.set(values.subarray(r * dim * elem, (r + 1) * dim * elem), r * record + 4);
       }
-      await writeAll(file.handle, raw);
+      await file.write(raw);
       count += rows;
     },
     close: () => file.commit(),

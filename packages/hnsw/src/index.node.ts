@@ -10,6 +10,6 @@ export { closePool, defaultThreads, MAX_WORKER_THREADS } from './parallel/pool.j
 export type { AddBatchParallelOptions, SearchBatchParallelOptions } from './node/hnsw-index-node.js';
 export { NmslibIndex, nmslib } from './nmslib.js';
 export type { NmslibIndexParams, NmslibInitOptions, NmslibNeighbors, NmslibQueryParams, NmslibSpace } from './nmslib.js';
-export { commitGeneration, generationFileName, writeFileAtomic, writeFileAtomicSync } from './node/atomic-file.js';
-export type { AtomicSink, AtomicSinkSync, AtomicSource, AtomicSourceSync, GenerationFile } from './node/atomic-file.js';
+export { commitGeneration, generationFileName, openFileAtomic, writeFileAtomic, writeFileAtomicSync } from './node/atomic-file.js';
+export type { AtomicFile, AtomicSink, AtomicSinkSync, AtomicSource, AtomicSourceSync, GenerationFile } from './node/atomic-file.js';
 export { acquireFolderLock, LOCK_FILE_NAME, type FolderLock } from './node/folder-lock.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitGeneration, generationFileName, writeFileAtomic, writeFileAtomicSync } from '../src/index.node.js';
+import { commitGeneration, generationFileName, openFileAtomic, writeFileAtomic, writeFileAtomicSync } from '../src/index.node.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -91,5 +91,42 @@ describe('commitGeneration', () => {
     }], 'faces.json', bytes(2))).rejects.toThrow('killed');
     expect((await readdir(folder)).sort()).toEqual(['faces.g000001.hnsw', 'faces.json']);
     expect([...await readFile(join(folder, 'faces.json'))]).toEqual([1]);
+  });
+});
+
+describe('openFileAtomic', () => {
+  it('appends over several calls, fills in a header in place, and shows nothing at `path` before commit', async () => {
+    const path = join(dir, 'several');
+    await writeFile(path, 'old');
+    const file = await openFileAtomic(path);
+    await file.write(bytes(0, 0, 3, 4));
+    await file.write(bytes(5));
+    await file.writeAt(bytes(1, 2), 0);
+    expect(file.bytesWritten).toBe(5);
+    expect(await readFile(path, 'utf8')).toBe('old');
+    await file.commit();
+    expect([...await readFile(path)]).toEqual([1, 2, 3, 4, 5]);
+    await file.abort(); // after commit: nothing to drop
+    expect([...await readFile(path)]).toEqual([1, 2, 3, 4, 5]);
+    await expect(file.write(bytes(6))).rejects.toThrow(/already committed/);
+  });
+
+  it('abort keeps the old file and removes the temporary one; a file written by name at temporaryPath commits too', async () => {
+    const path = join(dir, 'dropped');
+    await writeFile(path, 'old');
+    const dropped = await openFileAtomic(path);
+    await dropped.write(bytes(1, 2));
+    await dropped.abort();
+    expect(await readFile(path, 'utf8')).toBe('old');
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const byName = await openFileAtomic(path);
+    await writeFile(byName.temporaryPath, 'written by name');
+    await byName.commit();
+    expect(await readFile(path, 'utf8')).toBe('written by name');
+  });
+
+  it('names the path the caller gave when the folder is missing', async () => {
+    const path = join(dir, 'no-such-folder', 'y.bin');
+    await expect(openFileAtomic(path)).rejects.toThrow(path);
   });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CorruptFileError, DimensionMismatchError, HnswIndex, SmallworldRangeError, fromHnswlibBytes, readHnswlibHeader,
+  CorruptFileError, SmallworldTypeError, DimensionMismatchError, HnswIndex, SmallworldRangeError, fromHnswlibBytes, readHnswlibHeader,
   toHnswlibBytes, type Space,
 } from '../src/index.node.js';
 import { checkGraphInvariants } from './helpers/graph-invariants.js';
@@ -115,6 +115,16 @@ describe('hnswlib files smallworld refuses', () => {
     const path = join(folder, 'short.bin');
     await writeFile(path, bytes.subarray(0, 200));
     await expect(HnswIndex.loadHnswlib(path, { space: 'l2', dim: 8 })).rejects.toThrow(CorruptFileError);
+  });
+
+  it('refuses save options that are not an object or carry an unknown key (a typo), writing nothing', async () => {
+    expect(() => toHnswlibBytes(small, { maxElement: 100 } as never)).toThrow(SmallworldTypeError);
+    expect(() => toHnswlibBytes(small, { maxElement: 100 } as never)).toThrow('unknown hnswlib save option `maxElement` (known: maxElements)');
+    expect(() => toHnswlibBytes(small, null as never)).toThrow('hnswlib save options must be an object (got null)');
+    const path = join(folder, 'typo.bin');
+    await expect(small.saveHnswlib(path, { maxElement: 100 } as never)).rejects.toThrow(/unknown hnswlib save option/);
+    await expect(readFile(path)).rejects.toThrow(/ENOENT/);
+    expect(readHnswlibHeader(toHnswlibBytes(small, { maxElements: 100 })).maxElements).toBe(100);
   });
 
   it('round-trips an empty index both ways', async () => {

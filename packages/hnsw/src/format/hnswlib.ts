@@ -11,7 +11,7 @@
 import { BASE_OPTION_KEYS, checkBaseOptions } from '../base-index.js';
 import type { Space } from '../metric.js';
 import {
-  CorruptFileError, DimensionMismatchError, SmallworldRangeError, SmallworldTypeError, checkInteger, describeValue,
+  CorruptFileError, DimensionMismatchError, SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, describeValue,
 } from '../errors.js';
 import { HnswIndex, type HnswIndexOptions } from '../hnsw-index.js';
 import type { KernelChoice } from '../kernels/select.js';
@@ -79,6 +79,8 @@ export interface HnswlibSaveOptions {
    */
   maxElements?: number;
 }
+
+const SAVE_KEYS = ['maxElements'] as const;
 
 function corrupt(message: string): never {
   throw new CorruptFileError(`hnswlib index: ${message}`);
@@ -277,9 +279,7 @@ export function toHnswlibBytes(index: HnswIndex, options: HnswlibSaveOptions = {
   if (!(index instanceof HnswIndex)) {
     throw new SmallworldTypeError('INVALID_ARGUMENT', `\`index\` must be an HnswIndex (got ${describeValue(index)})`);
   }
-  if (typeof options !== 'object' || options === null) {
-    throw new SmallworldTypeError('INVALID_OPTION', `hnswlib save options must be an object (got ${describeValue(options)})`);
-  }
+  checkKnownKeys('hnswlib save', options, SAVE_KEYS);
   const { store, dim, m } = index;
   const count = store.count;
   const maxElements = options.maxElements === undefined

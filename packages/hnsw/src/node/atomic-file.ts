@@ -1,14 +1,15 @@
 // Node.js only: the one place in the project that writes a file atomically
-// (temporary file, fsync, rename, folder fsync), in a bytes, a streaming and
-// a sync form, and the generation-plus-manifest commit of a folder of files.
+// (temporary file, fsync, rename, folder fsync), in a bytes, a streaming, a
+// several-calls and a sync form, and the generation-plus-manifest commit of a
+// folder of files.
 
 import { randomBytes } from 'node:crypto';
 import {
   closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync,
 } from 'node:fs';
-import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { SmallworldRangeError } from '../errors.js';
+import { SmallworldRangeError, SmallworldTypeError, describeValue } from '../errors.js';
 
 /** Receives a file's bytes in order, for the streaming form of `writeFileAtomic`. */
 export interface AtomicSink {
@@ -46,6 +47,104 @@ function namePath(error: unknown, temp: string, path: string): unknown {
   return error;
 }
 
+/** Bytes handed to one write call at most: larger buffers go in pieces (Node refuses lengths past 2 GiB). */
+const MAX_WRITE_BYTES = 2 ** 30;
+
+/**
+ * A file being written atomically over several calls (a streaming writer
+ * whose rows arrive one chunk at a time): `commit` puts it in place,
+ * `abort` drops it. Until `commit` returns, `path` is untouched.
+ */
+export interface AtomicFile {
+  /** The path the file takes at `commit`. */
+  readonly path: string;
+  /**
+   * The temporary file (same folder as `path`). A library that writes a file
+   * by name (h5wasm) may write there; `commit` fsyncs and renames it all the same.
+   */
+  readonly temporaryPath: string;
+  /** Bytes appended by `write` so far. */
+  readonly bytesWritten: number;
+  /** Appends `chunk`. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Writes `chunk` at byte `position` without moving the append position (a header filled in once the counts are known). */
+  writeAt(chunk: Uint8Array, position: number): Promise<void>;
+  /** fsyncs and closes the file, renames it over `path`, fsyncs the folder. On failure the temporary file is removed. */
+  commit(): Promise<void>;
+  /** Closes and removes the temporary file; `path` is untouched. Does nothing after `commit`. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens a temporary file beside `path` for `AtomicFile`'s calls (see
+ * `writeFileAtomic` for the guarantees). Errors name `path`, never the
+ * temporary file.
+ */
+export async function openFileAtomic(path: string): Promise<AtomicFile> {
+  const temp = temporaryPath(path);
+  let handle: FileHandle;
+  try {
+    handle = await open(temp, 'wx', 0o644);
+  } catch (error) {
+    throw namePath(error, temp, path);
+  }
+  let bytesWritten = 0;
+  let state: 'open' | 'committed' | 'dropped' = 'open';
+  const assertOpen = (): void => {
+    if (state !== 'open') throw new SmallworldTypeError('INVALID_ARGUMENT', `${path}: the file is already ${state}, it takes no more calls`);
+  };
+  const writeAll = async (chunk: Uint8Array, position: number | null): Promise<void> => {
+    assertOpen();
+    for (let at = 0; at < chunk.length;) {
+      const length = Math.min(chunk.length - at, MAX_WRITE_BYTES);
+      const { bytesWritten: n } = await handle.write(chunk, at, length, position === null ? null : position + at);
+      at += n;
+    }
+  };
+  const drop = async (): Promise<void> => {
+    if (state !== 'open') return;
+    state = 'dropped';
+    await handle.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+  };
+  return {
+    path,
+    temporaryPath: temp,
+    get bytesWritten() {
+      return bytesWritten;
+    },
+    async write(chunk: Uint8Array): Promise<void> {
+      try {
+        await writeAll(chunk, null);
+      } catch (error) {
+        throw namePath(error, temp, path);
+      }
+      bytesWritten += chunk.length;
+    },
+    async writeAt(chunk: Uint8Array, position: number): Promise<void> {
+      try {
+        await writeAll(chunk, position);
+      } catch (error) {
+        throw namePath(error, temp, path);
+      }
+    },
+    async commit(): Promise<void> {
+      assertOpen();
+      try {
+        await handle.sync();
+        await handle.close();
+        await rename(temp, path);
+        state = 'committed';
+        await syncFolder(dirname(path));
+      } catch (error) {
+        await drop();
+        throw namePath(error, temp, path);
+      }
+    },
+    abort: drop,
+  };
+}
+
 /**
  * Writes a file atomically: into a temporary file in the same folder,
  * written in full and fsynced, then renamed over `path`, and the folder
@@ -54,43 +153,18 @@ function namePath(error: unknown, temp: string, path: string): unknown {
  * temporary file is removed. Errors name `path`, never the temporary file.
  *
  * `source` is the whole file, or a function that streams it through
- * `sink.write` (files of any size, never one buffer for the whole).
+ * `sink.write` (files of any size, never one buffer for the whole). For a
+ * file written over several calls, see `openFileAtomic`.
  */
 export async function writeFileAtomic(path: string, source: AtomicSource): Promise<void> {
-  const temp = temporaryPath(path);
-  let renamed = false;
+  const file = await openFileAtomic(path);
   try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      if (source instanceof Uint8Array) {
-        // writeFile on a handle loops until every byte is written (files over 2 GiB included).
-        await handle.writeFile(source);
-      } else {
-        let bytesWritten = 0;
-        await source({
-          async write(chunk: Uint8Array): Promise<void> {
-            for (let at = 0; at < chunk.length;) {
-              const { bytesWritten: n } = await handle.write(chunk, at, chunk.length - at);
-              at += n;
-            }
-            bytesWritten += chunk.length;
-          },
-          get bytesWritten() {
-            return bytesWritten;
-          },
-        });
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-    renamed = true;
-    await syncFolder(dirname(path));
+    if (source instanceof Uint8Array) await file.write(source);
+    else await source({ write: (chunk) => file.write(chunk), get bytesWritten() { return file.bytesWritten; } });
+    await file.commit();
   } catch (error) {
-    throw namePath(error, temp, path);
-  } finally {
-    if (!renamed) await unlink(temp).catch(() => {});
+    await file.abort();
+    throw namePath(error, file.temporaryPath, path);
   }
 }
 
@@ -180,7 +254,7 @@ const MAX_GENERATION = Number.MAX_SAFE_INTEGER;
 /** The name the data file `name` has in generation `generation` (`faces.hnsw`, 12 -> `faces.g000012.hnsw`). */
 export function generationFileName(name: string, generation: number): string {
   if (!Number.isSafeInteger(generation) || generation < 0 || generation > MAX_GENERATION) {
-    throw new SmallworldRangeError('INVALID_ARGUMENT', `\`generation\` must be a non-negative safe integer (got ${String(generation)})`);
+    throw new SmallworldRangeError('INVALID_ARGUMENT', `\`generation\` must be a non-negative safe integer (got ${describeValue(generation)})`);
   }
   const dot = name.lastIndexOf('.');
   const stem = dot > 0 ? name.slice(0, dot) : name;
