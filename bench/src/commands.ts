@@ -14,6 +14,7 @@ import {
 import { compare, formatComparison, qpsAtRecall } from './compare.js';
 import { DATA_NAMES, loadBenchData, loadFileData, type BenchData } from './data.js';
 import { runDemo } from './demo.js';
+import { formatFiles, runFiles } from './files.js';
 import { formatFilter, runFilter } from './filter.js';
 import { LIBRARY_NAMES, loadHnswlibNode, smallworldPeer } from './peers.js';
 import { formatParams, plotParams, runParams } from './params.js';
@@ -206,6 +207,25 @@ const params = command({
   },
 });
 
+const files = command({
+  usage: `save/load and writeIndex(Sync)/readIndex(Sync) of one index: smallworld, its hnswlib-node drop-in, hnswlib-node
+[--n 100000] [--dim 128] [--m 16] [--ef-construction 100] [--threads N] [--rounds 5] [--dir DIR] [--json]`,
+  options: ['n', 'dim', 'm', 'ef-construction', 'threads', 'rounds', 'dir', 'json'],
+  parse(o) {
+    const dir = pathOption(o, 'dir');
+    return {
+      n: intOption(o, 'n', 100000), dim: intOption(o, 'dim', 128), m: intOption(o, 'm', 16, 2),
+      efConstruction: intOption(o, 'ef-construction', 100), threads: intOption(o, 'threads', cores, 1, 63),
+      rounds: intOption(o, 'rounds', 5), ...(dir !== undefined ? { dir } : {}),
+    };
+  },
+  async run(settings, asJson) {
+    const result = await runFiles({ ...settings, ...(asJson ? { onRow: json } : {}) });
+    if (asJson) json({ ...result, rows: undefined, summary: true });
+    else console.log(formatFiles(result));
+  },
+});
+
 /** The commands of `pnpm bench`, in the order of the usage text: a new command is one entry here. */
 export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   demo,
@@ -215,6 +235,7 @@ export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   scaling,
   filter,
   params,
+  files,
 };
 
 /** Options every command takes besides its own. */

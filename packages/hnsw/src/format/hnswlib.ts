@@ -17,6 +17,7 @@ import { HnswIndex, type HnswIndexOptions } from '../hnsw-index.js';
 import type { KernelChoice } from '../kernels/select.js';
 import { MAX_LEVEL } from '../layout.js';
 import { MAX_COUNT, MAX_EF, M_MAX, M_MIN } from '../limits.js';
+import { readFields, writeFields, type HeaderTable } from './header-fields.js';
 import { aligned, checkGraph, fillStore, requireLittleEndian, type GraphImage } from './store-io.js';
 
 /** Bytes of hnswlib's header. */
@@ -86,15 +87,46 @@ function corrupt(message: string): never {
   throw new CorruptFileError(`hnswlib index: ${message}`);
 }
 
-/** Reads a size_t field that must be an integer in [min, max]. */
-function readSize(view: DataView, at: number, name: string, min: number, max: number): number {
-  const lo = view.getUint32(at, true);
-  const hi = view.getUint32(at + 4, true);
-  if (hi >= 2 ** 21) corrupt(`${name} is ${view.getBigUint64(at, true)}, out of range`);
-  const value = hi * 2 ** 32 + lo;
-  if (value < min || value > max) corrupt(`${name} is ${value}, outside [${min}, ${max}]`);
-  return value;
+/** A size_t field's check: an integer in [min, max], named as hnswlib names it. */
+function sizeIn(name: string, min: number, max: number): (value: number) => string | undefined {
+  return (value) => {
+    if (value > Number.MAX_SAFE_INTEGER) return `${name} is ${BigInt(value)}, out of range`;
+    return value >= min && value <= max ? undefined : `${name} is ${value}, outside [${min}, ${max}]`;
+  };
 }
+
+type HnswlibField =
+  | 'offsetLevel0' | 'maxElements' | 'count' | 'recordBytes' | 'labelOffset' | 'offsetData' | 'maxLevel' | 'entryPoint'
+  | 'maxM' | 'maxM0' | 'm' | 'mult' | 'efConstruction';
+
+/**
+ * hnswlib's header (`saveIndex` of hnswalg.h, in order; size_t fields are
+ * u64). The checks here are each field's own range; how the fields relate
+ * is checked by `readHnswlibHeader`.
+ */
+const HNSWLIB_FIELDS: HeaderTable<HnswlibField> = {
+  offsetLevel0: {
+    at: 0, type: 'u64',
+    check: (v) => sizeIn('offsetLevel0', 0, 2 ** 53)(v) ?? (v === 0 ? undefined : 'offsetLevel0 must be 0 (not an hnswlib 0.7/0.8 file?)'),
+  },
+  maxElements: { at: 8, type: 'u64', check: sizeIn('max_elements', 0, 2 ** 53) },
+  count: {
+    at: 16, type: 'u64',
+    check: (v, h) => sizeIn('cur_element_count', 0, MAX_COUNT)(v) ??
+      (v <= h.maxElements ? undefined : `cur_element_count ${v} exceeds max_elements ${h.maxElements}`),
+  },
+  recordBytes: { at: 24, type: 'u64', check: sizeIn('size_data_per_element', 16, 2 ** 31) },
+  labelOffset: { at: 32, type: 'u64', check: sizeIn('label_offset', 0, 2 ** 31) },
+  offsetData: { at: 40, type: 'u64', check: sizeIn('offsetData', 0, 2 ** 31) },
+  maxLevel: { at: 48, type: 'i32', check: (v) => v >= -1 && v <= MAX_LEVEL ? undefined : `maxlevel ${v} is outside [-1, ${MAX_LEVEL}]` },
+  entryPoint: { at: 52, type: 'i32' },
+  maxM: { at: 56, type: 'u64', check: sizeIn('maxM', 0, 2 ** 31) },
+  maxM0: { at: 64, type: 'u64', check: sizeIn('maxM0', 0, 2 ** 31) },
+  m: { at: 72, type: 'u64', check: sizeIn('M', 0, 2 ** 31) },
+  /** `mult_` = 1 / ln(M): written for hnswlib, not read (it follows from M). */
+  mult: { at: 80, type: 'f64' },
+  efConstruction: { at: 88, type: 'u64', check: sizeIn('ef_construction', 0, MAX_EF) },
+};
 
 /**
  * Reads and checks hnswlib's header against the file's length. Allocates
@@ -106,19 +138,9 @@ export function readHnswlibHeader(bytes: Uint8Array): HnswlibHeader {
   }
   if (bytes.length < HNSWLIB_HEADER_BYTES) corrupt(`${bytes.length} bytes is shorter than the 96-byte header (truncated file?)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (readSize(view, 0, 'offsetLevel0', 0, 2 ** 53) !== 0) corrupt('offsetLevel0 must be 0 (not an hnswlib 0.7/0.8 file?)');
-  const maxElements = readSize(view, 8, 'max_elements', 0, 2 ** 53);
-  const count = readSize(view, 16, 'cur_element_count', 0, MAX_COUNT);
-  if (count > maxElements) corrupt(`cur_element_count ${count} exceeds max_elements ${maxElements}`);
-  const recordBytes = readSize(view, 24, 'size_data_per_element', 16, 2 ** 31);
-  const labelOffset = readSize(view, 32, 'label_offset', 0, 2 ** 31);
-  const offsetData = readSize(view, 40, 'offsetData', 0, 2 ** 31);
-  const maxLevel = view.getInt32(48, true);
-  const entryPoint = view.getInt32(52, true);
-  const maxM = readSize(view, 56, 'maxM', 0, 2 ** 31);
-  const maxM0 = readSize(view, 64, 'maxM0', 0, 2 ** 31);
-  const m = readSize(view, 72, 'M', 0, 2 ** 31);
-  const efConstruction = readSize(view, 88, 'ef_construction', 0, MAX_EF);
+  const {
+    maxElements, count, recordBytes, labelOffset, offsetData, maxLevel, entryPoint, maxM, maxM0, m, efConstruction,
+  } = readFields(view, 0, HNSWLIB_FIELDS, corrupt);
   if (m !== maxM || maxM0 !== 2 * m || m < M_MIN || m > M_MAX) {
     throw new SmallworldRangeError('UNSUPPORTED',
       `hnswlib index: M ${m}, maxM ${maxM}, maxM0 ${maxM0}: smallworld reads M = maxM in [${M_MIN}, ${M_MAX}] with maxM0 = 2M`);
@@ -128,7 +150,6 @@ export function readHnswlibHeader(bytes: Uint8Array): HnswlibHeader {
   if (vectorBytes < 4 || vectorBytes % 4 !== 0 || labelOffset + 8 !== recordBytes) {
     corrupt(`record layout (data at ${offsetData}, label at ${labelOffset}, ${recordBytes} bytes) is not hnswlib's`);
   }
-  if (maxLevel < -1 || maxLevel > MAX_LEVEL) corrupt(`maxlevel ${maxLevel} is outside [-1, ${MAX_LEVEL}]`);
   // Each node takes its record and at least a 4-byte link-list size.
   if (HNSWLIB_HEADER_BYTES + count * (recordBytes + 4) > bytes.length) {
     corrupt(`${count} elements need at least ${HNSWLIB_HEADER_BYTES + count * (recordBytes + 4)} bytes; the file has ${bytes.length} (truncated file?)`);
@@ -291,21 +312,16 @@ export function toHnswlibBytes(index: HnswIndex, options: HnswlibSaveOptions = {
   let upperBytes = 0;
   for (let node = 0; node < count; node++) upperBytes += 4 + 4 * strideUpper * store.levels[node];
   const out = new Uint8Array(HNSWLIB_HEADER_BYTES + count * recordBytes + upperBytes);
-  const view = new DataView(out.buffer);
-  const setSize = (at: number, value: number) => view.setBigUint64(at, BigInt(value), true);
-  setSize(0, 0);
-  setSize(8, maxElements);
-  setSize(16, count);
-  setSize(24, recordBytes);
-  setSize(32, 4 * stride0 + 4 * dim);
-  setSize(40, 4 * stride0);
-  view.setInt32(48, store.maxLevel, true);
-  view.setInt32(52, store.entryPoint, true);
-  setSize(56, m);
-  setSize(64, m0);
-  setSize(72, m);
-  view.setFloat64(80, 1 / Math.log(m), true);
-  setSize(88, index.efConstruction);
+  writeFields(new DataView(out.buffer), 0, HNSWLIB_FIELDS, {
+    offsetLevel0: 0, maxElements, count, recordBytes,
+    labelOffset: 4 * stride0 + 4 * dim,
+    offsetData: 4 * stride0,
+    maxLevel: store.maxLevel,
+    entryPoint: store.entryPoint,
+    maxM: m, maxM0: m0, m,
+    mult: 1 / Math.log(m),
+    efConstruction: index.efConstruction,
+  });
 
   const words = new Int32Array(out.buffer);
   const floats = new Float32Array(out.buffer);

@@ -13,13 +13,14 @@
 // Each section starts at the next multiple of 8; padding bytes are zero.
 
 import type { BaseIndex } from '../base-index.js';
-import { METRICS, metricOfNativeCode, type Space } from '../metric.js';
+import { METRICS, metricOfNativeCode, type Metric, type Space } from '../metric.js';
 import { CorruptFileError, SmallworldTypeError, checkKnownKeys, describeValue } from '../errors.js';
 import { toMatrix, type MatrixLike } from '../input.js';
 import type { KernelChoice } from '../kernels/select.js';
 import { MAX_LEVEL } from '../layout.js';
 import { MAX_COUNT, MAX_DIM, MAX_EF, M_MAX, M_MIN } from '../limits.js';
 import { crc32 } from './crc32.js';
+import { readField, readFields, writeField, writeFields, type HeaderField, type HeaderTable } from './header-fields.js';
 import { aligned, align8, checkGraph, fillStore, requireLittleEndian, type GraphImage } from './store-io.js';
 
 /** First 8 bytes of every file: a non-ASCII byte (catches 7-bit transfers), "SWHNSW", a newline (catches CRLF conversion). */
@@ -33,13 +34,101 @@ const SECTION_NAMES = ['vectors', 'links0', 'upperOffsets', 'upperLinks', 'level
 const SECTION_COUNT = SECTION_NAMES.length;
 const TABLE_OFFSET = 88;
 const TABLE_ENTRY_BYTES = 24;
-const HEADER_CRC_OFFSET = NATIVE_HEADER_BYTES - 8;
 
 const KIND_HNSW = 0;
 const KIND_BRUTE_FORCE = 1;
 const FLAG_HAS_VECTORS = 1;
 const FLAG_ALLOW_REPLACE_DELETED = 2;
 const KNOWN_FLAGS = FLAG_HAS_VECTORS | FLAG_ALLOW_REPLACE_DELETED;
+const RESERVED_NOT_ZERO = 'reserved header bytes are not zero';
+
+/** Fields read before the rest: they say whether the rest can be read at all. */
+const PREAMBLE_FIELDS: HeaderTable<'version' | 'headerBytes'> = {
+  version: {
+    at: 8, type: 'u32',
+    check: (v) => v === NATIVE_VERSION ? undefined
+      : `format version ${v} is not supported (this version of smallworld reads version ${NATIVE_VERSION})`,
+  },
+  headerBytes: {
+    at: 12, type: 'u32',
+    check: (v) => v === NATIVE_HEADER_BYTES ? undefined : `header size ${v} should be ${NATIVE_HEADER_BYTES} in version 1`,
+  },
+};
+
+type NativeField =
+  | 'kind' | 'space' | 'selection' | 'reserved' | 'flags' | 'dim' | 'm' | 'm0' | 'efConstruction' | 'efSearch'
+  | 'seed' | 'prngState' | 'count' | 'entryPoint' | 'maxLevel' | 'upperInts' | 'deletedCount' | 'nextLabel'
+  | 'vectorsCrc' | 'sectionCount' | 'reservedTail';
+
+/** The header after the preamble, checked in this order once its CRC matches. */
+const HEADER_FIELDS: HeaderTable<NativeField> = {
+  kind: {
+    at: 16, type: 'u8',
+    check: (v) => v === KIND_HNSW || v === KIND_BRUTE_FORCE ? undefined : `unknown index kind ${v}`,
+  },
+  space: { at: 17, type: 'u8', check: (v) => metricOfNativeCode(v) !== undefined ? undefined : `unknown space code ${v}` },
+  /** 0: Algorithm 4 (heuristic), 1: Algorithm 3 (simple). */
+  selection: { at: 18, type: 'u8', check: (v) => v <= 1 ? undefined : `unknown neighbour selection code ${v}` },
+  reserved: { at: 19, type: 'u8', check: (v) => v === 0 ? undefined : RESERVED_NOT_ZERO },
+  flags: {
+    at: 20, type: 'u32',
+    check: (v) => (v & ~KNOWN_FLAGS) === 0 ? undefined : `unknown flags 0x${v.toString(16)}`,
+  },
+  dim: { at: 24, type: 'u32', check: (v) => v >= 1 && v <= MAX_DIM ? undefined : `dimension ${v} is outside [1, ${MAX_DIM}]` },
+  m: {
+    at: 28, type: 'u32',
+    check: (v, h) => (h.kind === KIND_HNSW ? v >= M_MIN && v <= M_MAX : v === 0) ? undefined
+      : `M = ${v} is out of range for this index kind`,
+  },
+  m0: { at: 32, type: 'u32', check: (v, h) => v === 2 * h.m ? undefined : `M0 = ${v} must be 2M = ${2 * h.m}` },
+  efConstruction: {
+    at: 36, type: 'u32',
+    check: (v, h) => h.kind !== KIND_HNSW || (v >= h.m && v <= MAX_EF) ? undefined
+      : `efConstruction ${v} is outside [M = ${h.m}, ${MAX_EF}]`,
+  },
+  efSearch: {
+    at: 40, type: 'u32',
+    check: (v, h) => h.kind !== KIND_HNSW || (v >= 1 && v <= MAX_EF) ? undefined : `efSearch ${v} is outside [1, ${MAX_EF}]`,
+  },
+  seed: { at: 44, type: 'u32' },
+  prngState: { at: 48, type: 'u32' },
+  count: { at: 52, type: 'u32', check: (v) => v <= MAX_COUNT ? undefined : `node count ${v} exceeds 2^31 - 1` },
+  entryPoint: { at: 56, type: 'i32' },
+  maxLevel: {
+    at: 60, type: 'i32',
+    check: (v) => v >= -1 && v <= MAX_LEVEL ? undefined : `top level ${v} is outside [-1, ${MAX_LEVEL}]`,
+  },
+  upperInts: {
+    at: 64, type: 'u32',
+    check: (v, h) => {
+      if (h.kind !== KIND_HNSW) return v === 0 ? undefined : 'a brute-force index has no upper levels';
+      return v % (1 + h.m) === 0 ? undefined : `${v} upper-level ints is not a whole number of ${1 + h.m}-int records`;
+    },
+  },
+  deletedCount: { at: 68, type: 'u32', check: (v, h) => v <= h.count ? undefined : `${v} deleted nodes of ${h.count}` },
+  nextLabel: {
+    at: 72, type: 'f64',
+    // 2^53 (one past Number.MAX_SAFE_INTEGER) is how an index whose default labels are used up says so.
+    check: (v) => Number.isInteger(v) && v >= 0 && v <= 2 ** 53 ? undefined : `next label ${v} is not an integer in [0, 2^53]`,
+  },
+  vectorsCrc: { at: 80, type: 'u32' },
+  sectionCount: {
+    at: 84, type: 'u32',
+    check: (v) => v === SECTION_COUNT ? undefined : `section count ${v} should be ${SECTION_COUNT}`,
+  },
+  reservedTail: { at: NATIVE_HEADER_BYTES - 4, type: 'u32', check: (v) => v === 0 ? undefined : RESERVED_NOT_ZERO },
+};
+
+/** CRC-32 of the header's bytes before it (section table included). */
+const HEADER_CRC: HeaderField = { at: NATIVE_HEADER_BYTES - 8, type: 'u32' };
+
+/** One entry of the section table (at TABLE_OFFSET + s x TABLE_ENTRY_BYTES); checked against the header by `readNativeHeader`. */
+const SECTION_FIELDS: HeaderTable<'id' | 'crc' | 'offset' | 'length'> = {
+  id: { at: 0, type: 'u32' },
+  crc: { at: 4, type: 'u32' },
+  offset: { at: 8, type: 'u64', check: (v) => v <= Number.MAX_SAFE_INTEGER ? undefined : `offset is ${v}, beyond any file size` },
+  length: { at: 16, type: 'u64', check: (v) => v <= Number.MAX_SAFE_INTEGER ? undefined : `length is ${v}, beyond any file size` },
+};
 
 /** Options of `toBytes` and `save`. */
 export interface SaveOptions {
@@ -175,50 +264,40 @@ export function encodeNative(index: BaseIndex, hnsw: HnswParams | null, options:
   new Float64Array(buffer, offsets[5], count).set(store.labels.subarray(0, count));
   out.set(store.deleted.subarray(0, count), offsets[6]);
 
+  const crcs = offsets.map((offset, s) => crc32(out.subarray(offset, offset + lengths[s])));
   const view = new DataView(buffer);
   out.set(NATIVE_MAGIC, 0);
-  view.setUint32(8, NATIVE_VERSION, true);
-  view.setUint32(12, NATIVE_HEADER_BYTES, true);
-  view.setUint8(16, hnsw === null ? KIND_BRUTE_FORCE : KIND_HNSW);
-  view.setUint8(17, METRICS[index.space].nativeCode);
-  view.setUint8(18, hnsw !== null && hnsw.neighborSelection === 'simple' ? 1 : 0);
-  const flags = (hasVectors ? FLAG_HAS_VECTORS : 0) | (hnsw !== null && hnsw.allowReplaceDeleted ? FLAG_ALLOW_REPLACE_DELETED : 0);
-  view.setUint32(20, flags, true);
-  view.setUint32(24, dim, true);
-  view.setUint32(28, m, true);
-  view.setUint32(32, 2 * m, true);
-  view.setUint32(36, hnsw === null ? 0 : hnsw.efConstruction, true);
-  view.setUint32(40, hnsw === null ? 0 : hnsw.efSearch, true);
-  view.setUint32(44, hnsw === null ? 0 : hnsw.seed, true);
-  view.setUint32(48, hnsw === null ? 0 : hnsw.prngState, true);
-  view.setUint32(52, count, true);
-  view.setInt32(56, store.entryPoint, true);
-  view.setInt32(60, store.maxLevel, true);
-  view.setUint32(64, store.upperUsed, true);
-  view.setUint32(68, index.deletedCount, true);
-  view.setFloat64(72, index.nextDefaultLabel, true);
-  view.setUint32(80, hasVectors ? crc32(out.subarray(vectorsAt, vectorsAt + lengths[0])) : vectorsCrc(index), true);
-  view.setUint32(84, SECTION_COUNT, true);
+  writeFields(view, 0, PREAMBLE_FIELDS, { version: NATIVE_VERSION, headerBytes: NATIVE_HEADER_BYTES });
+  writeFields(view, 0, HEADER_FIELDS, {
+    kind: hnsw === null ? KIND_BRUTE_FORCE : KIND_HNSW,
+    space: METRICS[index.space].nativeCode,
+    selection: hnsw !== null && hnsw.neighborSelection === 'simple' ? 1 : 0,
+    reserved: 0,
+    flags: (hasVectors ? FLAG_HAS_VECTORS : 0) | (hnsw !== null && hnsw.allowReplaceDeleted ? FLAG_ALLOW_REPLACE_DELETED : 0),
+    dim, m, m0: 2 * m,
+    efConstruction: hnsw === null ? 0 : hnsw.efConstruction,
+    efSearch: hnsw === null ? 0 : hnsw.efSearch,
+    seed: hnsw === null ? 0 : hnsw.seed,
+    prngState: hnsw === null ? 0 : hnsw.prngState,
+    count,
+    entryPoint: store.entryPoint,
+    maxLevel: store.maxLevel,
+    upperInts: store.upperUsed,
+    deletedCount: index.deletedCount,
+    nextLabel: index.nextDefaultLabel,
+    vectorsCrc: hasVectors ? crcs[0] : vectorsCrc(index),
+    sectionCount: SECTION_COUNT,
+    reservedTail: 0,
+  });
   for (let s = 0; s < SECTION_COUNT; s++) {
-    const at = TABLE_OFFSET + s * TABLE_ENTRY_BYTES;
-    view.setUint32(at, s + 1, true);
-    view.setUint32(at + 4, s === 0 && hasVectors ? view.getUint32(80, true) : crc32(out.subarray(offsets[s], offsets[s] + lengths[s])), true);
-    view.setBigUint64(at + 8, BigInt(offsets[s]), true);
-    view.setBigUint64(at + 16, BigInt(lengths[s]), true);
+    writeFields(view, TABLE_OFFSET + s * TABLE_ENTRY_BYTES, SECTION_FIELDS, { id: s + 1, crc: crcs[s], offset: offsets[s], length: lengths[s] });
   }
-  view.setUint32(HEADER_CRC_OFFSET, crc32(out.subarray(0, HEADER_CRC_OFFSET)), true);
+  writeField(view, 0, HEADER_CRC, crc32(out.subarray(0, HEADER_CRC.at)));
   return out;
 }
 
 function corrupt(message: string): never {
   throw new CorruptFileError(`native index: ${message}`);
-}
-
-/** Reads a u64 that must be a safe integer (section offsets and lengths). */
-function readU64(view: DataView, at: number, name: string): number {
-  const v = view.getBigUint64(at, true);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) corrupt(`${name} is ${v}, beyond any file size`);
-  return Number(v);
 }
 
 /**
@@ -235,85 +314,41 @@ export function readNativeHeader(bytes: Uint8Array): NativeHeader {
     if (bytes[i] !== NATIVE_MAGIC[i]) corrupt('bad magic: not a smallworld index file');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint32(8, true);
-  if (version !== NATIVE_VERSION) {
-    corrupt(`format version ${version} is not supported (this version of smallworld reads version ${NATIVE_VERSION})`);
-  }
-  const headerBytes = view.getUint32(12, true);
-  if (headerBytes !== NATIVE_HEADER_BYTES) corrupt(`header size ${headerBytes} should be ${NATIVE_HEADER_BYTES} in version 1`);
+  readFields(view, 0, PREAMBLE_FIELDS, corrupt);
   if (bytes.length < NATIVE_HEADER_BYTES) corrupt(`${bytes.length} bytes is shorter than the ${NATIVE_HEADER_BYTES}-byte header (truncated file)`);
-  const headerCrc = view.getUint32(HEADER_CRC_OFFSET, true);
-  if (crc32(bytes.subarray(0, HEADER_CRC_OFFSET)) !== headerCrc) corrupt('header checksum mismatch (corrupt header)');
+  if (crc32(bytes.subarray(0, HEADER_CRC.at)) !== readField(view, 0, HEADER_CRC)) corrupt('header checksum mismatch (corrupt header)');
+  const h = readFields(view, 0, HEADER_FIELDS, corrupt);
+  const isHnsw = h.kind === KIND_HNSW;
+  const hasVectors = (h.flags & FLAG_HAS_VECTORS) !== 0;
 
-  const kindCode = view.getUint8(16);
-  if (kindCode !== KIND_HNSW && kindCode !== KIND_BRUTE_FORCE) corrupt(`unknown index kind ${kindCode}`);
-  const spaceCode = view.getUint8(17);
-  const metric = metricOfNativeCode(spaceCode);
-  if (metric === undefined) corrupt(`unknown space code ${spaceCode}`);
-  const selection = view.getUint8(18);
-  if (selection > 1) corrupt(`unknown neighbour selection code ${selection}`);
-  if (view.getUint8(19) !== 0 || view.getUint32(HEADER_CRC_OFFSET + 4, true) !== 0) corrupt('reserved header bytes are not zero');
-  const flags = view.getUint32(20, true);
-  if ((flags & ~KNOWN_FLAGS) !== 0) corrupt(`unknown flags 0x${flags.toString(16)}`);
-  const dim = view.getUint32(24, true);
-  if (dim < 1 || dim > MAX_DIM) corrupt(`dimension ${dim} is outside [1, ${MAX_DIM}]`);
-  const m = view.getUint32(28, true);
-  const m0 = view.getUint32(32, true);
-  const isHnsw = kindCode === KIND_HNSW;
-  if (isHnsw ? m < M_MIN || m > M_MAX : m !== 0) corrupt(`M = ${m} is out of range for this index kind`);
-  if (m0 !== 2 * m) corrupt(`M0 = ${m0} must be 2M = ${2 * m}`);
-  const efConstruction = view.getUint32(36, true);
-  const efSearch = view.getUint32(40, true);
-  if (isHnsw && (efConstruction < m || efConstruction > MAX_EF || efSearch < 1 || efSearch > MAX_EF)) {
-    corrupt(`efConstruction ${efConstruction} / efSearch ${efSearch} out of range`);
-  }
-  const count = view.getUint32(52, true);
-  if (count > MAX_COUNT) corrupt(`node count ${count} exceeds 2^31 - 1`);
-  const entryPoint = view.getInt32(56, true);
-  const maxLevel = view.getInt32(60, true);
-  if (maxLevel < -1 || maxLevel > MAX_LEVEL) corrupt(`top level ${maxLevel} is outside [-1, ${MAX_LEVEL}]`);
-  const upperInts = view.getUint32(64, true);
-  if (!isHnsw && upperInts !== 0) corrupt('a brute-force index has no upper levels');
-  if (isHnsw && upperInts % (1 + m) !== 0) corrupt(`${upperInts} upper-level ints is not a whole number of ${1 + m}-int records`);
-  const deletedCount = view.getUint32(68, true);
-  if (deletedCount > count) corrupt(`${deletedCount} deleted nodes of ${count}`);
-  const nextLabel = view.getFloat64(72, true);
-  // 2^53 (one past Number.MAX_SAFE_INTEGER) is how an index whose default labels are used up says so.
-  if (!Number.isInteger(nextLabel) || nextLabel < 0 || nextLabel > 2 ** 53) corrupt(`next label ${nextLabel} is not an integer in [0, 2^53]`);
-  if (view.getUint32(84, true) !== SECTION_COUNT) corrupt(`section count ${view.getUint32(84, true)} should be ${SECTION_COUNT}`);
-  const hasVectors = (flags & FLAG_HAS_VECTORS) !== 0;
-
-  const lengths = sectionLengths(count, dim, m, upperInts, hasVectors);
+  const lengths = sectionLengths(h.count, h.dim, h.m, h.upperInts, hasVectors);
   const sections: NativeHeader['sections'] = [];
   let end = NATIVE_HEADER_BYTES;
   for (let s = 0; s < SECTION_COUNT; s++) {
-    const at = TABLE_OFFSET + s * TABLE_ENTRY_BYTES;
     const name = SECTION_NAMES[s];
-    if (view.getUint32(at, true) !== s + 1) corrupt(`section ${s} has id ${view.getUint32(at, true)}, expected ${s + 1} (${name})`);
-    const offset = readU64(view, at + 8, `${name} offset`);
-    const length = readU64(view, at + 16, `${name} length`);
+    const { id, crc, offset, length } = readFields(view, TABLE_OFFSET + s * TABLE_ENTRY_BYTES, SECTION_FIELDS,
+      (problem) => corrupt(`${name} ${problem}`));
+    if (id !== s + 1) corrupt(`section ${s} has id ${id}, expected ${s + 1} (${name})`);
     if (offset !== end) corrupt(`${name} section at byte ${offset}, expected ${end}`);
     if (length !== lengths[s]) corrupt(`${name} section is ${length} bytes; the header's counts need ${lengths[s]}`);
     if (offset + length > bytes.length) {
       corrupt(`${name} section ends at byte ${offset + length} but the file has ${bytes.length} bytes (truncated file)`);
     }
-    sections.push({ offset, length, crc: view.getUint32(at + 4, true) });
+    sections.push({ offset, length, crc });
     end = align8(offset + length);
   }
   if (end !== bytes.length) corrupt(`the file has ${bytes.length} bytes; its header describes ${end}`);
   return {
     kind: isHnsw ? 'hnsw' : 'brute-force',
-    space: metric.space,
-    dim,
+    space: (metricOfNativeCode(h.space) as Metric).space,
+    dim: h.dim,
     hnsw: isHnsw ? {
-      m, efConstruction, efSearch,
-      seed: view.getUint32(44, true),
-      prngState: view.getUint32(48, true),
-      neighborSelection: selection === 1 ? 'simple' : 'heuristic',
-      allowReplaceDeleted: (flags & FLAG_ALLOW_REPLACE_DELETED) !== 0,
+      m: h.m, efConstruction: h.efConstruction, efSearch: h.efSearch, seed: h.seed, prngState: h.prngState,
+      neighborSelection: h.selection === 1 ? 'simple' : 'heuristic',
+      allowReplaceDeleted: (h.flags & FLAG_ALLOW_REPLACE_DELETED) !== 0,
     } : null,
-    count, entryPoint, maxLevel, upperInts, deletedCount, nextLabel, hasVectors,
-    vectorsCrc: view.getUint32(80, true),
+    count: h.count, entryPoint: h.entryPoint, maxLevel: h.maxLevel, upperInts: h.upperInts,
+    deletedCount: h.deletedCount, nextLabel: h.nextLabel, hasVectors, vectorsCrc: h.vectorsCrc,
     sections,
   };
 }
