@@ -2,14 +2,14 @@
 // hnswlib-node, on the same graph (built once, moved everywhere through
 // hnswlib's layout), in one process, the operations interleaved round by round.
 
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic } from '@smallworld/datasets';
 import { HnswIndex } from '@smallworld/hnsw';
 import { HierarchicalNSW as DropIn } from '@smallworld/hnswlib-node';
 import { DATA_SEED } from './data.js';
-import { buildInChunks, collectGarbage, log, median, round, timeSecondsAsync } from './stats.js';
+import { buildInChunks, collectGarbage, cpuSecondsSince, log, median, round, timeSecondsAsync } from './stats.js';
 
 /** Settings of one `files` run. */
 export interface FilesOptions {
@@ -37,9 +37,11 @@ export interface FilesRow {
   operation: string;
   /** 'write' or 'read'. */
   direction: 'write' | 'read';
-  /** Median seconds over the rounds. */
+  /** Median wall-clock seconds over the rounds. */
   medianS: number;
-  /** Every round's seconds, in order. */
+  /** Median CPU seconds (every thread of the process): steadier than wall time on a shared machine. */
+  medianCpuS: number;
+  /** Every round's wall-clock seconds, in order. */
   roundsS: number[];
 }
 
@@ -55,9 +57,12 @@ export interface FilesResult {
   /** 1-minute load average when the timing started (the machine may be shared). */
   load: number;
   rows: FilesRow[];
-  /** drop-in / hnswlib-node median of each sync call: the targets compare these. */
+  /** drop-in / hnswlib-node median wall time of each sync call: the targets compare these. */
   readIndexSyncRatio: number;
   writeIndexSyncRatio: number;
+  /** The same ratios of CPU time. */
+  readIndexSyncCpuRatio: number;
+  writeIndexSyncCpuRatio: number;
 }
 
 interface Operation {
@@ -93,11 +98,19 @@ export async function runFiles(options: FilesOptions): Promise<FilesResult> {
   const native = await loadNativeHnswlib();
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'smallworld-files-'));
   try {
-    const data = generateSynthetic({ count: n, dim, seed: DATA_SEED, generator: 'clustered' }).data;
-    const index = new HnswIndex({ space: 'l2', dim, m, efConstruction, capacity: n });
-    await buildInChunks(index, data, threads, 10_000, `files: building ${n} x ${dim}`);
-    await index.close();
     const file = (name: string) => join(dir, name);
+    let index: HnswIndex;
+    if (options.dir !== undefined && existsSync(file('source.bin'))) {
+      // A --dir kept from an earlier run: its graph is reused (a 100k build takes minutes on a busy machine).
+      index = await HnswIndex.loadHnswlib(file('source.bin'), { space: 'l2', dim });
+      if (index.size !== n || index.m !== m) throw new Error(`${file('source.bin')} holds ${index.size} points of M ${index.m}, not ${n} of M ${m}: remove it`);
+      log(`files: reusing ${file('source.bin')}`);
+    } else {
+      const data = generateSynthetic({ count: n, dim, seed: DATA_SEED, generator: 'clustered' }).data;
+      index = new HnswIndex({ space: 'l2', dim, m, efConstruction, capacity: n });
+      await buildInChunks(index, data, threads, 10_000, `files: building ${n} x ${dim}`);
+      await index.close();
+    }
     // Every library starts from this graph: the same file in hnswlib's layout.
     await index.saveHnswlib(file('source.bin'));
     await index.save(file('source.swi'));
@@ -137,28 +150,36 @@ export async function runFiles(options: FilesOptions): Promise<FilesResult> {
       },
     ];
     const times = operations.map(() => [] as number[]);
+    const cpuTimes = operations.map(() => [] as number[]);
     const load = loadavg()[0];
     for (let round = 0; round < rounds; round++) {
       // Rotate the order each round so no library always follows the same one (page cache, GC debt).
       for (let i = 0; i < operations.length; i++) {
         const at = (i + round * 3) % operations.length;
         collectGarbage();
+        const cpu = process.cpuUsage();
         times[at].push(await timeSecondsAsync(async () => { await operations[at].run(); }));
+        cpuTimes[at].push(cpuSecondsSince(cpu));
       }
       log(`files: round ${round + 1}/${rounds} done`);
     }
     const rows = operations.map(({ library, format, operation, direction }, i): FilesRow => ({
-      library, format, operation, direction, medianS: round(median(times[i]), 4), roundsS: times[i].map((t) => round(t, 4)),
+      library, format, operation, direction, medianS: round(median(times[i]), 4), medianCpuS: round(median(cpuTimes[i]), 4),
+      roundsS: times[i].map((t) => round(t, 4)),
     }));
     for (const row of rows) options.onRow?.(row);
-    const medianOf = (library: FilesRow['library'], operation: string) =>
-      median(times[operations.findIndex((o) => o.library === library && o.operation === operation)]);
+    const ratio = (operation: string, of: number[][]) => {
+      const at = (library: FilesRow['library']) => operations.findIndex((o) => o.library === library && o.operation === operation);
+      return round(median(of[at('drop-in')]) / median(of[at('hnswlib-node')]), 2);
+    };
     return {
       n, dim, m, rounds, load: round(load, 2), rows,
       hnswlibFileMB: round(statSync(file('source.bin')).size / 1e6, 1),
       nativeFileMB: round(statSync(file('source.swi')).size / 1e6, 1),
-      readIndexSyncRatio: round(medianOf('drop-in', 'readIndexSync') / medianOf('hnswlib-node', 'readIndexSync'), 2),
-      writeIndexSyncRatio: round(medianOf('drop-in', 'writeIndexSync') / medianOf('hnswlib-node', 'writeIndexSync'), 2),
+      readIndexSyncRatio: ratio('readIndexSync', times),
+      writeIndexSyncRatio: ratio('writeIndexSync', times),
+      readIndexSyncCpuRatio: ratio('readIndexSync', cpuTimes),
+      writeIndexSyncCpuRatio: ratio('writeIndexSync', cpuTimes),
     };
   } finally {
     if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
@@ -170,14 +191,16 @@ export function formatFiles(r: FilesResult): string {
   const lines = [
     `files: ${r.n} x ${r.dim}, M ${r.m}; hnswlib layout ${r.hnswlibFileMB} MB, native ${r.nativeFileMB} MB; ` +
       `median of ${r.rounds} interleaved rounds; load average ${r.load}`,
-    `${'library'.padEnd(14)}${'format'.padEnd(9)}${'operation'.padEnd(16)}${'median s'.padStart(10)}`,
+    `${'library'.padEnd(14)}${'format'.padEnd(9)}${'operation'.padEnd(16)}${'wall s'.padStart(9)}${'CPU s'.padStart(9)}`,
   ];
   for (const row of r.rows) {
-    lines.push(`${row.library.padEnd(14)}${row.format.padEnd(9)}${row.operation.padEnd(16)}${row.medianS.toFixed(3).padStart(10)}`);
+    lines.push(`${row.library.padEnd(14)}${row.format.padEnd(9)}${row.operation.padEnd(16)}` +
+      `${row.medianS.toFixed(3).padStart(9)}${row.medianCpuS.toFixed(3).padStart(9)}`);
   }
   lines.push(
-    `drop-in / hnswlib-node: readIndexSync ${r.readIndexSyncRatio}x, writeIndexSync ${r.writeIndexSyncRatio}x ` +
-      '(smallworld fsyncs the file and its folder; hnswlib-node does not)',
+    `drop-in / hnswlib-node, wall (CPU): readIndexSync ${r.readIndexSyncRatio}x (${r.readIndexSyncCpuRatio}x), ` +
+      `writeIndexSync ${r.writeIndexSyncRatio}x (${r.writeIndexSyncCpuRatio}x); ` +
+      'smallworld fsyncs the file and its folder, hnswlib-node does not',
   );
   return lines.join('\n');
 }

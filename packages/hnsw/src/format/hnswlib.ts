@@ -158,8 +158,9 @@ export function readHnswlibHeader(bytes: Uint8Array): HnswlibHeader {
 }
 
 /**
- * Decodes an hnswlib file into an index made by `create`. Every field and
- * link is checked before the index is allocated.
+ * Decodes an hnswlib file into an index made by `create`. Every size is
+ * checked against the file's length before the index is allocated, and
+ * every link, vector and label before it is returned.
  * @internal The Node subclass passes its own constructor; use `fromHnswlibBytes`.
  */
 export function decodeHnswlib<T extends HnswIndex>(
@@ -212,13 +213,31 @@ export function decodeHnswlib<T extends HnswIndex>(
     pos += 4 + 4 * ints;
   }
 
-  // Level-0 records: degrees, ids, deleted marks, labels, vectors, checked in place.
-  const recordWords = recordBytes / 4;
-  const labelWord = (header.recordBytes - 8) / 4;
-  const dataWord = stride0;
-  const floats = new Float32Array(data.buffer, data.byteOffset, data.length / 4);
-  const deleted = new Uint8Array(count);
+  const image: GraphImage = {
+    count, dim, m,
+    entryPoint: count === 0 ? -1 : header.entryPoint,
+    maxLevel: count === 0 ? -1 : header.maxLevel,
+    links0: null, upperOffsets, upperLinks, levels, deleted: new Uint8Array(count),
+  };
+  checkGraph(image, 'hnswlib index');
+
+  // The file's length bounds every size by now, so the index may be allocated before the level-0
+  // records are checked: one pass then checks each record and copies it into the store while it
+  // is in cache. An error drops the new index; nothing else was changed.
+  const capacity = options.capacity ?? Math.max(1, count);
+  const index = create({
+    space: options.space, dim, m, efConstruction: header.efConstruction,
+    capacity: Math.max(capacity, count, 1),
+    kernel: options.kernel, efSearch: options.efSearch, seed: options.seed,
+    allowReplaceDeleted: options.allowReplaceDeleted, neighborSelection: options.neighborSelection,
+  });
+  const store = index.store;
+  const { links0, vectors } = store;
+  const deleted = image.deleted;
   const labels = new Float64Array(count);
+  const recordWords = recordBytes / 4;
+  const labelWord = (recordBytes - 8) / 4;
+  const floats = new Float32Array(data.buffer, data.byteOffset, data.length / 4);
   let maxLabel = -1;
   for (let node = 0; node < count; node++) {
     const base = HNSWLIB_HEADER_BYTES / 4 + node * recordWords;
@@ -230,10 +249,16 @@ export function decodeHnswlib<T extends HnswIndex>(
       const id = words[base + j] >>> 0;
       if (id >= count) corrupt(`node ${node} links to node ${id} at level 0; there are ${count} elements`);
     }
+    // Slots past the degree are never read; copied as hnswlib left them, so the file round-trips byte for byte.
+    links0.set(words.subarray(base, base + stride0), node * stride0);
+    links0[node * stride0] = degree;
+    const dataAt = base + stride0;
     for (let j = 0; j < dim; j++) {
-      const v = floats[base + dataWord + j];
+      const v = floats[dataAt + j];
       if (v - v !== 0) corrupt(`vector of node ${node} has a non-finite component (${v})`);
     }
+    // Taken as stored: hnswlib-node and Python hnswlib store 'cosine' vectors already normalised.
+    vectors.write(node, floats, dataAt, false);
     const lo = words[base + labelWord] >>> 0;
     const hi = words[base + labelWord + 1] >>> 0;
     if (hi >= 2 ** 21) {
@@ -245,32 +270,7 @@ export function decodeHnswlib<T extends HnswIndex>(
     labels[node] = label;
     if (label > maxLabel) maxLabel = label;
   }
-  const image: GraphImage = {
-    count, dim, m,
-    entryPoint: count === 0 ? -1 : header.entryPoint,
-    maxLevel: count === 0 ? -1 : header.maxLevel,
-    links0: null, upperOffsets, upperLinks, levels, deleted,
-  };
-  checkGraph(image, 'hnswlib index');
-
-  const capacity = options.capacity ?? Math.max(1, count);
-  const index = create({
-    space: options.space, dim, m, efConstruction: header.efConstruction,
-    capacity: Math.max(capacity, count, 1),
-    kernel: options.kernel, efSearch: options.efSearch, seed: options.seed,
-    allowReplaceDeleted: options.allowReplaceDeleted, neighborSelection: options.neighborSelection,
-  });
-  const store = index.store;
   fillStore(store, image, labels);
-  const links0 = store.links0;
-  const vectors = store.vectors;
-  for (let node = 0; node < count; node++) {
-    const base = HNSWLIB_HEADER_BYTES / 4 + node * recordWords;
-    links0.set(words.subarray(base, base + stride0), node * stride0);
-    links0[node * stride0] = words[base] & 0xffff;
-    // Taken as stored: hnswlib-node and Python hnswlib store 'cosine' vectors already normalised.
-    vectors.write(node, floats, base + dataWord, false);
-  }
   const duplicate = index.restoreLabels(maxLabel + 1);
   if (duplicate >= 0) corrupt(`element ${duplicate} repeats the label ${labels[duplicate]} of an earlier element`);
   return index;
