@@ -174,8 +174,8 @@ export async function runFiles(options: FilesOptions): Promise<FilesResult> {
     };
     return {
       n, dim, m, rounds, load: round(load, 2), rows,
-      hnswlibFileMB: round(statSync(file('source.bin')).size / 1e6, 1),
-      nativeFileMB: round(statSync(file('source.swi')).size / 1e6, 1),
+      hnswlibFileMB: round(statSync(file('source.bin')).size / 1e6, 2),
+      nativeFileMB: round(statSync(file('source.swi')).size / 1e6, 2),
       readIndexSyncRatio: ratio('readIndexSync', times),
       writeIndexSyncRatio: ratio('writeIndexSync', times),
       readIndexSyncCpuRatio: ratio('readIndexSync', cpuTimes),
