@@ -81,14 +81,11 @@ const HEADER_FIELDS: HeaderTable<NativeField> = {
       : `M = ${v} is out of range for this index kind`,
   },
   m0: { at: 32, type: 'u32', check: (v, h) => v === 2 * h.m ? undefined : `M0 = ${v} must be 2M = ${2 * h.m}` },
-  efConstruction: {
-    at: 36, type: 'u32',
-    check: (v, h) => h.kind !== KIND_HNSW || (v >= h.m && v <= MAX_EF) ? undefined
-      : `efConstruction ${v} is outside [M = ${h.m}, ${MAX_EF}]`,
-  },
+  efConstruction: { at: 36, type: 'u32' },
   efSearch: {
     at: 40, type: 'u32',
-    check: (v, h) => h.kind !== KIND_HNSW || (v >= 1 && v <= MAX_EF) ? undefined : `efSearch ${v} is outside [1, ${MAX_EF}]`,
+    check: (v, h) => h.kind !== KIND_HNSW || (h.efConstruction >= h.m && h.efConstruction <= MAX_EF && v >= 1 && v <= MAX_EF)
+      ? undefined : `efConstruction ${h.efConstruction} / efSearch ${v} out of range`,
   },
   seed: { at: 44, type: 'u32' },
   prngState: { at: 48, type: 'u32' },
