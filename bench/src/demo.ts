@@ -4,10 +4,11 @@
 // sample photo: a new picture of a person whose face is in the index.
 // hnswlib-node (a devDependency of bench) builds the same set in the same run.
 
-import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { samplePhotosDir } from '@smallworld/face';
+import { writeFileAtomic } from '@smallworld/hnsw';
 import sharp from 'sharp';
 import { loadHnswlibNode } from './peers.js';
 import { runSeed, type SeedResult } from './seed.js';
@@ -34,8 +35,8 @@ export async function runDemo({ n, threads, compare }: DemoOptions): Promise<See
   const dir = await mkdtemp(join(tmpdir(), 'smallworld-demo-'));
   try {
     const photos = (await readdir(samples)).filter((f) => /^sample\d+\.jpg$/.test(f));
-    for (const photo of photos) await copyFile(join(samples, photo), join(dir, photo));
-    await sharp(join(samples, DEMO_TARGET_SOURCE)).flop().toFile(join(dir, 'target.jpg'));
+    for (const photo of photos) await writeFileAtomic(join(dir, photo), await readFile(join(samples, photo)));
+    await writeFileAtomic(join(dir, 'target.jpg'), await sharp(join(samples, DEMO_TARGET_SOURCE)).flop().jpeg().toBuffer());
     log(`demo: ${photos.length} sample photos from face-api's package; target.jpg = ${DEMO_TARGET_SOURCE} mirrored`);
     const result = await runSeed({
       n, dim: 128, threads, faces: Math.min(5000, Math.floor(n / 10)), queries: 200, recallTarget: 0.9, compare, facesDir: dir,

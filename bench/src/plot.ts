@@ -2,8 +2,8 @@
 // to SVG headlessly by Vega's View.toSVG(), and rasterised to PNG by resvg
 // (a prebuilt binary inside its npm package, so nothing downloads at install).
 
-import { writeFile } from 'node:fs/promises';
 import { Resvg } from '@resvg/resvg-js';
+import { writeFileAtomic } from '@smallworld/hnsw';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
@@ -33,8 +33,8 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
 export async function writePlot(spec: TopLevelSpec, base: string): Promise<PlotFiles> {
   const svg = await renderSvg(spec);
   const files = { svg: `${base}.svg`, png: `${base}.png` };
-  await writeFile(files.svg, svg);
-  await writeFile(files.png, svgToPng(svg));
+  await writeFileAtomic(files.svg, new TextEncoder().encode(svg));
+  await writeFileAtomic(files.png, svgToPng(svg));
   return files;
 }
 

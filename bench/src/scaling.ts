@@ -2,9 +2,9 @@
 // (1..N, fixed n) and against n (fixed threads), with recall@10 of each
 // graph so speed is never bought with quality; plots of both.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HnswIndex } from '@smallworld/hnsw';
+import { HnswIndex, writeFileAtomicSync } from '@smallworld/hnsw';
 import { ProgressBar } from '@smallworld/datasets';
 import { exactNeighbours, loadBenchData, type DataName } from './data.js';
 import { loadHnswlibNode } from './peers.js';
@@ -160,7 +160,7 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
     parameters: { m: options.m, efConstruction: options.efConstruction, efSearch: options.efSearch },
     machine: machineInfo(), rows, plots,
   };
-  writeFileSync(join(options.out, 'scaling.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileAtomicSync(join(options.out, 'scaling.json'), new TextEncoder().encode(JSON.stringify(results, null, 2) + '\n'));
   return results;
 }
 

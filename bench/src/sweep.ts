@@ -4,10 +4,11 @@
 // disturbed by the others; results go to DIR/results.json and a plot.
 
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ProgressBar } from '@smallworld/datasets';
+import { writeFileAtomicSync } from '@smallworld/hnsw';
 import type { BenchData } from './data.js';
 import type { LibraryName } from './peers.js';
 import { recallQpsSpec, writePlot, type PlotFiles } from './plot.js';
@@ -113,8 +114,8 @@ export async function runSweep(data: BenchData, options: SweepOptions): Promise<
   try {
     const basePath = join(scratch, 'base.f32');
     const queriesPath = join(scratch, 'queries.f32');
-    writeFileSync(basePath, new Uint8Array(data.base.buffer, data.base.byteOffset, data.base.byteLength));
-    writeFileSync(queriesPath, new Uint8Array(data.queries.buffer, data.queries.byteOffset, data.queries.byteLength));
+    writeFileAtomicSync(basePath, new Uint8Array(data.base.buffer, data.base.byteOffset, data.base.byteLength));
+    writeFileAtomicSync(queriesPath, new Uint8Array(data.queries.buffer, data.queries.byteOffset, data.queries.byteLength));
     for (const lib of options.libs) {
       log(`${lib}: build over ${n} x ${dim} (M ${options.m}, efConstruction ${options.efConstruction}), then ${nq} queries at efSearch ${options.efSearch.join(',')} ...`);
       const reply = await runChild({
@@ -146,7 +147,7 @@ export async function runSweep(data: BenchData, options: SweepOptions): Promise<
   if (results.rows.length > 0) {
     results.plot = await writePlot(recallQpsSpec(results.rows, `${data.name}: ${n} x ${dim}, ${nq} queries, k=${k}, M=${options.m}, efC=${options.efConstruction}`, k), join(options.out, 'recall-qps'));
   }
-  writeFileSync(join(options.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileAtomicSync(join(options.out, 'results.json'), new TextEncoder().encode(JSON.stringify(results, null, 2) + '\n'));
   return results;
 }
 
