@@ -25,22 +25,33 @@ export function checkFilter(filter: unknown): void {
  * over node ids: `marks` (a byte per node, 1 = allowed) for the graph
  * search's membership test, and `ids` (the allowed ids, in the list's
  * order) for the exact scan and for clearing the marks in O(allowed).
- * Reused from call to call: between searches every mark is 0.
+ * Reused from call to call: between searches every mark is 0. A `shared`
+ * list keeps both arrays in SharedArrayBuffers, which worker threads read
+ * in place (`attachAllowList`), so reusing it costs no copy either.
  */
 export class AllowList {
-  marks = new Uint8Array(0);
-  ids = new Int32Array(0);
+  marks: Uint8Array;
+  ids: Int32Array;
   count = 0;
+
+  constructor(private readonly shared = false) {
+    this.marks = new Uint8Array(this.buffer(0));
+    this.ids = new Int32Array(this.buffer(0));
+  }
+
+  private buffer(bytes: number): ArrayBuffer | SharedArrayBuffer {
+    return this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  }
 
   /**
    * Marks the live nodes of the labels in `filter` (unknown and deleted
    * labels are skipped, repeats counted once); returns how many.
    */
   mark(filter: ArrayLike<number> | ReadonlySet<number>, table: LabelTable, deleted: Uint8Array, capacity: number): number {
-    if (this.marks.length < capacity) this.marks = new Uint8Array(capacity);
+    if (this.marks.length < capacity) this.marks = new Uint8Array(this.buffer(capacity));
     const size = filter instanceof Set ? filter.size : (filter as ArrayLike<number>).length;
     const most = Math.min(size, capacity);
-    if (this.ids.length < most) this.ids = new Int32Array(Math.max(most, this.ids.length * 2));
+    if (this.ids.length < most) this.ids = new Int32Array(this.buffer(4 * Math.max(most, this.ids.length * 2)));
     const { marks, ids } = this;
     let count = 0;
     // A Set is walked once into the id list's order; the loop body is the same for both shapes.
@@ -66,19 +77,6 @@ export class AllowList {
     for (let i = 0; i < this.count; i++) marks[ids[i]] = 0;
     this.count = 0;
   }
-
-  /**
-   * A copy for worker threads, in one shared buffer: the `count` ids
-   * (Int32) then `capacity` marks (bytes). `attachAllowList` reads it.
-   */
-  share(capacity: number): SharedArrayBuffer {
-    const buffer = new SharedArrayBuffer(this.count * 4 + capacity);
-    const ids = new Int32Array(buffer, 0, this.count);
-    ids.set(this.ids.subarray(0, this.count));
-    const marks = new Uint8Array(buffer, this.count * 4, capacity);
-    for (let i = 0; i < ids.length; i++) marks[ids[i]] = 1;
-    return buffer;
-  }
 }
 
 /** Points `ctx`'s filter at an allow-list. */
@@ -88,15 +86,20 @@ export function useAllowList(ctx: SearchContext, list: AllowList): void {
   ctx.allowedIdCount = list.count;
 }
 
-/** Points `ctx`'s filter at an allow-list shared by `AllowList.share` (`count` ids), or at none. */
-export function attachAllowList(ctx: SearchContext, buffer: SharedArrayBuffer | null, count: number): void {
-  if (buffer === null) {
+/**
+ * Points `ctx`'s filter at the arrays of a `shared` allow-list, as a worker
+ * thread receives them (`count` allowed ids), or at none.
+ */
+export function attachAllowList(
+  ctx: SearchContext, marks: SharedArrayBuffer | null, ids: SharedArrayBuffer | null, count: number,
+): void {
+  if (marks === null || ids === null) {
     clearContextFilter(ctx);
     return;
   }
-  ctx.allowedIds = new Int32Array(buffer, 0, count);
+  ctx.allowedNodes = new Uint8Array(marks);
+  ctx.allowedIds = new Int32Array(ids);
   ctx.allowedIdCount = count;
-  ctx.allowedNodes = new Uint8Array(buffer, count * 4);
 }
 
 /** Removes any filter from `ctx` (the marks themselves are cleared by their owner). */

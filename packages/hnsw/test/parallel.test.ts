@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HnswIndex, closePool, type Space } from '../src/index.node.js';
 import { parallelTestHooks } from '../src/node/hnsw-index-node.js';
+import type { AllowList } from '../src/search-filter.js';
 import { clustered, exactTopK, recallAt } from './helpers/data.js';
 import { checkGraphInvariants } from './helpers/graph-invariants.js';
 
@@ -152,6 +153,45 @@ describe('searchBatchParallel', () => {
     for (const filter of [wide, narrow, typed]) {
       expectSameBatch(await index.searchBatchParallel(queries, 10, { filter, threads: 2 }), index.searchBatch(queries, 10, { filter }));
     }
+  });
+
+  it('reuses one shared allow-list from call to call, grown with the capacity, its marks cleared after each', async () => {
+    const index = new HnswIndex({ space: 'l2', dim, m: 16, efConstruction: 64 });
+    index.addBatch(data.subarray(0, 1500 * dim));
+    const kept = (): AllowList | null => (index as unknown as { parallelAllowList: AllowList | null }).parallelAllowList;
+    const wide = Array.from({ length: 700 }, (_, i) => 2 * i);
+    const narrow = new Set([3, 10, 11, 500, 1499, 64]);
+    expectSameBatch(await index.searchBatchParallel(queries, 10, { filter: wide, threads: 2 }), index.searchBatch(queries, 10, { filter: wide }));
+    const list = kept()!;
+    const { marks, ids } = list;
+    expect(marks.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(ids.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(marks.length).toBeGreaterThanOrEqual(index.capacity);
+    expect(marks.every((mark) => mark === 0)).toBe(true);
+    for (const filter of [narrow, wide.slice(100)]) {
+      expectSameBatch(await index.searchBatchParallel(queries, 10, { filter, threads: 2 }), index.searchBatch(queries, 10, { filter }));
+      expect(kept()).toBe(list);
+      expect(list.marks).toBe(marks);
+      expect(list.ids).toBe(ids);
+      expect(marks.every((mark) => mark === 0)).toBe(true);
+    }
+    // Two calls at once: the second cannot share the first's marks, and both answer as searchBatch.
+    const [a, b] = await Promise.all([
+      index.searchBatchParallel(queries, 10, { filter: wide, threads: 2 }),
+      index.searchBatchParallel(queries, 10, { filter: narrow, threads: 2 }),
+    ]);
+    expectSameBatch(a, index.searchBatch(queries, 10, { filter: wide }));
+    expectSameBatch(b, index.searchBatch(queries, 10, { filter: narrow }));
+    expect(kept()).toBe(list);
+    expect(marks.every((mark) => mark === 0)).toBe(true);
+    index.reserve(4 * index.capacity);
+    index.addBatch(data.subarray(1500 * dim), { labels: Array.from({ length: 500 }, (_, i) => 1500 + i) });
+    const grown = Array.from({ length: 1000 }, (_, i) => 2 * i);
+    expectSameBatch(await index.searchBatchParallel(queries, 10, { filter: grown, threads: 2 }), index.searchBatch(queries, 10, { filter: grown }));
+    expect(kept()).toBe(list);
+    expect(list.marks).not.toBe(marks);
+    expect(list.marks.length).toBeGreaterThanOrEqual(index.capacity);
+    expect(list.marks.every((mark) => mark === 0)).toBe(true);
   });
 
   it('rejects a predicate filter, pointing to searchBatch, and checks its options', async () => {

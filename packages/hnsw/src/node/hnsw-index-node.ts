@@ -51,6 +51,13 @@ export const parallelTestHooks: { crashAt: number | undefined } = { crashAt: und
 export class HnswIndex extends PortableHnswIndex {
   /** @internal Parallel calls in flight on this index. */
   private readonly parallel = new ParallelState();
+  /**
+   * @internal The allow-list of `searchBatchParallel`, in shared memory the
+   * workers read in place: kept from call to call (all marks 0 between
+   * calls), so a filtered call allocates nothing the size of the index.
+   * Null while a call holds it; a call overlapping that one makes its own.
+   */
+  private parallelAllowList: AllowList | null = null;
 
   /**
    * `addBatch` on worker threads: the new points are linked concurrently,
@@ -202,32 +209,41 @@ export class HnswIndex extends PortableHnswIndex {
     const result = new BatchSearchResult(rows, k);
     const shared = new Float32Array(new SharedArrayBuffer(data.length * 4));
     shared.set(data);
-    let allowed: SharedArrayBuffer | null = null;
+    let list: AllowList | null = null;
     let allowedCount = -1;
-    if (options.filter !== undefined) {
-      const list = new AllowList();
-      allowedCount = this.markAllowed(options.filter, list);
-      allowed = list.share(this.store.capacity);
+    try {
+      if (options.filter !== undefined) {
+        list = this.parallelAllowList ?? new AllowList(true);
+        this.parallelAllowList = null;
+        allowedCount = this.markAllowed(options.filter, list);
+      }
+      const allowedMarks = list === null ? null : list.marks.buffer as SharedArrayBuffer;
+      const allowedIds = list === null ? null : list.ids.buffer as SharedArrayBuffer;
+      const labels = new Float64Array(new SharedArrayBuffer(rows * k * 8)).fill(-1);
+      const distances = new Float32Array(new SharedArrayBuffer(rows * k * 4)).fill(Infinity);
+      const counts = new Uint32Array(new SharedArrayBuffer(rows * 4));
+      const chunk = Math.max(1, Math.min(MAX_SEARCH_CHUNK, Math.floor(rows / (threads * 8))));
+      const slots = state.claimSlots(Math.min(threads, Math.ceil(rows / chunk)));
+      const descriptor = describeStore(state.id, this.store, this.space, this.kernel, this.neighborSelection === 'heuristic');
+      const counter = new SharedArrayBuffer(4);
+      const tasks: SearchTask[] = slots.map((slot) => ({
+        type: 'search', store: descriptor, slot, queries: shared.buffer as SharedArrayBuffer, rows, k, ef,
+        allowedMarks, allowedIds, allowedCount,
+        size: this.size, hasDeleted: this.deletedCount > 0, concurrent: state.insertTasks > 0, counter, chunk,
+        labels: labels.buffer as SharedArrayBuffer, distances: distances.buffer as SharedArrayBuffer,
+        counts: counts.buffer as SharedArrayBuffer,
+      }));
+      await this.runOnWorkers(tasks, slots);
+      result.labels.set(labels);
+      result.distances.set(distances);
+      result.counts.set(counts);
+      return result;
+    } finally {
+      if (list !== null) {
+        list.clear();
+        this.parallelAllowList ??= list;
+      }
     }
-    const labels = new Float64Array(new SharedArrayBuffer(rows * k * 8)).fill(-1);
-    const distances = new Float32Array(new SharedArrayBuffer(rows * k * 4)).fill(Infinity);
-    const counts = new Uint32Array(new SharedArrayBuffer(rows * 4));
-    const chunk = Math.max(1, Math.min(MAX_SEARCH_CHUNK, Math.floor(rows / (threads * 8))));
-    const slots = state.claimSlots(Math.min(threads, Math.ceil(rows / chunk)));
-    const descriptor = describeStore(state.id, this.store, this.space, this.kernel, this.neighborSelection === 'heuristic');
-    const counter = new SharedArrayBuffer(4);
-    const tasks: SearchTask[] = slots.map((slot) => ({
-      type: 'search', store: descriptor, slot, queries: shared.buffer as SharedArrayBuffer, rows, k, ef,
-      allowed, allowedCount,
-      size: this.size, hasDeleted: this.deletedCount > 0, concurrent: state.insertTasks > 0, counter, chunk,
-      labels: labels.buffer as SharedArrayBuffer, distances: distances.buffer as SharedArrayBuffer,
-      counts: counts.buffer as SharedArrayBuffer,
-    }));
-    await this.runOnWorkers(tasks, slots);
-    result.labels.set(labels);
-    result.distances.set(distances);
-    result.counts.set(counts);
-    return result;
   }
 
   /**

@@ -48,8 +48,10 @@ export interface SearchTask {
   rows: number;
   k: number;
   ef: number;
-  /** The allow-list as `AllowList.share` lays it out (`allowedCount` Int32 ids, then a byte per node), or null. */
-  allowed: SharedArrayBuffer | null;
+  /** The allow-list's marks (a byte per node, 1 = allowed) of a shared `AllowList`, or null. */
+  allowedMarks: SharedArrayBuffer | null;
+  /** Its Int32 ids, the first `allowedCount` of them allowed, or null. */
+  allowedIds: SharedArrayBuffer | null;
   /** Allowed live nodes, or -1 with no filter. */
   allowedCount: number;
   /** Live points of the index when the call started. */

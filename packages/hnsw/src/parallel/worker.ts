@@ -78,7 +78,7 @@ function runSearch(task: SearchTask): number {
     space: d.space, dim: d.buffers.dim, queryRow: new Float32Array(d.buffers.dim),
     nearest: (c, k, ef, filtered) => knnSearch(c, k, ef, filtered),
   };
-  attachAllowList(ctx, task.allowed, task.allowedCount);
+  attachAllowList(ctx, task.allowedMarks, task.allowedIds, task.allowedCount);
   ctx.concurrent = task.concurrent;
   let searched = 0;
   try {
