@@ -177,7 +177,7 @@ export function writeFileAtomicSync(path: string, source: AtomicSourceSync): voi
     try {
       let bytesWritten = 0;
       const write = (chunk: Uint8Array): void => {
-        for (let at = 0; at < chunk.length;) at += writeSync(fd, chunk, at, chunk.length - at);
+        for (let at = 0; at < chunk.length;) at += writeSync(fd, chunk, at, Math.min(chunk.length - at, MAX_WRITE_BYTES));
         bytesWritten += chunk.length;
       };
       if (source instanceof Uint8Array) write(source);
