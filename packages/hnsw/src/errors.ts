@@ -113,6 +113,21 @@ export class DimensionMismatchError extends SmallworldRangeError<'DIMENSION_MISM
   }
 }
 
+/**
+ * Makes `error` a member of the smallworld family without changing its
+ * class: afterwards `error instanceof SmallworldError` is true and
+ * `error.code` is `code`, while its constructor, name and message stay as
+ * they were (`code` is not enumerable). For packages that must throw a built-in class word for word
+ * (the hnswlib-node drop-in reproduces the native addon's plain `Error` and
+ * `TypeError`); everything else extends the classes above. Returns `error`.
+ */
+export function brandError<E extends Error, C extends string>(error: E, code: C): E & { readonly code: C } {
+  Object.defineProperty(error, BRAND, { value: true });
+  // Not enumerable: the error keeps the shape of the built-in one (printing, deep equality).
+  Object.defineProperty(error, 'code', { value: code });
+  return error as E & { readonly code: C };
+}
+
 /** A file or byte buffer that is corrupt, truncated, hostile or of an unknown version. */
 export class CorruptFileError extends SmallworldError<'CORRUPT_FILE'> {
   constructor(message: string, options?: { cause?: unknown }) {

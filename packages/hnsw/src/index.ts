@@ -23,7 +23,7 @@ export type { HnswParams, LoadOptions, NativeHeader, SaveOptions } from './forma
 export { HNSWLIB_HEADER_BYTES, fromHnswlibBytes, readHnswlibHeader, toHnswlibBytes } from './format/hnswlib.js';
 export type { HnswlibHeader, HnswlibLoadOptions, HnswlibSaveOptions } from './format/hnswlib.js';
 export { crc32 } from './format/crc32.js';
-export { checkInteger, checkKnownKeys, describeValue } from './errors.js';
+export { brandError, checkInteger, checkKnownKeys, describeValue } from './errors.js';
 export {
   CorruptFileError, DimensionMismatchError, SmallworldError, SmallworldRangeError, SmallworldTypeError,
 } from './errors.js';

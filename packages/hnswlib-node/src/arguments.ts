@@ -2,6 +2,8 @@
 // (typos included) so code and tests written against the native addon see
 // the same errors. Only the conversions hnswlib-node performs live here.
 
+import { nativeError, nativeTypeError } from './errors.js';
+
 /** hnswlib-node's ordinals for "Invalid the <ordinal> argument type". */
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'] as const;
 
@@ -22,17 +24,17 @@ export const HNSWLIB_ERROR = 'Hnswlib Error: ';
 
 /** Throws unless exactly `expected` arguments were given. */
 export function checkArgCountExact(given: number, expected: number): void {
-  if (given !== expected) throw new Error(`Expected ${expected} arguments, but got ${given}.`);
+  if (given !== expected) throw nativeError('ARGUMENT_COUNT', `Expected ${expected} arguments, but got ${given}.`);
 }
 
 /** Throws when fewer than `min` arguments were given (hnswlib-node ignores extra ones here). */
 export function checkArgCountRange(given: number, min: number, max: number): void {
-  if (given < min) throw new Error(`Expected ${min}-${max} arguments, but got ${given}.`);
+  if (given < min) throw nativeError('ARGUMENT_COUNT', `Expected ${min}-${max} arguments, but got ${given}.`);
 }
 
 /** The TypeError hnswlib-node throws for argument `position` (0-based) of the wrong type. */
 export function argumentTypeError(position: number, expected: Expected): TypeError {
-  return new TypeError(`Invalid the ${ORDINALS[position]} argument type, must be ${expected}.`);
+  return nativeTypeError('ARGUMENT_TYPE', `Invalid the ${ORDINALS[position]} argument type, must be ${expected}.`);
 }
 
 export function checkNumber(value: unknown, position: number): asserts value is number {
@@ -69,14 +71,14 @@ export function checkPoint(value: unknown, position: number): asserts value is P
  */
 export function toFloat32(point: PointLike, dim: number, which = 'given'): Float32Array {
   if (point.length !== dim) {
-    throw new Error(`Invalid the ${which} array length (expected ${dim}, but got ${point.length}).`);
+    throw nativeError('INVALID_ARGUMENT', `Invalid the ${which} array length (expected ${dim}, but got ${point.length}).`);
   }
   if (point instanceof Float32Array) return point;
   const out = new Float32Array(dim);
   for (let i = 0; i < dim; i++) {
     const v = point[i];
     if (typeof v !== 'number') {
-      throw new TypeError(`Invalid the ${which} array element type at index ${i}, must be a number.`);
+      throw nativeTypeError('ARGUMENT_TYPE', `Invalid the ${which} array element type at index ${i}, must be a number.`);
     }
     out[i] = v;
   }

@@ -5,6 +5,7 @@ import {
   HNSWLIB_ERROR, NOT_INITIALIZED, NOTHING, checkArgCountExact, checkArgCountRange, checkNumber, checkOptionalFunction,
   checkPoint, checkString, toFloat32, toUint32, type PointLike,
 } from './arguments.js';
+import { nativeError } from './errors.js';
 import { ReusingBruteForceIndex, initialCapacity } from './engine.js';
 import {
   decodeBruteForce, encodeBruteForce, hnswlibError, readWholeFile, readWholeFileSync, writeWholeFile,
@@ -48,7 +49,7 @@ export class BruteforceSearch {
   }
 
   #initialized(): ReusingBruteForceIndex {
-    if (this.#index === null) throw new Error(NOT_INITIALIZED);
+    if (this.#index === null) throw nativeError('NOT_INITIALIZED', NOT_INITIALIZED);
     return this.#index;
   }
 
@@ -126,7 +127,7 @@ export class BruteforceSearch {
   writeIndexSync(filename: string): void {
     checkArgCountExact(arguments.length, 1);
     checkString(filename, 0);
-    if (this.#index === null) throw new Error('Search index is not constructed.');
+    if (this.#index === null) throw nativeError('NOT_INITIALIZED', 'Search index is not constructed.');
     writeWholeFileSync(filename, this.#save());
     return NOTHING;
   }
@@ -145,7 +146,7 @@ export class BruteforceSearch {
     const id = toUint32(label);
     if (!index.has(id) && index.size >= this.#maxElements) {
       // Word for word, the trailing newline included.
-      throw new Error(`${HNSWLIB_ERROR}The number of elements exceeds the specified limit\n`);
+      throw nativeError('INDEX_FULL', `${HNSWLIB_ERROR}The number of elements exceeds the specified limit\n`);
     }
     index.add(vector, id);
     return NOTHING;
@@ -180,7 +181,7 @@ export class BruteforceSearch {
     const query = toFloat32(queryPoint, this.#dim);
     const k = toUint32(numNeighbors);
     if (k > this.#maxElements) throw kTooLarge(this.#maxElements);
-    if (k === 0) throw new Error('Invalid the number of k-nearest neighbors (must be a positive number).');
+    if (k === 0) throw nativeError('INVALID_ARGUMENT', 'Invalid the number of k-nearest neighbors (must be a positive number).');
     // hnswlib aborts the process when k exceeds the count; this returns the count's worth.
     if (index.size === 0) return emptyResult();
     return toSearchResult(index.search(query, Math.min(k, index.size), filter === undefined ? {} : { filter }));

@@ -7,6 +7,7 @@ import {
   checkOptionalBoolean, checkOptionalFunction, checkPoint, checkString, toFloat32, toUint32, type PointLike,
 } from './arguments.js';
 import { MAX_EF } from '@smallworld/hnsw';
+import { nativeError, nativeTypeError } from './errors.js';
 import { ReplaceableHnswIndex, initialCapacity } from './engine.js';
 import { hnswlibError, readWholeFileSync, writeWholeFileSync } from './files.js';
 import { decodeHnswlib, encodeHnswlib, loadHnswlibFile, saveHnswlibFile, type LoadedHnsw } from './hnswlib-file.js';
@@ -53,16 +54,16 @@ export interface InitIndexOptions {
 /** Checks the named form of initIndex as hnswlib-node does (`in`, so an explicit undefined is a wrong type). */
 function checkNamedInit(options: Record<string, unknown>): void {
   if (!('maxElements' in options)) {
-    throw new TypeError('Missing named argument `maxElements`, must be specified.');
+    throw nativeTypeError('ARGUMENT_TYPE', 'Missing named argument `maxElements`, must be specified.');
   }
   for (const name of ['maxElements', 'm', 'efConstruction', 'randomSeed']) {
     if (name in options && typeof options[name] !== 'number') {
-      throw new TypeError(`Invalid the named argument type \`${name}\`, must be a number.`);
+      throw nativeTypeError('ARGUMENT_TYPE', `Invalid the named argument type \`${name}\`, must be a number.`);
     }
   }
   if ('allowReplaceDeleted' in options && typeof options.allowReplaceDeleted !== 'boolean') {
     // hnswlib-node's wording, misspelling included.
-    throw new TypeError('Invalid the named argument type `allowRepalceDeleted`, must be a boolean.');
+    throw nativeTypeError('ARGUMENT_TYPE', 'Invalid the named argument type `allowRepalceDeleted`, must be a boolean.');
   }
 }
 
@@ -99,7 +100,7 @@ export class HierarchicalNSW {
   }
 
   #initialized(): ReplaceableHnswIndex {
-    if (this.#index === null) throw new Error(NOT_INITIALIZED);
+    if (this.#index === null) throw nativeError('NOT_INITIALIZED', NOT_INITIALIZED);
     return this.#index;
   }
 
@@ -144,7 +145,7 @@ export class HierarchicalNSW {
     } else {
       checkNumber(first, 0);
       // hnswlib-node's wording, misspelling included.
-      if (m !== undefined && typeof m !== 'number') throw new TypeError('Invalid the sencond argument type, must be a number.');
+      if (m !== undefined && typeof m !== 'number') throw nativeTypeError('ARGUMENT_TYPE', 'Invalid the sencond argument type, must be a number.');
       if (efConstruction !== undefined && typeof efConstruction !== 'number') throw argumentTypeError(2, 'a number');
       if (randomSeed !== undefined && typeof randomSeed !== 'number') throw argumentTypeError(3, 'a number');
       checkOptionalBoolean(allowReplaceDeleted, 4);
@@ -224,7 +225,7 @@ export class HierarchicalNSW {
   writeIndexSync(filename: string): void {
     checkArgCountExact(arguments.length, 1);
     checkString(filename, 0);
-    if (this.#index === null) throw new Error('Search index is not constructed.');
+    if (this.#index === null) throw nativeError('NOT_INITIALIZED', 'Search index is not constructed.');
     writeWholeFileSync(filename, encodeHnswlib(this.#index, this.#maxElements));
     return NOTHING;
   }
@@ -239,7 +240,7 @@ export class HierarchicalNSW {
     const index = this.#initialized();
     const max = toUint32(newMaxElements);
     if (max < this.#count(index)) {
-      throw new Error(`${HNSWLIB_ERROR}Cannot resize, max element is less than the current number of elements`);
+      throw nativeError('INDEX_FULL', `${HNSWLIB_ERROR}Cannot resize, max element is less than the current number of elements`);
     }
     this.#maxElements = max;
     const reserve = initialCapacity(max, this.#dim);
@@ -280,19 +281,19 @@ export class HierarchicalNSW {
    */
   #checkAdds(index: ReplaceableHnswIndex, labels: ArrayLike<number>, replace: boolean): void {
     if (replace && !index.allowReplaceDeleted) {
-      throw new Error(`${HNSWLIB_ERROR}Replacement of deleted elements is disabled in constructor`);
+      throw nativeError('REPLACE_DISABLED', `${HNSWLIB_ERROR}Replacement of deleted elements is disabled in constructor`);
     }
     let fresh = 0;
     for (let i = 0; i < labels.length; i++) {
       const id = labels[i];
       if (index.isDeleted(id) && index.allowReplaceDeleted && !replace) {
-        throw new Error(`${HNSWLIB_ERROR}Can't use addPoint to update deleted elements if replacement of deleted elements is enabled.`);
+        throw nativeError('DELETED_STATE', `${HNSWLIB_ERROR}Can't use addPoint to update deleted elements if replacement of deleted elements is enabled.`);
       }
       if (!index.has(id) && !index.isDeleted(id)) fresh++;
     }
     const free = replace ? index.deletedCount : 0;
     if (fresh > free && this.#count(index) + fresh - free > this.#maxElements) {
-      throw new Error(`${HNSWLIB_ERROR}The number of elements exceeds the specified limit`);
+      throw nativeError('INDEX_FULL', `${HNSWLIB_ERROR}The number of elements exceeds the specified limit`);
     }
   }
 
@@ -300,7 +301,7 @@ export class HierarchicalNSW {
   #toRows(points: unknown, position: number): Float32Array {
     if (points instanceof Float32Array) {
       if (points.length % this.#dim !== 0) {
-        throw new Error(`Invalid the given array length (expected a multiple of ${this.#dim}, but got ${points.length}).`);
+        throw nativeError('INVALID_ARGUMENT', `Invalid the given array length (expected a multiple of ${this.#dim}, but got ${points.length}).`);
       }
       return points;
     }
@@ -336,7 +337,7 @@ export class HierarchicalNSW {
     const index = this.#initialized();
     const count = rows.length / this.#dim;
     if (labels.length !== count) {
-      throw new Error(`Invalid the number of labels (expected ${count}, but got ${labels.length}).`);
+      throw nativeError('INVALID_ARGUMENT', `Invalid the number of labels (expected ${count}, but got ${labels.length}).`);
     }
     const ids = new Float64Array(count);
     for (let i = 0; i < count; i++) {
@@ -400,8 +401,8 @@ export class HierarchicalNSW {
     checkNumber(label, 0);
     const index = this.#initialized();
     const id = toUint32(label);
-    if (index.isDeleted(id)) throw new Error(`${HNSWLIB_ERROR}The requested to delete element is already deleted`);
-    if (!index.has(id)) throw new Error(`${HNSWLIB_ERROR}Label not found`);
+    if (index.isDeleted(id)) throw nativeError('DELETED_STATE', `${HNSWLIB_ERROR}The requested to delete element is already deleted`);
+    if (!index.has(id)) throw nativeError('UNKNOWN_LABEL', `${HNSWLIB_ERROR}Label not found`);
     index.markDeleted(id);
     return NOTHING;
   }
@@ -415,8 +416,8 @@ export class HierarchicalNSW {
     checkNumber(label, 0);
     const index = this.#initialized();
     const id = toUint32(label);
-    if (index.has(id)) throw new Error(`${HNSWLIB_ERROR}The requested to undelete element is not deleted`);
-    if (!index.isDeleted(id)) throw new Error(`${HNSWLIB_ERROR}Label not found`);
+    if (index.has(id)) throw nativeError('DELETED_STATE', `${HNSWLIB_ERROR}The requested to undelete element is not deleted`);
+    if (!index.isDeleted(id)) throw nativeError('UNKNOWN_LABEL', `${HNSWLIB_ERROR}Label not found`);
     index.unmarkDeleted(id);
     return NOTHING;
   }
@@ -461,7 +462,7 @@ export class HierarchicalNSW {
     checkNumber(label, 0);
     if (this.#index === null) return [];
     const id = toUint32(label);
-    if (!this.#index.has(id)) throw new Error(`${HNSWLIB_ERROR}Label not found`);
+    if (!this.#index.has(id)) throw nativeError('UNKNOWN_LABEL', `${HNSWLIB_ERROR}Label not found`);
     return Array.from(this.#index.getVector(id));
   }
 

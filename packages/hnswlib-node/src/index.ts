@@ -12,6 +12,7 @@ export type {
 } from './hierarchical-nsw.js';
 export type { FilterFunction, SearchResult, SpaceName } from './search.js';
 export type { PointLike } from './arguments.js';
+export type { HnswlibNodeErrorCode } from './errors.js';
 
 /**
  * hnswlib-node is a CommonJS module, so ES-module code may import it whole

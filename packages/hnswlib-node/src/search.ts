@@ -2,6 +2,7 @@
 // arguments/results and the engine's.
 
 import { metricOfHnswlibName, type SearchResult as EngineSearchResult, type Space } from '@smallworld/hnsw';
+import { nativeError } from './errors.js';
 
 /** Distance for search index. `l2`: sum((x_i - y_i)^2), `ip`: 1 - sum(x_i * y_i), `cosine`: 1 - sum(x_i * y_i) / norm(x) * norm(y). */
 export type SpaceName = 'l2' | 'ip' | 'cosine';
@@ -21,13 +22,13 @@ export type FilterFunction = (label: number) => boolean;
 export function checkSpaceName(name: string): Space {
   // The spaces mean the same in both: 'cosine' normalises at insert and query, then 1 - dot.
   const metric = metricOfHnswlibName(name);
-  if (metric === undefined) throw new Error('Wrong space name, expected "l2", "ip", or "cosine".');
+  if (metric === undefined) throw nativeError('INVALID_ARGUMENT', 'Wrong space name, expected "l2", "ip", or "cosine".');
   return metric.space;
 }
 
 /** hnswlib-node's error for a k above maxElements. */
 export function kTooLarge(maxElements: number): Error {
-  return new Error(
+  return nativeError('INVALID_ARGUMENT',
     `Invalid the number of k-nearest neighbors (cannot be given a value greater than \`maxElements\`: ${maxElements}).`);
 }
 
