@@ -2,7 +2,7 @@
 // seed article's N(-0.35, 0.48) vectors, clustered vectors, MNIST, and the
 // user's own files (fvecs, HDF5, npy, ...).
 
-import { BruteForceIndex } from '@smallworld/hnsw';
+import { BruteForceIndex, SmallworldRangeError } from '@smallworld/hnsw';
 import { DEFAULT_MNIST_DIR, MNIST_BASE_COUNT, ProgressBar, generateSynthetic, readAnnBenchmarks, readMnist, readSource } from '@smallworld/datasets';
 
 /** A base set, held-out queries, and their exact k nearest neighbours. */
@@ -62,7 +62,7 @@ export async function loadBenchData(
 export async function loadFileData(base: string, queries: string | undefined, gt: string | undefined, k: number): Promise<BenchData> {
   const name = base.replace(/^.*[\\/]/, '');
   if (queries === undefined) {
-    if (!/\.(hdf5|h5)$/i.test(base)) throw new RangeError(`--queries is needed unless --base is an ann-benchmarks .hdf5 file (got --base ${base})`);
+    if (!/\.(hdf5|h5)$/i.test(base)) throw new SmallworldRangeError('INVALID_OPTION', `--queries is needed unless --base is an ann-benchmarks .hdf5 file (got --base ${base})`);
     const file = await readAnnBenchmarks(base);
     const train = Float32Array.from(file.train);
     const test = Float32Array.from(file.test);
@@ -73,12 +73,12 @@ export async function loadFileData(base: string, queries: string | undefined, gt
   }
   const b = await readSource(base);
   const q = await readSource(queries);
-  if (q.dim !== b.dim) throw new RangeError(`--queries has dimension ${q.dim}, --base has ${b.dim}`);
+  if (q.dim !== b.dim) throw new SmallworldRangeError('DIMENSION_MISMATCH', `--queries has dimension ${q.dim}, --base has ${b.dim}`);
   let truth: Float64Array;
   if (gt !== undefined) {
     const g = await readSource(gt);
-    if (g.count !== q.count) throw new RangeError(`--gt has ${g.count} rows for ${q.count} queries`);
-    if (g.dim < k) throw new RangeError(`--gt has ${g.dim} neighbours per query, fewer than --k ${k}`);
+    if (g.count !== q.count) throw new SmallworldRangeError('INVALID_OPTION', `--gt has ${g.count} rows for ${q.count} queries`);
+    if (g.dim < k) throw new SmallworldRangeError('INVALID_OPTION', `--gt has ${g.dim} neighbours per query, fewer than --k ${k}`);
     truth = firstColumns(g.data, g.dim, k);
   } else {
     truth = exactNeighbours(b.data, q.data, b.dim, k);

@@ -3,6 +3,7 @@
 // queries, spread like real face descriptors and around them (docs/benchmarks.md).
 
 import { generateSynthetic } from '@smallworld/datasets';
+import { SmallworldRangeError } from '@smallworld/hnsw';
 
 /**
  * Median Euclidean distance between two photos of one person with
@@ -42,7 +43,7 @@ export function photoSdOf(samePersonDistance: number, dim: number): number {
  * that starve the graph of links between the generated people (docs/benchmarks.md).
  */
 export function spreadOfPhotos(descriptors: Float32Array, count: number, dim: number, samePersonDistance = SAME_PERSON_DISTANCE): FaceSpread {
-  if (count < 2) throw new RangeError(`the face-like set needs at least 2 photos besides target.jpg to measure their spread (got ${count})`);
+  if (count < 2) throw new SmallworldRangeError('INVALID_ARGUMENT', `the face-like set needs at least 2 photos besides target.jpg to measure their spread (got ${count})`);
   const centre = new Float64Array(dim);
   for (let i = 0; i < count; i++) for (let d = 0; d < dim; d++) centre[d] += descriptors[i * dim + d] / count;
   let squares = 0;

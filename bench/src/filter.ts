@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BruteForceIndex, EXACT_FILTER_FRACTION, HnswIndex, type SearchFilter } from '@smallworld/hnsw';
+import { BruteForceIndex, EXACT_FILTER_FRACTION, HnswIndex, SmallworldError, type SearchFilter } from '@smallworld/hnsw';
 import { generateSynthetic } from '@smallworld/datasets';
 import { DATA_SEED } from './data.js';
 import { machineInfo, type MachineInfo } from './sweep.js';
@@ -115,7 +115,7 @@ export async function runFilter(o: FilterOptions): Promise<FilterResults> {
   if (o.index !== undefined && existsSync(o.index)) {
     log(`loading ${o.index}`);
     index = await HnswIndex.load(o.index);
-    if (index.size !== o.n || index.dim !== o.dim) throw new Error(`${o.index} holds ${index.size} x ${index.dim}, not ${o.n} x ${o.dim}: remove it or pass another --index`);
+    if (index.size !== o.n || index.dim !== o.dim) throw new SmallworldError('INVALID_OPTION', `${o.index} holds ${index.size} x ${index.dim}, not ${o.n} x ${o.dim}: remove it or pass another --index`);
   } else {
     index = new HnswIndex({ space: 'l2', dim: o.dim, m: o.m, efConstruction: o.efConstruction, capacity: o.n });
     buildS = (await buildInChunks(index, base, o.threads, 100_000, 'build')).seconds;

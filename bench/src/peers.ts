@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HnswIndex, METRICS, type KernelChoice, type Space } from '@smallworld/hnsw';
+import { HnswIndex, METRICS, SmallworldRangeError, type KernelChoice, type Space } from '@smallworld/hnsw';
 
 /** Build parameters shared by every library. */
 export interface PeerBuildOptions {
@@ -218,7 +218,7 @@ export async function loadHnswPackage(): Promise<Peer | null> {
     name: 'hnsw',
     async build(data, dim, { m, efConstruction, space, onProgress }) {
       const metric = HNSW_PACKAGE_METRICS[space];
-      if (metric === undefined) throw new RangeError(`the hnsw package has no '${space}' space in this benchmark`);
+      if (metric === undefined) throw new SmallworldRangeError('INVALID_OPTION', `the hnsw package has no '${space}' space in this benchmark`);
       const n = data.length / dim;
       index = new mod.HNSW(m, efConstruction, dim, metric, 64);
       const points = Array.from({ length: n }, (_, i) => ({ id: i, vector: data.subarray(i * dim, (i + 1) * dim) }));

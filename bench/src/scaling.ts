@@ -4,7 +4,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HnswIndex, writeFileAtomicSync } from '@smallworld/hnsw';
+import { HnswIndex, SmallworldError, writeFileAtomicSync } from '@smallworld/hnsw';
 import { ProgressBar } from '@smallworld/datasets';
 import { exactNeighbours, loadBenchData, type DataName } from './data.js';
 import { loadHnswlibNode } from './peers.js';
@@ -124,7 +124,7 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
 
   log(`n series: n ${options.sizes.join(', ')}, ${options.maxThreads} thread(s)${options.compare ? ', and hnswlib-node on 1 thread' : ''}`);
   const peer = options.compare ? await loadHnswlibNode() : null;
-  if (options.compare && peer === null) throw new Error('--compare hnswlib-node: hnswlib-node is not installed');
+  if (options.compare && peer === null) throw new SmallworldError('UNSUPPORTED', '--compare hnswlib-node: hnswlib-node is not installed');
   for (const n of options.sizes) {
     const subset = all.base.subarray(0, n * dim);
     const truth = await truthFor(n);

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { BruteForceIndex, HnswIndex, METRICS } from '@smallworld/hnsw';
+import { BruteForceIndex, CorruptFileError, HnswIndex, METRICS, SmallworldError, SmallworldRangeError } from '@smallworld/hnsw';
 import { ProgressBar, generateSynthetic } from '@smallworld/datasets';
 import { DATA_SEED, searchExact } from './data.js';
 import { generateFaces, spreadOfPhotos, type FaceSpread } from './face-set.js';
@@ -115,12 +115,12 @@ async function makeFaces(options: SeedOptions): Promise<FaceSet> {
   if (options.facesDir !== undefined) {
     const face = await import('@smallworld/face');
     if (dim !== face.DESCRIPTOR_DIM) {
-      throw new RangeError(`--faces needs --dim ${face.DESCRIPTOR_DIM} (the face model's descriptor length; got --dim ${dim})`);
+      throw new SmallworldRangeError('INVALID_OPTION', `--faces needs --dim ${face.DESCRIPTOR_DIM} (the face model's descriptor length; got --dim ${dim})`);
     }
     log(`embedding the photos in ${options.facesDir} with @smallworld/face ...`);
     const folder = await face.embedFolder(options.facesDir, { progress: true });
     const targetRow = folder.paths.findIndex((p: string) => basename(p).toLowerCase() === 'target.jpg');
-    if (targetRow < 0) throw new RangeError(`--faces ${options.facesDir}: no target.jpg with a face in it`);
+    if (targetRow < 0) throw new SmallworldRangeError('INVALID_OPTION', `--faces ${options.facesDir}: no target.jpg with a face in it`);
     const rows = folder.paths.length;
     const others = new Float32Array((rows - 1) * dim);
     const photos: string[] = [];
@@ -195,9 +195,9 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const { n, dim, threads, queries } = options;
   const loadAtStart = loadavg()[0];
   const peer = options.compare ? await loadHnswlibNode() : null;
-  if (options.compare && peer === null) throw new Error('--compare hnswlib-node: hnswlib-node is not installed (pnpm install in the repository)');
+  if (options.compare && peer === null) throw new SmallworldError('UNSUPPORTED', '--compare hnswlib-node: hnswlib-node is not installed (pnpm install in the repository)');
   const faces = await makeFaces(options);
-  if (faces.count > n) throw new RangeError(`--n ${n} is smaller than the ${faces.count} face vectors`);
+  if (faces.count > n) throw new SmallworldRangeError('INVALID_OPTION', `--n ${n} is smaller than the ${faces.count} face vectors`);
   const padding = n - faces.count;
   log(`generating ${padding} + ${queries} synthetic N(-0.35, 0.48) vectors of dim ${dim} ...`);
   const synthetic = generateSynthetic({ count: padding + queries, dim, seed: DATA_SEED + 1, generator: 'normal' }).data;
@@ -270,7 +270,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   let loaded!: HnswIndex;
   const loadS = await timeSecondsAsync(async () => { loaded = await HnswIndex.load(file); });
   const again = Array.from(loaded.search(faces.target, TARGET_K, { efSearch }).labels);
-  if (again.join() !== targetLabels.join()) throw new Error(`the loaded index answers ${again} for the target, the saved one ${targetLabels}`);
+  if (again.join() !== targetLabels.join()) throw new CorruptFileError(`the loaded index answers ${again} for the target, the saved one ${targetLabels}`);
   if (options.saveDir === undefined) rmSync(folder, { recursive: true, force: true });
   await index.close();
 

@@ -3,6 +3,7 @@
 // Started by sweep.ts through `cli.ts sweep-worker`; talks over IPC only.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { CorruptFileError, SmallworldError } from '@smallworld/hnsw';
 import { loadPeer, type LibraryName } from './peers.js';
 import { collectGarbage, rssBytes, timeSeconds, timeSecondsAsync } from './stats.js';
 
@@ -43,7 +44,7 @@ function readFloats(path: string): Float32Array {
     const bytes = new Uint8Array(out.buffer);
     for (let offset = 0; offset < bytes.length;) {
       const read = readSync(fd, bytes, offset, bytes.length - offset, offset);
-      if (read === 0) throw new Error(`${path}: file ended early`);
+      if (read === 0) throw new CorruptFileError(`${path}: file ended early`);
       offset += read;
     }
     return out;
@@ -84,7 +85,7 @@ export async function runSweepJob(job: SweepJob, onProgress?: (done: number, tot
 
 /** Child-process entry: one job from the parent, replies, then exits. */
 export function serveSweepJob(): void {
-  if (process.send === undefined) throw new Error('sweep-worker is started by `pnpm bench sweep`, not by hand');
+  if (process.send === undefined) throw new SmallworldError('UNSUPPORTED', 'sweep-worker is started by `pnpm bench sweep`, not by hand');
   process.once('message', (job: SweepJob) => {
     let last = 0;
     const progress = (done: number, total: number) => {

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ProgressBar } from '@smallworld/datasets';
-import { writeFileAtomicSync } from '@smallworld/hnsw';
+import { SmallworldError, writeFileAtomicSync } from '@smallworld/hnsw';
 import type { BenchData } from './data.js';
 import type { LibraryName } from './peers.js';
 import { recallQpsSpec, writePlot, type PlotFiles } from './plot.js';
@@ -93,7 +93,7 @@ function runChild(job: SweepJob): Promise<Extract<SweepReply, { type: 'done' | '
     child.on('exit', (code, signal) => {
       bar.finish();
       if (reply !== null) done(reply);
-      else fail(new Error(`${job.lib}: the benchmark process ended without a result (${signal ?? `exit code ${code}`})`));
+      else fail(new SmallworldError('WORKER_FAILED', `${job.lib}: the benchmark process ended without a result (${signal ?? `exit code ${code}`})`));
     });
     child.send(job);
   });

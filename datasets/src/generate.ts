@@ -3,7 +3,7 @@
 // produced block by block (see random.ts), so a data set is the same bytes
 // whatever the chunking, and never has to exist whole in memory.
 
-import { MAX_DIM } from '@smallworld/hnsw';
+import { MAX_DIM, SmallworldRangeError } from '@smallworld/hnsw';
 import { BLOCK_ROWS, Xoshiro128 } from './random.js';
 import { checkChoice, checkInteger, checkKnownKeys, checkNumber } from './checks.js';
 import type { VectorSet } from './vectors.js';
@@ -142,7 +142,7 @@ export class SyntheticGenerator {
     checkInteger('first', first, 0, count);
     checkInteger('rows', rows, 0, count - first);
     if (out.length < rows * dim) {
-      throw new RangeError(`\`out\` must hold rows x dim = ${rows * dim} floats (got ${out.length})`);
+      throw new SmallworldRangeError('INVALID_ARGUMENT', `\`out\` must hold rows x dim = ${rows * dim} floats (got ${out.length})`);
     }
     let row = first;
     const end = first + rows;

@@ -3,7 +3,7 @@
 // vectors through SharedArrayBuffers. Same answer as BruteForceIndex (see
 // ground-truth-scan.ts), whatever the thread count.
 
-import { METRICS, normalize, SmallworldRangeError, SPACES, type Space } from '@smallworld/hnsw';
+import { METRICS, normalize, SmallworldError, SmallworldRangeError, SPACES, type Space } from '@smallworld/hnsw';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -149,11 +149,11 @@ async function runWorkers(
       workers.push(worker);
       worker.once('message', (m: { ok: boolean; message?: string }) => {
         if (m.ok) resolve();
-        else reject(new Error(`ground-truth worker failed: ${m.message}`));
+        else reject(new SmallworldError('WORKER_FAILED', `ground-truth worker failed: ${m.message}`));
       });
       worker.once('error', reject);
       // Node delivers a worker's last messages before 'exit': no message by then is a failure.
-      worker.once('exit', (code) => reject(new Error(`ground-truth worker exited (code ${code}) before finishing`)));
+      worker.once('exit', (code) => reject(new SmallworldError('WORKER_FAILED', `ground-truth worker exited (code ${code}) before finishing`)));
     })));
   } finally {
     if (timer !== undefined) clearInterval(timer);

@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { SmallworldError } from '@smallworld/hnsw';
 import { describe, expect, it } from 'vitest';
 import {
   BLOCK_ROWS, SyntheticGenerator, computeStats, generateSynthetic, readVectors, writeSynthetic, type GeneratorName,
@@ -130,6 +131,22 @@ describe('distributions', () => {
 });
 
 describe('options', () => {
+  it('a fill buffer too small is a smallworld RangeError naming `out`', () => {
+    const gen = new SyntheticGenerator({ count: 4, dim: 3 });
+    const error = (() => {
+      try {
+        gen.fill(0, 2, new Float32Array(5));
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error instanceof SmallworldError).toBe(true);
+    expect((error as SmallworldError).code).toBe('INVALID_ARGUMENT');
+    expect((error as Error).message).toBe('`out` must hold rows x dim = 6 floats (got 5)');
+  });
+
   it('are validated with the option name and the value received', () => {
     expect(() => generateSynthetic({ count: -1, dim: 4 })).toThrow(RangeError);
     expect(() => generateSynthetic({ count: -1, dim: 4 })).toThrow('`count` must be an integer >= 0 (got -1)');
