@@ -92,3 +92,21 @@ export function toFloat32(point: PointLike, dim: number, which = 'given'): Float
 export function toUint32(value: number): number {
   return value >>> 0;
 }
+
+/**
+ * hnswlib-node's type checks of `searchKnn(queryPoint, numNeighbors, filter?)`,
+ * shared by both index classes; the index's own checks (initialised, then
+ * the query's length and k) follow, in the native addon's order.
+ */
+export function checkSearchKnnArguments(given: number, queryPoint: unknown, numNeighbors: unknown, filter: unknown): void {
+  checkArgCountRange(given, 2, 3);
+  checkPoint(queryPoint, 0);
+  checkNumber(numNeighbors, 1);
+  checkOptionalFunction(filter, 2);
+}
+
+/** hnswlib-node's checks of a filename argument (`readIndex`, `writeIndex` and their `Sync` forms). */
+export function checkFilenameArgument(given: number, filename: unknown): asserts filename is string {
+  checkArgCountExact(given, 1);
+  checkString(filename, 0);
+}

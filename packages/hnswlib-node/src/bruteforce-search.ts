@@ -2,8 +2,8 @@
 // engine's BruteForceIndex (a linear scan with the same SIMD kernels).
 
 import {
-  HNSWLIB_ERROR, NOT_INITIALIZED, NOTHING, checkArgCountExact, checkArgCountRange, checkNumber, checkOptionalFunction,
-  checkPoint, checkString, toFloat32, toUint32, type PointLike,
+  HNSWLIB_ERROR, NOT_INITIALIZED, NOTHING, checkArgCountExact, checkFilenameArgument, checkNumber, checkPoint,
+  checkSearchKnnArguments, checkString, toFloat32, toUint32, type PointLike,
 } from './arguments.js';
 import { nativeError } from './errors.js';
 import { ReusingBruteForceIndex, initialCapacity } from './engine.js';
@@ -11,7 +11,7 @@ import {
   decodeBruteForce, encodeBruteForce, hnswlibError, readWholeFile, readWholeFileSync, writeWholeFile,
   writeWholeFileSync,
 } from './files.js';
-import { checkSpaceName, emptyResult, kTooLarge, toSearchResult, type FilterFunction, type SearchResult, type SpaceName } from './search.js';
+import { checkK, checkSpaceName, emptyResult, toSearchResult, type FilterFunction, type SearchResult, type SpaceName } from './search.js';
 
 /**
  * Nearest-neighbor search index object based on brute-force search.
@@ -90,8 +90,7 @@ export class BruteforceSearch {
    * @return {Promise<boolean>} Resolves to true once loaded.
    */
   async readIndex(filename: string): Promise<boolean> {
-    checkArgCountExact(arguments.length, 1);
-    checkString(filename, 0);
+    checkFilenameArgument(arguments.length, filename);
     this.#load(await readWholeFile(filename));
     return true;
   }
@@ -101,8 +100,7 @@ export class BruteforceSearch {
    * @param {string} filename The filename to read from.
    */
   readIndexSync(filename: string): void {
-    checkArgCountExact(arguments.length, 1);
-    checkString(filename, 0);
+    checkFilenameArgument(arguments.length, filename);
     this.#load(readWholeFileSync(filename));
     return NOTHING;
   }
@@ -113,8 +111,7 @@ export class BruteforceSearch {
    * @return {Promise<boolean>} Resolves to true once written.
    */
   async writeIndex(filename: string): Promise<boolean> {
-    checkArgCountExact(arguments.length, 1);
-    checkString(filename, 0);
+    checkFilenameArgument(arguments.length, filename);
     if (this.#index === null) throw hnswlibError('search index is not constructed.');
     await writeWholeFile(filename, this.#save());
     return true;
@@ -125,8 +122,7 @@ export class BruteforceSearch {
    * @param {string} filename The filename to save to.
    */
   writeIndexSync(filename: string): void {
-    checkArgCountExact(arguments.length, 1);
-    checkString(filename, 0);
+    checkFilenameArgument(arguments.length, filename);
     if (this.#index === null) throw nativeError('NOT_INITIALIZED', 'Search index is not constructed.');
     writeWholeFileSync(filename, this.#save());
     return NOTHING;
@@ -173,14 +169,10 @@ export class BruteforceSearch {
    * @return {SearchResult} The search result object consists of distances and indices of the nearest neighbors found.
    */
   searchKnn(queryPoint: PointLike, numNeighbors: number, filter?: FilterFunction): SearchResult {
-    checkArgCountRange(arguments.length, 2, 3);
-    checkPoint(queryPoint, 0);
-    checkNumber(numNeighbors, 1);
-    checkOptionalFunction(filter, 2);
+    checkSearchKnnArguments(arguments.length, queryPoint, numNeighbors, filter);
     const index = this.#initialized();
     const query = toFloat32(queryPoint, this.#dim);
-    const k = toUint32(numNeighbors);
-    if (k > this.#maxElements) throw kTooLarge(this.#maxElements);
+    const k = checkK(numNeighbors, this.#maxElements);
     if (k === 0) throw nativeError('INVALID_ARGUMENT', 'Invalid the number of k-nearest neighbors (must be a positive number).');
     // hnswlib aborts the process when k exceeds the count; this returns the count's worth.
     if (index.size === 0) return emptyResult();

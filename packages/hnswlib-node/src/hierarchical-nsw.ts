@@ -3,15 +3,16 @@
 // the search and the files are the engine's.
 
 import {
-  HNSWLIB_ERROR, NOT_INITIALIZED, NOTHING, argumentTypeError, checkArgCountExact, checkArgCountRange, checkNumber,
-  checkOptionalBoolean, checkOptionalFunction, checkPoint, checkString, toFloat32, toUint32, type PointLike,
+  HNSWLIB_ERROR, NOT_INITIALIZED, NOTHING, argumentTypeError, checkArgCountExact, checkArgCountRange, checkFilenameArgument,
+  checkNumber, checkOptionalBoolean, checkOptionalFunction, checkPoint, checkSearchKnnArguments, checkString, toFloat32,
+  toUint32, type PointLike,
 } from './arguments.js';
 import { MAX_EF } from '@smallworld/hnsw';
 import { nativeError, nativeTypeError } from './errors.js';
 import { ReplaceableHnswIndex, initialCapacity } from './engine.js';
 import { hnswlibError, readWholeFileSync, writeWholeFileSync } from './files.js';
 import { decodeHnswlib, encodeHnswlib, loadHnswlibFile, saveHnswlibFile, type LoadedHnsw } from './hnswlib-file.js';
-import { checkSpaceName, emptyResult, kTooLarge, toSearchResult, type FilterFunction, type SearchResult, type SpaceName } from './search.js';
+import { checkK, checkSpaceName, emptyResult, toSearchResult, type FilterFunction, type SearchResult, type SpaceName } from './search.js';
 
 /** Options of the parallel extras (`addPointsParallel`, `searchKnnBatch`). */
 export interface ParallelOptions {
@@ -211,8 +212,7 @@ export class HierarchicalNSW {
    * @return {Promise<boolean>} Resolves to true once written.
    */
   async writeIndex(filename: string): Promise<boolean> {
-    checkArgCountExact(arguments.length, 1);
-    checkString(filename, 0);
+    checkFilenameArgument(arguments.length, filename);
     if (this.#index === null) throw hnswlibError('search index is not constructed.');
     await saveHnswlibFile(this.#index, this.#maxElements, filename);
     return true;
@@ -223,8 +223,7 @@ export class HierarchicalNSW {
    * @param {string} filename The filename to save to.
    */
   writeIndexSync(filename: string): void {
-    checkArgCountExact(arguments.length, 1);
-    checkString(filename, 0);
+    checkFilenameArgument(arguments.length, filename);
     if (this.#index === null) throw nativeError('NOT_INITIALIZED', 'Search index is not constructed.');
     writeWholeFileSync(filename, encodeHnswlib(this.#index, this.#maxElements));
     return NOTHING;
@@ -381,8 +380,7 @@ export class HierarchicalNSW {
     checkOptionalFunction(filter, 2);
     const index = this.#initialized();
     const n = rows.length / this.#dim;
-    const k = toUint32(numNeighbors);
-    if (k > this.#maxElements) throw kTooLarge(this.#maxElements);
+    const k = checkK(numNeighbors, this.#maxElements);
     if (k === 0 || index.size === 0 || n === 0) return Array.from({ length: n }, emptyResult);
     let allowed: number[] | undefined;
     if (filter !== undefined) allowed = Array.from(index.labels()).filter((label) => filter(label));
@@ -430,14 +428,10 @@ export class HierarchicalNSW {
    * @return {SearchResult} The search result object consists of distances and indices of the nearest neighbors found.
    */
   searchKnn(queryPoint: PointLike, numNeighbors: number, filter?: FilterFunction): SearchResult {
-    checkArgCountRange(arguments.length, 2, 3);
-    checkPoint(queryPoint, 0);
-    checkNumber(numNeighbors, 1);
-    checkOptionalFunction(filter, 2);
+    checkSearchKnnArguments(arguments.length, queryPoint, numNeighbors, filter);
     const index = this.#initialized();
     const query = toFloat32(queryPoint, this.#dim);
-    const k = toUint32(numNeighbors);
-    if (k > this.#maxElements) throw kTooLarge(this.#maxElements);
+    const k = checkK(numNeighbors, this.#maxElements);
     if (k === 0 || index.size === 0) return emptyResult();
     // hnswlib searches with max(ef, k) candidates; so does the engine.
     const options = { efSearch: this.#workingEf(index), ...(filter === undefined ? {} : { filter }) };

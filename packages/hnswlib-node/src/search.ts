@@ -2,6 +2,7 @@
 // arguments/results and the engine's.
 
 import { metricOfHnswlibName, type SearchResult as EngineSearchResult, type Space } from '@smallworld/hnsw';
+import { toUint32 } from './arguments.js';
 import { nativeError } from './errors.js';
 
 /** Distance for search index. `l2`: sum((x_i - y_i)^2), `ip`: 1 - sum(x_i * y_i), `cosine`: 1 - sum(x_i * y_i) / norm(x) * norm(y). */
@@ -26,10 +27,17 @@ export function checkSpaceName(name: string): Space {
   return metric.space;
 }
 
-/** hnswlib-node's error for a k above maxElements. */
-export function kTooLarge(maxElements: number): Error {
-  return nativeError('INVALID_ARGUMENT',
-    `Invalid the number of k-nearest neighbors (cannot be given a value greater than \`maxElements\`: ${maxElements}).`);
+/**
+ * `numNeighbors` as hnswlib-node reads it (modulo 2^32); throws its error
+ * for a k above `maxElements`.
+ */
+export function checkK(numNeighbors: number, maxElements: number): number {
+  const k = toUint32(numNeighbors);
+  if (k > maxElements) {
+    throw nativeError('INVALID_ARGUMENT',
+      `Invalid the number of k-nearest neighbors (cannot be given a value greater than \`maxElements\`: ${maxElements}).`);
+  }
+  return k;
 }
 
 export function emptyResult(): SearchResult {
