@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { processIo, runCommandLine, UsageError, type CliIo } from '@smallworld/hnsw/cli';
 import { DB_META_FILE, FaceDatabase } from './database.js';
 import { lockDatabase } from './db-file.js';
 import { FaceEmbedder } from './embedder.js';
@@ -36,37 +37,6 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-class UsageError extends Error {}
-
-/** Where a command writes, and the folder relative paths start from. */
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  /** `pnpm` runs scripts from the repository root; the user meant paths from where they typed. */
-  cwd: string;
-  /**
-   * Calls `handler` on an interruption (Ctrl-C, SIGTERM) while a long command
-   * runs; returns the function that stops listening. Default: never.
-   */
-  onInterrupt?(handler: (signal: string) => void): () => void;
-}
-
-/** The process's streams, paths from `INIT_CWD` (set by pnpm) or the current directory, SIGINT and SIGTERM. */
-export function processIo(): CliIo {
-  return {
-    stdout: process.stdout, stderr: process.stderr, cwd: process.env.INIT_CWD ?? process.cwd(),
-    onInterrupt(handler) {
-      // Once each: a second Ctrl-C ends the process the usual way.
-      process.once('SIGINT', handler);
-      process.once('SIGTERM', handler);
-      return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
-      };
-    },
-  };
-}
 
 function numberOption(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -103,17 +73,7 @@ function round(x: number, digits = 4): number {
  * Never throws: errors are written to `io.stderr`.
  */
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const log = (message: string): void => { io.stderr.write(message + '\n'); };
-  try {
-    return await run(argv, io, log);
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      log(`error: ${(error as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    log(`error: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
+  return runCommandLine(USAGE, io, (log) => run(argv, io, log));
 }
 
 async function run(argv: string[], io: CliIo, log: (message: string) => void): Promise<number> {

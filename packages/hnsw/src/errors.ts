@@ -121,7 +121,12 @@ export class DimensionMismatchError extends SmallworldRangeError<'DIMENSION_MISM
  * (the hnswlib-node drop-in reproduces the native addon's plain `Error` and
  * `TypeError`); everything else extends the classes above. Returns `error`.
  */
-export function brandError<E extends Error, C extends string>(error: E, code: C): E & { readonly code: C } {
+export function brandError<E extends Error, C extends string>(
+  error: E, code: C,
+): E & {
+  /** The code given: the rule broken or the failure, for programs to branch on. */
+  readonly code: C;
+} {
   Object.defineProperty(error, BRAND, { value: true });
   // Not enumerable: the error keeps the shape of the built-in one (printing, deep equality).
   Object.defineProperty(error, 'code', { value: code });

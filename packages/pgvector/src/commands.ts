@@ -2,6 +2,7 @@
 // stdout (with --json, one JSON line), progress and errors on stderr.
 
 import { HnswIndex, SPACES, type Space } from '@smallworld/hnsw';
+import { processIo, runCommandLine, UsageError, type CliIo } from '@smallworld/hnsw/cli';
 import { readSource } from '@smallworld/datasets';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,23 +54,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-class UsageError extends Error {}
-
-/** Where a command writes, and the folder relative paths start from. */
-export interface CliIo {
-  /** Results. */
-  stdout: { write(text: string): unknown };
-  /** Progress and errors. */
-  stderr: { write(text: string): unknown };
-  /** `pnpm` runs scripts from the repository root; the user meant paths from where they typed. */
-  cwd: string;
-}
-
-/** The process's streams, paths from `INIT_CWD` (set by pnpm) or the current directory. */
-export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, cwd: process.env.INIT_CWD ?? process.cwd() };
-}
-
 function intOption(name: string, value: string | undefined, fallback: number | undefined, min = 1): number | undefined {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -104,17 +88,7 @@ async function openDatabase(values: Values, resolvePath: (p: string) => string):
  * 1 failed, 2 usage error). Never throws: errors are written to `io.stderr`.
  */
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const log = (message: string): void => { io.stderr.write(message + '\n'); };
-  try {
-    return await run(argv, io, log);
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      log(`error: ${(error as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    log(`error: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
+  return runCommandLine(USAGE, io, (log) => run(argv, io, log));
 }
 
 function round(x: number, digits = 4): number {
