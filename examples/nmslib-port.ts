@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateSynthetic } from '@smallworld/datasets';
 import { nmslib } from '@smallworld/hnsw';
 import { check } from './shared.js';
 
@@ -14,30 +15,17 @@ const n = Number(process.argv[2] ?? process.env.N ?? 10_000);
 const dim = 128;
 const threads = 2;
 
-/** Seeded N(mean, sd) numbers (mulberry32 + Box-Muller): same data on every run. */
-function gaussian(seed: number, mean: number, sd: number): () => number {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  return () => mean + sd * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
 const seconds = (since: number): string => ((performance.now() - since) / 1000).toFixed(3);
 
 // The article's data: random vectors standing in for a million faces, and
 // one real face descriptor hidden among them at a known position.
-const draw = gaussian(2018, -0.35, 0.48);
-const data = Float32Array.from({ length: n * dim }, draw);
+// N(-0.35, 0.48) per coordinate: the datasets generator's 'normal' set, seeded.
+const data = generateSynthetic({ count: n, dim, seed: 2018, mean: -0.35, sd: 0.48 }).data;
 const targetId = Math.floor(n / 3);
 const target = data.slice(targetId * dim, (targetId + 1) * dim);
 // Another photo of the same face: the descriptor moves a little.
-const jitter = gaussian(7, 0, 0.01);
-const query = target.map((x) => x + jitter());
+const jitter = generateSynthetic({ count: 2, dim, seed: 7, mean: 0, sd: 0.01 }).data;
+const query = target.map((x, i) => x + jitter[i]);
 
 // index = nmslib.init(method='hnsw', space='l2')
 let t = performance.now();
@@ -86,7 +74,7 @@ check(ids[0] === order[0] && Math.abs(distances[0] - all[order[0]]) < 1e-3,
 for (let i = 1; i < 3; i++) check(distances[i] >= all[order[i]] - 1e-3, `rank ${i}: distance ${distances[i]} beats exact search`);
 
 // knnQueryBatch on worker threads: one [ids, distances] pair per query.
-const again = target.map((x) => x + jitter());   // a third photo of the same face
+const again = target.map((x, i) => x + jitter[dim + i]);   // a third photo of the same face
 const batch = await index.knnQueryBatch([query, again], 3, threads);
 check(batch.length === 2, `knnQueryBatch returned ${batch.length} answers for 2 queries`);
 check(batch[0][0][0] === targetId && batch[1][0][0] === targetId, 'knnQueryBatch does not find the hidden face');

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BruteForceIndex, EXACT_FILTER_FRACTION, HnswIndex, SmallworldError, type SearchFilter } from '@smallworld/hnsw';
-import { generateSynthetic } from '@smallworld/datasets';
+import { generateSynthetic, Xoshiro128 } from '@smallworld/datasets';
 import { DATA_SEED } from './data.js';
 import { machineInfo, type MachineInfo } from './sweep.js';
 import { buildInChunks, log, median, recallAtK, round, timeSeconds } from './stats.js';
@@ -71,18 +71,10 @@ export interface FilterResults {
 function sampleLabels(n: number, count: number, seed: number): Float64Array {
   const pool = new Int32Array(n);
   for (let i = 0; i < n; i++) pool[i] = i;
-  let state = seed >>> 0;
-  const next = (): number => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Xoshiro128(seed);
   const out = new Float64Array(count);
   for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(next() * (n - i));
+    const j = i + random.nextBelow(n - i);
     const swap = pool[i];
     pool[i] = pool[j];
     pool[j] = swap;

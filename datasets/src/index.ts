@@ -6,7 +6,7 @@ export {
   SyntheticGenerator, generateSynthetic, resolveSyntheticOptions,
 } from './generate.js';
 export type { GeneratorName, SyntheticOptions, SyntheticParameters } from './generate.js';
-export { BLOCK_ROWS } from './random.js';
+export { BLOCK_ROWS, Xoshiro128 } from './random.js';
 export { SYNTH_CHUNK_ROWS, writeSynthetic } from './synth-file.js';
 export type { SynthResult } from './synth-file.js';
 export {
