@@ -46,16 +46,23 @@ export interface RecallQpsPoint {
   qps: number;
 }
 
-/** ann-benchmarks' plot: recall@k on x, queries per second on a log y axis, one line per library. */
-export function recallQpsSpec(points: readonly RecallQpsPoint[], title: string, k: number): TopLevelSpec {
+/** What every chart here shares: a white line chart with points, of `points` as they are. */
+function lineChart(title: string, width: number, height: number, points: readonly object[]) {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
-    width: 520,
-    height: 340,
+    width,
+    height,
     background: 'white',
     data: { values: points.map((p) => ({ ...p })) },
-    mark: { type: 'line', point: true },
+    mark: { type: 'line' as const, point: true },
+  };
+}
+
+/** ann-benchmarks' plot: recall@k on x, queries per second on a log y axis, one line per library. */
+export function recallQpsSpec(points: readonly RecallQpsPoint[], title: string, k: number): TopLevelSpec {
+  return {
+    ...lineChart(title, 520, 340, points),
     encoding: {
       x: { field: 'recall', type: 'quantitative', title: `recall@${k}`, scale: { zero: false } },
       y: { field: 'qps', type: 'quantitative', title: 'queries per second (one thread, log scale)', scale: { type: 'log' } },
@@ -76,13 +83,7 @@ export interface ScalingPoint {
 /** Build time (y) against `xTitle` (threads or n), one line per series. */
 export function scalingSpec(points: readonly ScalingPoint[], title: string, xTitle: string, logX: boolean): TopLevelSpec {
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 420,
-    height: 300,
-    background: 'white',
-    data: { values: points.map((p) => ({ ...p })) },
-    mark: { type: 'line', point: true },
+    ...lineChart(title, 420, 300, points),
     encoding: {
       x: { field: 'x', type: 'quantitative', title: xTitle, scale: logX ? { type: 'log', nice: false } : { zero: false }, axis: logX ? {} : { tickMinStep: 1 } },
       y: { field: 'seconds', type: 'quantitative', title: 'build time (s)' },
