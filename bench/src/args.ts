@@ -3,11 +3,10 @@
 // and the shape of a command (BenchCommand).
 
 import { isAbsolute, resolve } from 'node:path';
+import { UsageError } from '@smallworld/hnsw/cli';
 
-/** A bad command line: the CLI prints the message and the usage, and exits with status 2. */
-export class UsageError extends RangeError {
-  override readonly name = 'UsageError';
-}
+/** A bad command line: the CLI prints the message and the usage, and exits with status 2 (the smallworld CLIs' one class). */
+export { UsageError };
 
 /** Raw option values as `util.parseArgs` returns them (strings and booleans). */
 export type RawOptions = Record<string, string | boolean | undefined>;

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MNIST_SOURCES, acceptNegativeValues } from '@smallworld/datasets';
+import { SmallworldError } from '@smallworld/hnsw';
 import {
   UsageError, command, choiceListOption, choiceOption, intListOption, intOption, numberOption, optionalIntOption, pathOption,
   stringOption, type BenchCommand, type RawOptions,
@@ -61,7 +62,7 @@ const compareCommand = command({
   async run(s, asJson) {
     const bench = await loadBenchData(s.data, s.n, s.dim, s.queries, 10, s.mnistDir);
     const peer = await loadHnswlibNode();
-    if (peer === null) throw new Error('hnswlib-node is not installed: run pnpm install in the repository');
+    if (peer === null) throw new SmallworldError('UNSUPPORTED', 'hnswlib-node is not installed: run pnpm install in the repository');
     const ours = smallworldPeer(s.kernel);
     const rows = await compare([ours, peer], bench, s);
     await ours.close?.();

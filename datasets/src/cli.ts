@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SPACES, type Space } from '@smallworld/hnsw';
+import { UsageError } from '@smallworld/hnsw/cli';
 import { DEFAULT_MEAN, DEFAULT_SD, DEFAULT_SEED, DEFAULT_CLUSTERS, DEFAULT_CLUSTER_SD, GENERATORS, type GeneratorName } from './generate.js';
 import { acceptNegativeValues } from './cli-args.js';
 import { computeGroundTruth, DEFAULT_GROUND_TRUTH_K } from './ground-truth.js';
@@ -44,9 +45,6 @@ Common options: --json (machine-readable result on stdout), --quiet (no progress
 print the settings as JSON and stop: nothing is read or written).
 Negative values may follow their option (--mean -0.5). Files: see datasets/README.md.
 `;
-
-/** A command-line mistake: printed with the usage, exit code 2. */
-class UsageError extends Error {}
 
 /** A path from the command line, resolved against the directory pnpm ran in. */
 function userPath(p: string): string {

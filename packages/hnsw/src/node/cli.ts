@@ -1,4 +1,4 @@
-// Tooling for the smallworld command-line programs (`pnpm face`, `pnpm pgvector`):
+// Tooling for the smallworld command-line programs (face, pgvector, bench, datasets):
 // their streams, the usage error and the exit-code wrapper, written once.
 // Node only; imported as `@smallworld/hnsw/cli`, not part of the index API.
 
