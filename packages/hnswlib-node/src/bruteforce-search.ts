@@ -112,7 +112,7 @@ export class BruteforceSearch {
    */
   async writeIndex(filename: string): Promise<boolean> {
     checkFilenameArgument(arguments.length, filename);
-    if (this.#index === null) throw hnswlibError('search index is not constructed.');
+    if (this.#index === null) throw hnswlibError('NOT_INITIALIZED', 'search index is not constructed.');
     await writeWholeFile(filename, this.#save());
     return true;
   }

@@ -15,7 +15,9 @@ import { brandError } from '@smallworld/hnsw';
  * - 'UNKNOWN_LABEL': no point has the label;
  * - 'DELETED_STATE': marking a deleted point deleted, or a live one undeleted,
  *   or updating a deleted point while replacement is on;
- * - 'REPLACE_DISABLED': `replaceDeleted` on an index built without `allowReplaceDeleted`.
+ * - 'REPLACE_DISABLED': `replaceDeleted` on an index built without `allowReplaceDeleted`;
+ * - 'FILE_ERROR': a file that cannot be opened or written (the system's error in `cause`);
+ * - 'CORRUPT_FILE': a file that is not a valid index (the precise reason in `cause`).
  */
 export type HnswlibNodeErrorCode =
   | 'ARGUMENT_COUNT'
@@ -25,7 +27,9 @@ export type HnswlibNodeErrorCode =
   | 'INDEX_FULL'
   | 'UNKNOWN_LABEL'
   | 'DELETED_STATE'
-  | 'REPLACE_DISABLED';
+  | 'REPLACE_DISABLED'
+  | 'FILE_ERROR'
+  | 'CORRUPT_FILE';
 
 /** A plain `Error` with hnswlib-node's message, `instanceof SmallworldError` with `code`. */
 export function nativeError(code: HnswlibNodeErrorCode, message: string): Error {

@@ -8,15 +8,16 @@
 
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic, writeFileAtomicSync } from '@smallworld/hnsw';
+import { brandError, writeFileAtomic, writeFileAtomicSync } from '@smallworld/hnsw';
 import { HNSWLIB_ERROR } from './arguments.js';
+import type { HnswlibNodeErrorCode } from './errors.js';
 
 /** hnswlib's message for a file it cannot parse; the detail goes in `cause`. */
 export const CORRUPT_INDEX = 'Index seems to be corrupted or unsupported';
 
-/** An `Error` with hnswlib-node's "Hnswlib Error: " prefix. */
-export function hnswlibError(message: string, cause?: unknown): Error {
-  return new Error(HNSWLIB_ERROR + message, cause === undefined ? undefined : { cause });
+/** An `Error` with hnswlib-node's "Hnswlib Error: " prefix (`instanceof SmallworldError`, with `code`). */
+export function hnswlibError(code: HnswlibNodeErrorCode, message: string, cause?: unknown): Error {
+  return brandError(new Error(HNSWLIB_ERROR + message, cause === undefined ? undefined : { cause }), code);
 }
 
 /** Reads a whole file; a missing or unreadable file gives hnswlib-node's "failed to open file" error. */
@@ -24,7 +25,7 @@ export function readWholeFileSync(filename: string): Uint8Array {
   try {
     return readFileSync(filename);
   } catch (error) {
-    throw hnswlibError(`failed to open file: ${filename}`, error);
+    throw hnswlibError('FILE_ERROR', `failed to open file: ${filename}`, error);
   }
 }
 
@@ -33,7 +34,7 @@ export async function readWholeFile(filename: string): Promise<Uint8Array> {
   try {
     return await readFile(filename);
   } catch (error) {
-    throw hnswlibError(`failed to open file: ${filename}`, error);
+    throw hnswlibError('FILE_ERROR', `failed to open file: ${filename}`, error);
   }
 }
 
@@ -47,7 +48,7 @@ export function writeWholeFileSync(filename: string, bytes: Uint8Array): void {
   try {
     writeFileAtomicSync(filename, bytes);
   } catch (error) {
-    throw hnswlibError(`failed to write file: ${filename}`, error);
+    throw hnswlibError('FILE_ERROR', `failed to write file: ${filename}`, error);
   }
 }
 
@@ -56,7 +57,7 @@ export async function writeWholeFile(filename: string, bytes: Uint8Array): Promi
   try {
     await writeFileAtomic(filename, bytes);
   } catch (error) {
-    throw hnswlibError(`failed to write file: ${filename}`, error);
+    throw hnswlibError('FILE_ERROR', `failed to write file: ${filename}`, error);
   }
 }
 
@@ -124,6 +125,6 @@ export function decodeBruteForce(bytes: Uint8Array, dim: number): BruteForceImag
     }
     return { maxElements, count, vectors, labels };
   } catch (error) {
-    throw hnswlibError(CORRUPT_INDEX, error);
+    throw hnswlibError('CORRUPT_FILE', CORRUPT_INDEX, error);
   }
 }

@@ -213,7 +213,7 @@ export class HierarchicalNSW {
    */
   async writeIndex(filename: string): Promise<boolean> {
     checkFilenameArgument(arguments.length, filename);
-    if (this.#index === null) throw hnswlibError('search index is not constructed.');
+    if (this.#index === null) throw hnswlibError('NOT_INITIALIZED', 'search index is not constructed.');
     await saveHnswlibFile(this.#index, this.#maxElements, filename);
     return true;
   }

@@ -29,7 +29,7 @@ export function decodeHnswlib(bytes: Uint8Array, space: Space, dim: number, allo
     const index = ReplaceableHnswIndex.fromHnswlibBytes(bytes, { space, dim, allowReplaceDeleted });
     return { index, maxElements: loadedMaxElements(maxElements, count) };
   } catch (error) {
-    throw hnswlibError(CORRUPT_INDEX, error);
+    throw hnswlibError('CORRUPT_FILE', CORRUPT_INDEX, error);
   }
 }
 
@@ -59,6 +59,6 @@ export async function saveHnswlibFile(index: ReplaceableHnswIndex, maxElements: 
   try {
     await index.saveHnswlib(filename, { maxElements });
   } catch (error) {
-    throw hnswlibError(`failed to write file: ${filename}`, error);
+    throw hnswlibError('FILE_ERROR', `failed to write file: ${filename}`, error);
   }
 }

@@ -43,6 +43,8 @@ const cases: [string, () => unknown, string, HnswlibNodeErrorCode, string][] = [
     index.addPoint([0, 0], 0);
     index.unmarkDelete(0);
   }, 'Error', 'DELETED_STATE', 'Hnswlib Error: The requested to undelete element is not deleted'],
+  ['file error', () => built(new HierarchicalNSW('l2', 2), 1).readIndexSync('/nonexistent/smallworld-index.bin'), 'Error', 'FILE_ERROR',
+    'Hnswlib Error: failed to open file: /nonexistent/smallworld-index.bin'],
   ['replacement disabled', () => {
     const index = built(new HierarchicalNSW('l2', 2), 1);
     index.addPoint([0, 0], 0, true);
