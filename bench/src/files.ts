@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic } from '@smallworld/datasets';
-import { HnswIndex } from '@smallworld/hnsw';
+import { HnswIndex, SmallworldError } from '@smallworld/hnsw';
 import { HierarchicalNSW as DropIn } from '@smallworld/hnswlib-node';
 import { DATA_SEED } from './data.js';
 import { buildInChunks, collectGarbage, cpuSecondsSince, log, median, round, timeSecondsAsync } from './stats.js';
@@ -88,7 +88,7 @@ async function loadNativeHnswlib(): Promise<NativeHnswlib> {
     const imported = (await import('hnswlib-node')) as unknown as NativeHnswlib & { default?: NativeHnswlib };
     return imported.HierarchicalNSW ? imported : imported.default!;
   } catch (error) {
-    throw new Error(`hnswlib-node is not installed (run pnpm install in the repository): ${(error as Error).message}`);
+    throw new SmallworldError('UNSUPPORTED', `hnswlib-node is not installed (run pnpm install in the repository): ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -103,7 +103,7 @@ export async function runFiles(options: FilesOptions): Promise<FilesResult> {
     if (options.dir !== undefined && existsSync(file('source.bin'))) {
       // A --dir kept from an earlier run: its graph is reused (a 100k build takes minutes on a busy machine).
       index = await HnswIndex.loadHnswlib(file('source.bin'), { space: 'l2', dim });
-      if (index.size !== n || index.m !== m) throw new Error(`${file('source.bin')} holds ${index.size} points of M ${index.m}, not ${n} of M ${m}: remove it`);
+      if (index.size !== n || index.m !== m) throw new SmallworldError('INVALID_ARGUMENT', `${file('source.bin')} holds ${index.size} points of M ${index.m}, not ${n} of M ${m}: remove it`);
       log(`files: reusing ${file('source.bin')}`);
     } else {
       const data = generateSynthetic({ count: n, dim, seed: DATA_SEED, generator: 'clustered' }).data;
@@ -118,7 +118,7 @@ export async function runFiles(options: FilesOptions): Promise<FilesResult> {
     dropIn.readIndexSync(file('source.bin'));
     const theirs = new native.HierarchicalNSW('l2', dim);
     theirs.readIndexSync(file('source.bin'));
-    if (theirs.getCurrentCount() !== n || dropIn.getCurrentCount() !== n) throw new Error('an index did not load whole');
+    if (theirs.getCurrentCount() !== n || dropIn.getCurrentCount() !== n) throw new SmallworldError('CORRUPT_FILE', 'an index did not load whole');
 
     const operations: Operation[] = [
       { library: 'smallworld', format: 'native', operation: 'save', direction: 'write', run: () => index.save(file('sw.swi')) },

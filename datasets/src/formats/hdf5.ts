@@ -11,7 +11,7 @@
 
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { openFileAtomic } from '@smallworld/hnsw';
+import { SmallworldTypeError, openFileAtomic } from '@smallworld/hnsw';
 import { corrupt } from '../checks.js';
 import { METRICS } from '@smallworld/hnsw';
 import type { GroundTruth } from '../ground-truth.js';
@@ -297,7 +297,7 @@ export async function writeAnnBenchmarks(path: string, data: AnnBenchmarksData):
     put('test', data.test, data.dim);
     if (data.neighbors !== undefined || data.distances !== undefined) {
       const k = data.k;
-      if (k === undefined) throw new TypeError('`k` is required with `neighbors`/`distances`');
+      if (k === undefined) throw new SmallworldTypeError('INVALID_OPTION', '`k` is required with `neighbors`/`distances` (got undefined)');
       if (data.neighbors !== undefined) put('neighbors', data.neighbors, k);
       if (data.distances !== undefined) put('distances', data.distances, k);
     }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gunzipSync } from 'node:zlib';
-import { writeFileAtomic } from '@smallworld/hnsw';
+import { SmallworldRangeError, writeFileAtomic } from '@smallworld/hnsw';
 import { corrupt } from '../checks.js';
 import { allocate, DTYPE_BYTES, dtypeOf, type DType, type Matrix, type MatrixData } from '../vectors.js';
 import type { MatrixReader } from './matrix-file.js';
@@ -131,7 +131,7 @@ function* idxChunks(dims: readonly number[], data: MatrixData, type: IdxType): G
 export async function writeIdx(path: string, matrix: Matrix, shape?: readonly number[]): Promise<void> {
   const dims = shape ?? (matrix.dim === 1 ? [matrix.count] : [matrix.count, matrix.dim]);
   if (dims.reduce((a, b) => a * b, 1) !== matrix.data.length) {
-    throw new RangeError(`\`shape\` [${dims.join(', ')}] does not hold ${matrix.data.length} values`);
+    throw new SmallworldRangeError('INVALID_ARGUMENT', `\`shape\` [${dims.join(', ')}] does not hold ${matrix.data.length} values`);
   }
   const dtype = dtypeOf(matrix.data)!;
   const type = IDX_TYPES.find((t) => t.dtype === dtype && t.size === DTYPE_BYTES[dtype])!;

@@ -8,7 +8,7 @@ import { open, stat } from 'node:fs/promises';
 import { corrupt } from '../checks.js';
 import { allocate, type DType, type MatrixData } from '../vectors.js';
 import { convertData } from './convert.js';
-import { openFileAtomic } from '@smallworld/hnsw';
+import { SmallworldRangeError, openFileAtomic } from '@smallworld/hnsw';
 import { bytesOf, readExactly } from './files.js';
 import type { MatrixReader, MatrixWriter } from './matrix-file.js';
 
@@ -138,7 +138,7 @@ export async function openNpy(path: string): Promise<MatrixReader> {
 function encodeHeader(dtype: DType, count: number, dim: number, total: number): Uint8Array {
   const dict = `{'descr': '${DESCR[dtype]}', 'fortran_order': False, 'shape': (${count}, ${dim}), }`;
   const padded = dict.padEnd(total - 10 - 1, ' ') + '\n';
-  if (padded.length !== total - 10) throw new RangeError(`.npy header does not fit ${total} bytes`);
+  if (padded.length !== total - 10) throw new SmallworldRangeError('INVALID_ARGUMENT', `.npy header does not fit ${total} bytes`);
   const out = new Uint8Array(total);
   out.set(MAGIC, 0);
   out[6] = 1;
