@@ -322,7 +322,7 @@ export abstract class BaseIndex {
 
   /** @internal Checks `k` and the search options; returns the efSearch to use. */
   protected checkSearch(k: number, options: SearchOptions): number {
-    checkInteger('k', k, 1);
+    checkInteger('k', k, 1, MAX_COUNT);
     checkKnownKeys('search', options, ['efSearch', 'filter']);
     checkFilter(options.filter);
     return options.efSearch === undefined ? this.defaultEfSearch() : checkInteger('efSearch', options.efSearch, 1, MAX_EF);

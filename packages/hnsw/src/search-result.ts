@@ -27,8 +27,14 @@ export class BatchSearchResult {
 
   constructor(queries: number, k: number) {
     this.k = k;
-    this.labels = new Float64Array(queries * k).fill(-1);
-    this.distances = new Float32Array(queries * k).fill(Infinity);
+    try {
+      this.labels = new Float64Array(queries * k).fill(-1);
+      this.distances = new Float32Array(queries * k).fill(Infinity);
+    } catch (error) {
+      // A k far above the points in the index asks for queries x k result slots up front.
+      throw new SmallworldRangeError('INVALID_ARGUMENT',
+        `\`k\` ${k} for ${queries} queries needs ${queries * k} result slots, more than can be allocated (ask for fewer: at most the points in the index are returned; ${String(error)})`);
+    }
     this.counts = new Uint32Array(queries);
   }
 

@@ -99,6 +99,24 @@ describe('efSearch and efConstruction (bounded by MAX_EF)', () => {
   });
 });
 
+describe('k (bounded by MAX_COUNT and by what can be allocated)', () => {
+  it('refuses k past MAX_COUNT, and a batch whose k x queries cannot be allocated, with a typed error', () => {
+    const data = clustered(40, 8, 4);
+    const index = new HnswIndex({ space: 'l2', dim: 8, seed: 1 });
+    index.addBatch(data);
+    const tooMany = thrown(() => index.search(data.subarray(0, 8), MAX_COUNT + 1));
+    expect(tooMany.code).toBe('INVALID_OPTION');
+    expect(tooMany.message).toBe(`\`k\` must be an integer in [1, ${MAX_COUNT}] (got ${MAX_COUNT + 1})`);
+    // 3 x (2^31 - 1) slots exceed the largest typed array: refused before any search.
+    const huge = thrown(() => index.searchBatch(data.subarray(0, 24), MAX_COUNT));
+    expect(huge).toBeInstanceOf(RangeError);
+    expect(huge.code).toBe('INVALID_ARGUMENT');
+    expect(huge.message).toMatch(`\`k\` ${MAX_COUNT} for 3 queries`);
+    // A k above the count still answers with every point.
+    expect(index.search(data.subarray(0, 8), 100).labels.length).toBe(40);
+  });
+});
+
 describe('vector values (bounded by MAX_ABS_VALUE)', () => {
   it('refuses a finite value whose square overflows float32, like NaN, and changes nothing', () => {
     const index = new HnswIndex({ space: 'l2', dim: 3, seed: 1 });
