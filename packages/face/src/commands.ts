@@ -5,9 +5,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { processIo, runCommandLine, UsageError, type CliIo } from '@smallworld/hnsw/cli';
+import { openDatabase } from '@smallworld/pgvector';
 import { DB_META_FILE, FaceDatabase } from './database.js';
 import { lockDatabase } from './db-file.js';
 import { FaceEmbedder } from './embedder.js';
+import { formatMatches, matchesJson } from './find-report.js';
+import { exportFacesToPgvector, findFacesOnPgvector } from './pgvector.js';
 import { verifyPairs } from './pairs.js';
 import { checkBackendChoice } from './runtime.js';
 import { DEFAULT_THRESHOLD } from './verify.js';
@@ -19,6 +22,10 @@ const USAGE = `usage: pnpm face <command> [options]
   index DIR --db PATH [--all-faces]         add a folder's new and changed photos to a face database
                                             (saved as it goes and on Ctrl-C: run it again to resume)
   find PHOTO --db PATH [--k 5] [--json]     the indexed photos nearest the photo's largest face
+  export --db PATH (--url postgres://... | --pglite DIR) [--table faces] [--replace]
+                                            the face database into a Postgres + pgvector table
+  find PHOTO (--url ... | --pglite DIR) [--table faces] [--k 5] [--json]
+                                            the same search, answered by that table
   verify-pairs PAIRS.csv --images DIR [--threshold 0.6] [--json]
                                             accuracy over labelled pairs (file_x,file_y,Decision)
 
@@ -35,6 +42,10 @@ const OPTIONS = {
   images: { type: 'string' },
   backend: { type: 'string' },
   quiet: { type: 'boolean' },
+  url: { type: 'string' },
+  pglite: { type: 'string' },
+  table: { type: 'string' },
+  replace: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -161,15 +172,44 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
     }
     case 'find': {
       const [photo] = positionals(args, 1, 'PHOTO', resolvePath);
-      if (values.db === undefined) throw new UsageError('find needs --db PATH');
+      const postgres = values.url !== undefined || values.pglite !== undefined;
+      if (postgres === (values.db !== undefined) || (values.url !== undefined && values.pglite !== undefined)) {
+        throw new UsageError('find needs --db PATH, or one of --url and --pglite');
+      }
       const k = numberOption('k', values.k, 5);
       const embedder = await makeEmbedder(values.backend, !progress, log);
-      const db = await FaceDatabase.open(resolvePath(values.db), { embedder });
-      const matches = await db.find(photo!, { k, threshold: values.threshold === undefined ? undefined : threshold });
-      matches.forEach((m, i) => {
-        out(`${String(i + 1).padStart(3)}. ${m.distance.toFixed(4)} ${m.verified ? 'match   ' : 'no match'} ${m.path}\n`);
-      });
-      if (json) printJson(matches.map((m) => ({ path: m.path, distance: m.distance, verified: m.verified })));
+      let matches;
+      if (postgres) {
+        const pg = await openDatabase(values.url !== undefined ? { url: values.url } : { pglite: resolvePath(values.pglite!) });
+        try {
+          matches = await findFacesOnPgvector(photo!, pg.db, { embedder, k, threshold, ...(values.table === undefined ? {} : { table: values.table }) });
+        } finally {
+          await pg.close();
+        }
+      } else {
+        const db = await FaceDatabase.open(resolvePath(values.db!), { embedder });
+        matches = await db.find(photo!, { k, threshold: values.threshold === undefined ? undefined : threshold });
+      }
+      out(formatMatches(matches));
+      if (json) printJson(matchesJson(matches));
+      return 0;
+    }
+    case 'export': {
+      positionals(args, 0, 'no arguments', resolvePath);
+      if ((values.url === undefined) === (values.pglite === undefined)) throw new UsageError('export needs one of --url and --pglite');
+      if (values.db === undefined) throw new UsageError('export needs --db PATH');
+      const database = await FaceDatabase.open(resolvePath(values.db));
+      const pg = await openDatabase(values.url !== undefined ? { url: values.url } : { pglite: resolvePath(values.pglite!) });
+      try {
+        const r = await exportFacesToPgvector(database, pg.db, {
+          ...(values.table === undefined ? {} : { table: values.table }), replace: values.replace === true,
+        });
+        out(`${r.table}: ${r.rows} faces (${r.opclass}, m ${r.m}, ef_construction ${r.efConstruction}, pgvector ${r.pgvectorVersion})\n`);
+        for (const note of r.notes) log(`note: ${note}`);
+        if (json) printJson({ table: r.table, faces: r.rows, signature: database.signature, m: r.m, efConstruction: r.efConstruction });
+      } finally {
+        await pg.close();
+      }
       return 0;
     }
     case 'verify-pairs': {

@@ -233,6 +233,20 @@ export class FaceDatabase {
     return this.signatureValue;
   }
 
+  /**
+   * @internal The index and each live face's photo and box, for
+   * `exportFacesToPgvector`: read them, never change them.
+   */
+  exportView(): { index: HnswIndex; faceOf: (label: number) => { path: string; box: FaceBox } } {
+    return {
+      index: this.index,
+      faceOf: (label) => {
+        const file = this.labelToPath.get(label)!;
+        return { path: file, box: this.records.get(file)!.faces.find((f) => f.label === label)!.box };
+      },
+    };
+  }
+
   /** The indexed descriptors of a photo (absolute path), largest face first; empty if none. */
   descriptorsOf(file: string): Float32Array[] {
     const record = this.records.get(path.resolve(file));

@@ -11,9 +11,11 @@ import { SmallworldError, SmallworldRangeError, SmallworldTypeError } from '@sma
  * - 'NO_FACE': a photo that must show a face has none;
  * - 'INCOMPATIBLE_EMBEDDER': descriptors of another decoder, model or backend;
  * - 'DATABASE_BUSY': another process is writing the face database, or wrote
- *   it since this one opened it.
+ *   it since this one opened it;
+ * - 'NOT_A_FACE_TABLE': a Postgres table without the face columns
+ *   (`path`, `box`, `decoder`, `model`, `backend`) of `exportFacesToPgvector`.
  */
-export type FaceErrorCode = 'UNREADABLE_IMAGE' | 'NO_FACE' | 'INCOMPATIBLE_EMBEDDER' | 'DATABASE_BUSY';
+export type FaceErrorCode = 'UNREADABLE_IMAGE' | 'NO_FACE' | 'INCOMPATIBLE_EMBEDDER' | 'DATABASE_BUSY' | 'NOT_A_FACE_TABLE';
 
 /** A face-package value of the wrong kind (an unreadable image, an incompatible embedder). */
 export class FaceTypeError extends SmallworldTypeError<FaceErrorCode> {

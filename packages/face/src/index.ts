@@ -28,3 +28,5 @@ export type { LabelledPair, PairScore, PairsReport, VerifyPairsOptions } from '.
 export { parseCsv } from './csv.js';
 export type { CsvRecord } from './csv.js';
 export type { ProgressEvent, ProgressOption } from './progress.js';
+export { DEFAULT_FACE_TABLE, exportFacesToPgvector, findFacesOnPgvector } from './pgvector.js';
+export type { FaceExportOptions, FaceFindPgvectorOptions } from './pgvector.js';

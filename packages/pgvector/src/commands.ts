@@ -6,9 +6,8 @@ import { processIo, runCommandLine, UsageError, type CliIo } from '@smallworld/h
 import { readSource } from '@smallworld/datasets';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { comparePgvector } from './compare.js';
-import { createPglite, type PgvectorDatabase } from './connection.js';
+import { openDatabase, type OpenedDatabase } from './connection.js';
 import { exportToPgvector } from './export.js';
 import { importFromPgvector } from './import.js';
 
@@ -73,14 +72,8 @@ function parse(argv: string[]) {
 }
 
 /** Opens the database the options name; `close` ends it. */
-async function openDatabase(values: Values, resolvePath: (p: string) => string): Promise<{ db: PgvectorDatabase; close: () => Promise<void> }> {
-  if (values.url !== undefined) {
-    const client = new pg.Client({ connectionString: values.url });
-    await client.connect();
-    return { db: client, close: () => client.end() };
-  }
-  const db = await createPglite(resolvePath(values.pglite!));
-  return { db, close: () => db.close() };
+function openNamedDatabase(values: Values, resolvePath: (p: string) => string): Promise<OpenedDatabase> {
+  return openDatabase(values.url !== undefined ? { url: values.url } : { pglite: resolvePath(values.pglite!) });
 }
 
 /**
@@ -123,7 +116,7 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
     case 'export': {
       const [file] = expect(1, 'INDEX_FILE');
       const index = await HnswIndex.load(file!);
-      const { db, close } = await openDatabase(values, resolvePath);
+      const { db, close } = await openNamedDatabase(values, resolvePath);
       try {
         const efConstruction = intOption('ef-construction', values['ef-construction'], undefined);
         const result = await exportToPgvector(index, db, {
@@ -154,7 +147,7 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
         throw new UsageError(`--space must be one of ${SPACES.join(', ')} (got ${JSON.stringify(values.space)})`);
       }
       const threads = intOption('threads', values.threads, undefined);
-      const { db, close } = await openDatabase(values, resolvePath);
+      const { db, close } = await openNamedDatabase(values, resolvePath);
       let index: HnswIndex;
       const started = performance.now();
       try {
@@ -189,7 +182,7 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
         groundTruthK = gt.dim;
       }
       const index = await HnswIndex.load(file!);
-      const { db, close } = await openDatabase(values, resolvePath);
+      const { db, close } = await openNamedDatabase(values, resolvePath);
       try {
         const result = await comparePgvector(index, db, queries.data, {
           table, ...columns, k, efSearch, ...(groundTruth === undefined ? {} : { groundTruth, groundTruthK }),

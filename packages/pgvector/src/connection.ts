@@ -5,7 +5,7 @@
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { SmallworldTypeError, describeValue } from '@smallworld/hnsw';
-import type pg from 'pg';
+import pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -122,4 +122,31 @@ export async function createPglite(dataDir?: string): Promise<PGlite> {
     throw new SmallworldTypeError('INVALID_ARGUMENT', `\`dataDir\` must be a non-empty string (got ${describeValue(dataDir)})`);
   }
   return PGlite.create(dataDir, { extensions: { vector } });
+}
+
+/** A database opened by `openDatabase`, and how to end it. */
+export interface OpenedDatabase {
+  /** The database, for the bridge's functions. */
+  db: PgvectorDatabase;
+  /** Ends the connection (or shuts PGlite down). */
+  close: () => Promise<void>;
+}
+
+/**
+ * A database named as the command lines name it: `{ url }`, one `pg`
+ * client connected to a server (`postgres://user@host/db`), or
+ * `{ pglite }`, an embedded PGlite with pgvector in that folder (made if
+ * needed; `createPglite`). Close it when done.
+ */
+export async function openDatabase(target: { url: string } | { pglite: string }): Promise<OpenedDatabase> {
+  if (typeof target === 'object' && target !== null && 'url' in target && typeof target.url === 'string') {
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    return { db: client, close: () => client.end() };
+  }
+  if (typeof target === 'object' && target !== null && 'pglite' in target) {
+    const db = await createPglite(target.pglite);
+    return { db, close: () => db.close() };
+  }
+  throw new SmallworldTypeError('INVALID_ARGUMENT', `\`target\` must be { url } or { pglite } (got ${describeValue(target)})`);
 }
