@@ -5,12 +5,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { processIo, runCommandLine, UsageError, type CliIo } from '@smallworld/hnsw/cli';
-import { openDatabase } from '@smallworld/pgvector';
 import { DB_META_FILE, FaceDatabase } from './database.js';
 import { lockDatabase } from './db-file.js';
 import { FaceEmbedder } from './embedder.js';
 import { formatMatches, matchesJson } from './find-report.js';
-import { exportFacesToPgvector, findFacesOnPgvector } from './pgvector.js';
+import { exportFacesToPgvector, findFacesOnPgvector, openPostgres } from './pgvector.js';
 import { verifyPairs } from './pairs.js';
 import { checkBackendChoice } from './runtime.js';
 import { DEFAULT_THRESHOLD } from './verify.js';
@@ -180,7 +179,7 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
       const embedder = await makeEmbedder(values.backend, !progress, log);
       let matches;
       if (postgres) {
-        const pg = await openDatabase(values.url !== undefined ? { url: values.url } : { pglite: resolvePath(values.pglite!) });
+        const pg = await openPostgres(values, resolvePath);
         try {
           matches = await findFacesOnPgvector(photo!, pg.db, { embedder, k, threshold, ...(values.table === undefined ? {} : { table: values.table }) });
         } finally {
@@ -199,7 +198,7 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
       if ((values.url === undefined) === (values.pglite === undefined)) throw new UsageError('export needs one of --url and --pglite');
       if (values.db === undefined) throw new UsageError('export needs --db PATH');
       const database = await FaceDatabase.open(resolvePath(values.db));
-      const pg = await openDatabase(values.url !== undefined ? { url: values.url } : { pglite: resolvePath(values.pglite!) });
+      const pg = await openPostgres(values, resolvePath);
       try {
         const r = await exportFacesToPgvector(database, pg.db, {
           ...(values.table === undefined ? {} : { table: values.table }), replace: values.replace === true,

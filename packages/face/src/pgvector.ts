@@ -2,9 +2,7 @@
 // face, and `find` answered by pgvector with the same report as the local one.
 
 import { METRICS, SmallworldTypeError, describeValue } from '@smallworld/hnsw';
-import {
-  PGVECTOR_EF_SEARCH_MAX, exportToPgvector, searchPgvector, type ExportResult, type PgvectorDatabase, type PgvectorProgress,
-} from '@smallworld/pgvector';
+import type { ExportResult, OpenedDatabase, PgvectorDatabase, PgvectorProgress } from '@smallworld/pgvector';
 import { checkInteger, checkKnownKeys } from './check.js';
 import { DEFAULT_K, FaceDatabase, type FaceMatch } from './database.js';
 import { describeInput, type ImageInput } from './decode.js';
@@ -17,6 +15,18 @@ export const DEFAULT_FACE_TABLE = 'faces';
 
 /** The embedder signature's columns, in the order compared. */
 const SIGNATURE_KEYS = ['decoder', 'model', 'backend'] as const;
+
+/**
+ * The bridge, loaded on first use: importing it (pg, PGlite) takes about
+ * 0.7 s, which every `pnpm face` command would pay otherwise.
+ */
+const bridge = (): Promise<typeof import('@smallworld/pgvector')> => import('@smallworld/pgvector');
+
+/** @internal The database of the CLI's `--url` or `--pglite` (a folder, resolved by `resolvePath`). */
+export async function openPostgres(options: { url?: string; pglite?: string }, resolvePath: (p: string) => string): Promise<OpenedDatabase> {
+  const { openDatabase } = await bridge();
+  return openDatabase(options.url !== undefined ? { url: options.url } : { pglite: resolvePath(options.pglite!) });
+}
 
 /** Postgres' SQLSTATE for a column that does not exist. */
 const UNDEFINED_COLUMN = '42703';
@@ -56,6 +66,7 @@ export async function exportFacesToPgvector(
   checkKnownKeys('exportFacesToPgvector', options, ['table', 'replace', 'onProgress']);
   const { index, faceOf } = database.exportView();
   const signature = database.signature;
+  const { exportToPgvector } = await bridge();
   return exportToPgvector(index, db, {
     table: options.table ?? DEFAULT_FACE_TABLE,
     ...(options.replace === undefined ? {} : { replace: options.replace }),
@@ -106,6 +117,7 @@ export async function findFacesOnPgvector(
     throw new SmallworldTypeError('INVALID_OPTION', `\`embedder\` must be a FaceEmbedder (got ${describeValue(options.embedder)})`);
   }
   const table = options.table ?? DEFAULT_FACE_TABLE;
+  const { PGVECTOR_EF_SEARCH_MAX, searchPgvector } = await bridge();
   const k = checkInteger('k', options.k ?? DEFAULT_K, 1);
   const threshold = checkThreshold(options.threshold ?? DEFAULT_THRESHOLD);
   // One photo can hold several of the nearest faces: fetch more, keep each photo's nearest.
