@@ -8,7 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceDatabase, FaceEmbedder, parsePairs, scorePairs, type AddFolderReport } from '../src/index.js';
+import { createPglite } from '@smallworld/pgvector';
+import {
+  FaceDatabase, FaceEmbedder, exportFacesToPgvector, findFacesOnPgvector, parsePairs, scorePairs, type AddFolderReport,
+} from '../src/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const DIR = path.resolve(process.env.SMALLWORLD_DEEPFACE_DIR ?? path.join(ROOT, '../shared/datasets/deepface'));
@@ -82,4 +85,17 @@ describe.skipIf(!present)('deepface photos', () => {
     const query = db.descriptorsOf(path.join(tmp, 'target.jpg'))[0]!;
     expect(opened.findDescriptor(query, { k: 10 })).toEqual(db.findDescriptor(query, { k: 10 }));
   });
+
+  it('answers target.jpg from Postgres (PGlite + pgvector) as it does locally', async () => {
+    const pg = await createPglite();
+    try {
+      expect((await exportFacesToPgvector(db, pg)).rows).toBe(28);
+      const target = path.join(tmp, 'target.jpg');
+      const [local, remote] = [await db.find(target, { k: 10 }), await findFacesOnPgvector(target, pg, { embedder: db.embedder, k: 10 })];
+      expect(remote.map((m) => m.path)).toEqual(local.map((m) => m.path));
+      remote.forEach((m, i) => expect(m.distance).toBeCloseTo(local[i]!.distance, 4));
+    } finally {
+      await pg.close();
+    }
+  }, 120_000);
 });
