@@ -1,7 +1,7 @@
 // Face search on Postgres + pgvector: a face database exported as one row per
 // face, and `find` answered by pgvector with the same report as the local one.
 
-import { METRICS, SmallworldTypeError, describeValue } from '@smallworld/hnsw';
+import { METRICS, SmallworldError, SmallworldTypeError, describeValue } from '@smallworld/hnsw';
 import type { ExportResult, OpenedDatabase, PgvectorDatabase, PgvectorProgress } from '@smallworld/pgvector';
 import { checkInteger, checkKnownKeys } from './check.js';
 import { DEFAULT_K, FaceDatabase, type FaceMatch } from './database.js';
@@ -18,9 +18,18 @@ const SIGNATURE_KEYS = ['decoder', 'model', 'backend'] as const;
 
 /**
  * The bridge, loaded on first use: importing it (pg, PGlite) takes about
- * 0.7 s, which every `pnpm face` command would pay otherwise.
+ * 0.7 s, which every `pnpm face` command would pay otherwise. It is an
+ * optional peer dependency (face users who never touch Postgres do not
+ * install pg and PGlite): a clear error says to install it.
  */
-const bridge = (): Promise<typeof import('@smallworld/pgvector')> => import('@smallworld/pgvector');
+async function bridge(): Promise<typeof import('@smallworld/pgvector')> {
+  try {
+    return await import('@smallworld/pgvector');
+  } catch (error) {
+    throw new SmallworldError('UNSUPPORTED',
+      `face search on Postgres needs @smallworld/pgvector: install it beside @smallworld/face (${String(error)})`, { cause: error });
+  }
+}
 
 /** @internal The database of the CLI's `--url` or `--pglite` (a folder, resolved by `resolvePath`). */
 export async function openPostgres(options: { url?: string; pglite?: string }, resolvePath: (p: string) => string): Promise<OpenedDatabase> {
