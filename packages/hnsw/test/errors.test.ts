@@ -64,7 +64,7 @@ describe('bad input leaves the index unchanged', () => {
     ['label count', (i) => i.addBatch([[1, 2, 3]], { labels: [1, 2] }), RangeError, 'INVALID_LABEL', /one label per vector: 1 \(got 2\)/],
     ['label twice in a batch', (i) => i.addBatch([[1, 2, 3], [3, 2, 1], [0, 0, 0]], { labels: [7, 8, 7] }), RangeError, 'DUPLICATE_LABEL', /label 7 twice \(at index 2\)/],
     ['not a vector', (i) => i.add('abc' as never), TypeError, 'INVALID_ARGUMENT', /`vector` must be/],
-    ['k = 0', (i) => i.search([1, 2, 3], 0), RangeError, 'INVALID_OPTION', /`k` must be an integer >= 1 \(got 0\)/],
+    ['k = 0', (i) => i.search([1, 2, 3], 0), RangeError, 'INVALID_OPTION', /`k` must be an integer in \[1, 2147483647\] \(got 0\)/],
     ['k negative', (i) => i.searchBatch([[1, 2, 3]], -2), RangeError, 'INVALID_OPTION', /`k` .*got -2/],
     ['k not a number', (i) => i.search([1, 2, 3], '3' as never), TypeError, 'INVALID_OPTION', /`k` .*got "3"/],
     ['efSearch 0', (i) => i.search([1, 2, 3], 1, { efSearch: 0 }), RangeError, 'INVALID_OPTION', /`efSearch` .*got 0/],
