@@ -76,11 +76,8 @@ export function collectGarbage(): void {
   gcFunction?.();
 }
 
-/** `value` rounded to `digits` decimals, for tables and JSON. */
-export function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
+/** `value` rounded to `digits` decimals, for tables and JSON (the CLIs' one rounding). */
+export { round } from '@smallworld/hnsw/cli';
 
 /**
  * Links `data` (n x dim, row-major) into `index` in chunks of `chunk` rows,

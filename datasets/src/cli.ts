@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SPACES, type Space } from '@smallworld/hnsw';
-import { UsageError } from '@smallworld/hnsw/cli';
+import { numberOption, requiredOption as required, UsageError } from '@smallworld/hnsw/cli';
 import { DEFAULT_MEAN, DEFAULT_SD, DEFAULT_SEED, DEFAULT_CLUSTERS, DEFAULT_CLUSTER_SD, GENERATORS, type GeneratorName } from './generate.js';
 import { acceptNegativeValues } from './cli-args.js';
 import { computeGroundTruth, DEFAULT_GROUND_TRUTH_K } from './ground-truth.js';
@@ -67,18 +67,6 @@ function intOption(name: string, value: string | undefined, fallback?: number, m
     throw new UsageError(`--${name} must be an integer >= ${min} (got ${JSON.stringify(value)})`);
   }
   return n;
-}
-
-function numberOption(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number (got ${JSON.stringify(value)})`);
-  return n;
-}
-
-function required(name: string, value: string | undefined): string {
-  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
-  return value;
 }
 
 const COMMON = {

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { processIo, runCommandLine, UsageError, type CliIo } from '@smallworld/hnsw/cli';
+import { numberOption, processIo, round, runCommandLine, UsageError, type CliIo } from '@smallworld/hnsw/cli';
 import { DB_META_FILE, FaceDatabase } from './database.js';
 import { lockDatabase } from './db-file.js';
 import { FaceEmbedder } from './embedder.js';
@@ -48,13 +48,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function numberOption(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number (got ${JSON.stringify(value)})`);
-  return n;
-}
-
 function positionals(args: string[], count: number, names: string, resolvePath: (p: string) => string): string[] {
   if (args.length !== count) throw new UsageError(`expected ${names} (got ${args.length} argument${args.length === 1 ? '' : 's'})`);
   return args.map(resolvePath);
@@ -70,11 +63,6 @@ async function makeEmbedder(
   if (!quiet) log(`backend: ${signature.backend}${notes}`);
   if (signature.backend === 'cpu') log('warning: pure-JS backend, about 25 s per photo');
   return embedder;
-}
-
-function round(x: number, digits = 4): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 /**

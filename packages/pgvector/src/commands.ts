@@ -2,7 +2,7 @@
 // stdout (with --json, one JSON line), progress and errors on stderr.
 
 import { HnswIndex, SPACES, type Space } from '@smallworld/hnsw';
-import { processIo, runCommandLine, UsageError, type CliIo } from '@smallworld/hnsw/cli';
+import { processIo, requiredOption as required, round, runCommandLine, UsageError, type CliIo } from '@smallworld/hnsw/cli';
 import { readSource } from '@smallworld/datasets';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -60,11 +60,6 @@ function intOption(name: string, value: string | undefined, fallback: number | u
   return n;
 }
 
-function required(name: string, value: string | undefined): string {
-  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
-  return value;
-}
-
 type Values = ReturnType<typeof parse>['values'];
 
 function parse(argv: string[]) {
@@ -82,11 +77,6 @@ function openNamedDatabase(values: Values, resolvePath: (p: string) => string): 
  */
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
   return runCommandLine(USAGE, io, (log) => run(argv, io, log));
-}
-
-function round(x: number, digits = 4): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 async function run(argv: string[], io: CliIo, log: (message: string) => void): Promise<number> {

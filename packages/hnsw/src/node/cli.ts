@@ -1,5 +1,5 @@
 // Tooling for the smallworld command-line programs (face, pgvector, bench, datasets):
-// their streams, the usage error and the exit-code wrapper, written once.
+// their streams, the usage error, option parsing and the exit-code wrapper, written once.
 // Node only; imported as `@smallworld/hnsw/cli`, not part of the index API.
 
 import { SmallworldError } from '../errors.js';
@@ -51,6 +51,26 @@ export class UsageError extends SmallworldError<'INVALID_OPTION'> {
     super('INVALID_OPTION', message);
     this.name = 'UsageError';
   }
+}
+
+/** A number option as typed (`--threshold 0.5`), or `fallback` when absent; a `UsageError` when not a finite number. */
+export function numberOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number (got ${JSON.stringify(value)})`);
+  return n;
+}
+
+/** A string option that must be given and not empty; a `UsageError` naming it otherwise. */
+export function requiredOption(name: string, value: string | undefined): string {
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+/** `value` rounded to `digits` decimals (default 4), for the CLIs' tables and JSON lines. */
+export function round(value: number, digits = 4): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
 }
 
 /**
