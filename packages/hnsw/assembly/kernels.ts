@@ -103,3 +103,6 @@ export function ipRange(q: usize, first: usize, count: i32, bytes: usize, out: u
     store<f32>(out + (<usize>j << 2), 1 - dotAt(q, first + <usize>j * bytes, bytes));
   }
 }
+
+// The int8 kernels live in their own file (codes, not floats).
+export { l2i8, ipi8, l2i8Ids, ipi8Ids, l2i8Range, ipi8Range } from './int8';

@@ -8,6 +8,7 @@ import { METRICS, SPACES, type Space } from './metric.js';
 import {
   SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, checkLabel, describeValue,
 } from './errors.js';
+import { normalize } from './distance.js';
 import { toMatrix, toVector, type MatrixLike, type VectorLike } from './input.js';
 import type { Kernel } from './kernels/kernel.js';
 import { createKernel, simdSupported, type KernelChoice } from './kernels/select.js';
@@ -16,6 +17,10 @@ import { GraphStore, canShareMemory } from './layout.js';
 import { AllowList, checkFilter, clearContextFilter, useAllowList, type SearchFilter } from './search-filter.js';
 import { searchQueryInto, type QueryParams, type SearchOptions } from './search-query.js';
 import { MAX_COUNT, MAX_DIM, MAX_EF } from './limits.js';
+import {
+  MAX_OVERSAMPLE, TRAIN_MIN_ROWS, checkQuantizationOptions, type Quantization, type QuantizationOptions,
+} from './quantization.js';
+import { Int8VectorStore } from './vector-store.js';
 import { BatchSearchResult, type SearchResult } from './search-result.js';
 
 /** Capacity of a new index unless `capacity` says otherwise; it doubles as needed. */
@@ -48,9 +53,30 @@ export interface BaseIndexOptions {
    * Default 'auto'.
    */
   kernel?: KernelChoice;
+  /**
+   * How vectors are stored: 'none' (float32, default) or 'int8' (one signed
+   * byte per component, 4x less vector memory, faster distances; ranges
+   * trained from the data, see `train`). The graph is built and searched
+   * over the codes, which costs recall unless `rerank` is on.
+   */
+  quantization?: Quantization;
+  /**
+   * With 'int8': keep the float32 originals (in a plain buffer outside the
+   * WebAssembly memory; 4 x dim bytes per vector more) and re-score the
+   * best k x `oversample` candidates of every search with them, so
+   * distances are exact and recall comes back to float32's. Default false.
+   */
+  rerank?: boolean;
+  /**
+   * Candidates re-scored per result with `rerank`: the search returns
+   * k x oversample by code distance, re-ranked with the originals. Higher:
+   * better recall, slower queries. 1-100, default 3 (measured:
+   * docs/parameters.md). A search may override it.
+   */
+  oversample?: number;
 }
 
-export const BASE_OPTION_KEYS = ['space', 'dim', 'capacity', 'kernel'] as const;
+export const BASE_OPTION_KEYS = ['space', 'dim', 'capacity', 'kernel', 'quantization', 'rerank', 'oversample'] as const;
 
 /** Checks the options both index classes take; throws on the first bad one. */
 export function checkBaseOptions(options: BaseIndexOptions, known: readonly string[], what: string): void {
@@ -63,6 +89,7 @@ export function checkBaseOptions(options: BaseIndexOptions, known: readonly stri
   if (options.kernel !== undefined && !['auto', 'simd', 'js'].includes(options.kernel)) {
     throw new SmallworldTypeError('INVALID_OPTION', `\`kernel\` must be 'auto', 'simd' or 'js' (got ${describeValue(options.kernel)})`);
   }
+  checkQuantizationOptions(options);
 }
 
 export abstract class BaseIndex {
@@ -82,18 +109,23 @@ export abstract class BaseIndex {
   private readonly allowList = new AllowList();
   /** Per-call parameters of `searchQueryInto`, reused by every query. */
   private readonly queryParams: QueryParams;
+  /** @internal `quantization`, `rerank` and `oversample`, checked. */
+  protected readonly quantizationOptions: QuantizationOptions;
 
   protected constructor(options: BaseIndexOptions, m: number) {
     this.space = options.space;
     this.dim = options.dim;
     this.kernelChoice = options.kernel ?? 'auto';
+    this.quantizationOptions = checkQuantizationOptions(options);
     const shared = canShareMemory();
     const wasmMemory = this.kernelChoice !== 'js' && simdSupported(shared);
-    this.store = new GraphStore({ dim: this.dim, m, shared, wasmMemory }, options.capacity ?? DEFAULT_CAPACITY);
+    const int8 = this.quantizationOptions.quantization === 'int8'
+      ? { keepOriginals: this.quantizationOptions.rerank, symmetric: METRICS[this.space].int8.symmetric } : null;
+    this.store = new GraphStore({ dim: this.dim, m, shared, wasmMemory, int8 }, options.capacity ?? DEFAULT_CAPACITY);
     this.ctx = new SearchContext(this.store, this.newKernel(0));
     this.labelTable = new LabelTable(this.store);
     this.queryParams = {
-      k: 1, ef: 1, allowedCount: -1, size: 0, hasDeleted: false, space: this.space, dim: this.dim,
+      k: 1, ef: 1, oversample: 0, allowedCount: -1, size: 0, hasDeleted: false, space: this.space, dim: this.dim,
       queryRow: new Float32Array(this.dim), nearest: (_ctx, k, ef, filtered) => this.nearest(k, ef, filtered),
     };
   }
@@ -101,6 +133,95 @@ export abstract class BaseIndex {
   /** @internal The kernel for scratch slot `slot` (a thread). */
   newKernel(slot: number): Kernel {
     return createKernel(this.store, this.space, this.kernelChoice, slot);
+  }
+
+  /** How vectors are stored: 'none' (float32) or 'int8' (codes). */
+  get quantization(): Quantization {
+    return this.quantizationOptions.quantization;
+  }
+
+  /** Whether an 'int8' index keeps its float32 originals and re-ranks with them. */
+  get rerank(): boolean {
+    return this.quantizationOptions.rerank;
+  }
+
+  /** Default re-ranking depth (candidates per result) of an index with `rerank`. */
+  get oversample(): number {
+    return this.quantizationOptions.oversample;
+  }
+
+  /**
+   * 'int8': whether the ranges are trained. Until then rows are held as
+   * float32 and not yet linked (see `train`). Always true for 'none'.
+   */
+  get trained(): boolean {
+    const vectors = this.store.vectors;
+    return !(vectors instanceof Int8VectorStore) || vectors.trained;
+  }
+
+  /**
+   * 'int8': vectors added after training with at least one component
+   * outside the trained range, clamped to it (their codes, and distances
+   * to them, are then approximate beyond the usual rounding; re-ranking
+   * still scores them exactly). Many means the data drifted from the
+   * training sample: rebuild a new index to re-train. 0 for 'none'.
+   */
+  get clampedVectors(): number {
+    const vectors = this.store.vectors;
+    return vectors instanceof Int8VectorStore ? vectors.clampedVectors : 0;
+  }
+
+  /**
+   * Bytes each vector takes in memory: 4 x dim padded to 8 floats for
+   * 'none'; for 'int8' dim padded to 16 bytes of codes, plus 4 x dim when
+   * `rerank` keeps the originals. The graph comes on top.
+   */
+  get vectorBytes(): number {
+    const vectors = this.store.vectors;
+    return vectors instanceof Int8VectorStore ? vectors.bytesPerVector : vectors.rowBytes;
+  }
+
+  /**
+   * Trains an 'int8' index's ranges on `sample` (rows as `addBatch` takes;
+   * normalised first for 'cosine'): per-dimension offsets and one scale
+   * covering every sample row (quantization.ts). Without it the index
+   * trains itself on the first `addBatch` of at least 1000 rows (all of
+   * them, plus rows held before), or once 1000 single `add`s are held, or
+   * at the first search or save with whatever is held. Rows held before
+   * are then encoded and linked. Ranges are fixed once trained: to
+   * re-train, build a new index. Throws 'UNSUPPORTED' on a float32 index
+   * and 'INVALID_ARGUMENT' once trained.
+   */
+  train(sample: MatrixLike): void {
+    const vectors = this.store.vectors;
+    if (!(vectors instanceof Int8VectorStore)) {
+      throw new SmallworldRangeError('UNSUPPORTED', "`train` needs an index with `quantization: 'int8'`");
+    }
+    if (vectors.trained) {
+      throw new SmallworldRangeError('INVALID_ARGUMENT',
+        'this index is trained already: its ranges are fixed (build a new index to re-train)');
+    }
+    const { data, rows } = toMatrix('sample', sample, this.dim);
+    if (rows === 0) throw new SmallworldRangeError('INVALID_ARGUMENT', '`sample` must have at least one row (got 0)');
+    if (METRICS[this.space].normalize) for (let i = 0; i < rows; i++) normalize(data, i * this.dim, this.dim);
+    this.trainOn(data, rows);
+  }
+
+  /** Sets the ranges from `rows` rows of `data`, then encodes and links the rows held so far. */
+  private trainOn(data: Float32Array, rows: number): void {
+    const vectors = this.store.vectors as Int8VectorStore;
+    const held = this.store.count;
+    vectors.train(data, rows, held);
+    this.store.generation++;
+    this.ctx.kernel.refresh();
+    for (let node = 0; node < held; node++) this.linkNode(node);
+  }
+
+  /** @internal Trains an untrained 'int8' index on the rows it holds (before a search or save). */
+  ensureTrained(): void {
+    const vectors = this.store.vectors;
+    if (!(vectors instanceof Int8VectorStore) || vectors.trained || this.store.count === 0) return;
+    this.trainOn(vectors.originals!, this.store.count);
   }
 
   /** The distance kernel in use: 'simd' or 'js'. */
@@ -194,9 +315,13 @@ export abstract class BaseIndex {
   /** @internal Writes checked rows: new labels are inserted, present ones updated. */
   protected addRows(data: Float32Array, rows: number, labels: ArrayLike<number> | undefined): void {
     const plan = this.allocateRows(data, rows, labels);
+    const ready = this.trained;
     for (let i = 0; i < rows; i++) {
-      if (plan.isNew[i] === 1) this.linkNode(plan.nodes[i]);
-      else this.relinkRow(plan.nodes[i], data, i * this.dim);
+      if (plan.isNew[i] === 1) {
+        if (ready) this.linkNode(plan.nodes[i]);
+      } else {
+        this.relinkRow(plan.nodes[i], data, i * this.dim);
+      }
     }
   }
 
@@ -226,6 +351,14 @@ export abstract class BaseIndex {
       }
       table.assign(label, plan.nodes[i], isNew);
     }
+    // int8: once enough rows are held as float32, train on all of them and link those held before this call.
+    const vectors = this.store.vectors;
+    if (vectors instanceof Int8VectorStore && !vectors.trained && this.store.count >= TRAIN_MIN_ROWS) {
+      vectors.train(vectors.originals, this.store.count, this.store.count);
+      this.store.generation++;
+      this.ctx.kernel.refresh();
+      for (let node = 0; node < plan.firstNew; node++) this.linkNode(node);
+    }
     return plan;
   }
 
@@ -233,7 +366,8 @@ export abstract class BaseIndex {
   protected relinkRow(node: number, data: Float32Array, offset: number): void {
     this.writeVector(node, data, offset);
     this.store.deleted[node] = 0;
-    this.relinkNode(node);
+    // An untrained int8 index links nothing yet: the row waits with the others.
+    if (this.trained) this.relinkNode(node);
   }
 
   /** @internal Copies a row into node's slot (normalised for 'cosine'). */
@@ -289,7 +423,12 @@ export abstract class BaseIndex {
     return node !== undefined && this.store.deleted[node] !== 0;
   }
 
-  /** A copy of the stored vector of `label` (unit length in the 'cosine' space). */
+  /**
+   * A copy of the stored vector of `label` (unit length in the 'cosine'
+   * space). For an 'int8' index without `rerank` it is the decoded codes
+   * (offset_d + scale x code: within half a code step of what was added,
+   * or clamped to the trained range), not the vector that was added.
+   */
   getVector(label: number): Float32Array {
     const node = this.labelTable.nodeOf('label', label);
     const out = new Float32Array(this.dim);
@@ -323,9 +462,25 @@ export abstract class BaseIndex {
   /** @internal Checks `k` and the search options; returns the efSearch to use. */
   protected checkSearch(k: number, options: SearchOptions): number {
     checkInteger('k', k, 1, MAX_COUNT);
-    checkKnownKeys('search', options, ['efSearch', 'filter']);
+    checkKnownKeys('search', options, ['efSearch', 'filter', 'rerank', 'oversample']);
     checkFilter(options.filter);
+    this.checkOversample(options);
     return options.efSearch === undefined ? this.defaultEfSearch() : checkInteger('efSearch', options.efSearch, 1, MAX_EF);
+  }
+
+  /** @internal The re-ranking depth of a search (0 = none), from its options and the index's. */
+  protected checkOversample(options: SearchOptions): number {
+    if (options.rerank !== undefined && typeof options.rerank !== 'boolean') {
+      throw new SmallworldTypeError('INVALID_OPTION', `\`rerank\` must be a boolean (got ${describeValue(options.rerank)})`);
+    }
+    const kept = this.quantizationOptions.rerank;
+    if ((options.rerank === true || options.oversample !== undefined) && !kept) {
+      throw new SmallworldTypeError('INVALID_OPTION',
+        `\`${options.rerank === true ? 'rerank' : 'oversample'}\` needs an index built with \`quantization: 'int8'\` and \`rerank: true\` (it keeps the originals)`);
+    }
+    const over = options.oversample === undefined
+      ? this.quantizationOptions.oversample : checkInteger('oversample', options.oversample, 1, MAX_OVERSAMPLE);
+    return kept && options.rerank !== false ? over : 0;
   }
 
   /**
@@ -335,6 +490,8 @@ export abstract class BaseIndex {
   search(query: VectorLike, k: number, options: SearchOptions = {}): SearchResult {
     const ef = this.checkSearch(k, options);
     const row = toVector('query', query, this.dim);
+    this.ensureTrained();
+    this.queryParams.oversample = this.checkOversample(options);
     const result = new BatchSearchResult(1, k);
     const allowedCount = this.applyFilter(options.filter);
     try {
@@ -349,6 +506,8 @@ export abstract class BaseIndex {
   searchBatch(queries: MatrixLike, k: number, options: SearchOptions = {}): BatchSearchResult {
     const ef = this.checkSearch(k, options);
     const { data, rows } = toMatrix('queries', queries, this.dim);
+    this.ensureTrained();
+    this.queryParams.oversample = this.checkOversample(options);
     const result = new BatchSearchResult(rows, k);
     const allowedCount = this.applyFilter(options.filter);
     try {

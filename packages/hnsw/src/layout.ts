@@ -32,7 +32,7 @@
 //   total                                     = 512 + 132 + 4.5 + 18 ~ 667 bytes.
 
 import {
-  F32VectorStore, attachVectorStore, paddedRowFloats, type VectorStore, type VectorStoreDescriptor,
+  attachVectorStore, createVectorStore, paddedRowFloats, type Int8StoreOptions, type VectorStore, type VectorStoreDescriptor,
 } from './vector-store.js';
 
 /** Scratch slots: one per thread that may run a kernel on this index at once. */
@@ -131,6 +131,8 @@ export interface GraphShape {
   shared: boolean;
   /** Put the vectors in a WebAssembly.Memory so the SIMD kernels can read them. */
   wasmMemory: boolean;
+  /** int8 codes (and their options) instead of float32 rows; absent or null = float32. */
+  int8?: Int8StoreOptions | null;
 }
 
 /** Every buffer of a store, as posted to a worker (all shared: posting shares the bytes). */
@@ -191,10 +193,10 @@ export class GraphStore implements GraphArrays {
       this.generation = attach.generation;
       return;
     }
-    this.vectors = new F32VectorStore({
+    this.vectors = createVectorStore(shape.int8 ? 'int8' : 'f32', {
       dim: shape.dim, capacity: cap, shared: shape.shared, wasmMemory: shape.wasmMemory,
       headBytes: RESERVED_BYTES + MAX_THREADS * this.scratchSlotBytes,
-    });
+    }, shape.int8 ?? null);
     for (const a of GRAPH_ARRAYS) {
       const length = a.perNode === null ? a.initialLength(this) : cap * a.perNode(this);
       arrays[a.name] = growArray(a.type, null, length, shape.shared, a.fill);

@@ -4,6 +4,7 @@
 // here, its AssemblyScript kernels (assembly/kernels.ts) and tests.
 
 import { dot, squaredL2 } from './distance.js';
+import { codeDot, codeSquaredL2 } from './quantization.js';
 
 /**
  * A distance space. The engine's distances are the space's own, smaller is
@@ -35,6 +36,26 @@ export interface SimdExportNames {
   readonly ids: 'l2Ids' | 'ipIds';
   /** From a query row to consecutive rows (brute force). */
   readonly range: 'l2Range' | 'ipRange';
+}
+
+/**
+ * A space over int8 codes (quantization.ts): the integer sum over two code
+ * rows, and the distance from that sum and the scale squared. The codes
+ * share one scale, so the sum is the distance up to that factor.
+ */
+export interface Int8MetricKernels {
+  /** The pure-TypeScript integer sum of two code rows (squared differences, or products). */
+  readonly codeSum: (a: Int8Array, aOff: number, b: Int8Array, bOff: number, len: number) => number;
+  /** True when the distance is 1 - scale2 x sum (a dot product), false for scale2 x sum (squared L2). */
+  readonly oneMinus: boolean;
+  /** Offsets are 0 (codes symmetric around 0): needed where the distance is a dot product. */
+  readonly symmetric: boolean;
+  /** The int8 exports of the SIMD module (assembly/int8.ts): `(a, b, bytes, scale2)`, ids and range batches. */
+  readonly simd: {
+    readonly pair: 'l2i8' | 'ipi8';
+    readonly ids: 'l2i8Ids' | 'ipi8Ids';
+    readonly range: 'l2i8Range' | 'ipi8Range';
+  };
 }
 
 /**
@@ -87,6 +108,8 @@ export interface Metric {
   readonly batch: BatchDistance;
   /** The SIMD kernel's exports for this space. */
   readonly simd: SimdExportNames;
+  /** The kernels over int8 codes (`quantization: 'int8'`). */
+  readonly int8: Int8MetricKernels;
   /**
    * The distance as users of nmslib, ann-benchmarks and face models expect
    * it, from the engine's: the Euclidean distance (square root) for 'l2';
@@ -125,30 +148,34 @@ function innerProductBatch(
 }
 
 const IP_SIMD: SimdExportNames = { pair: 'ip', ids: 'ipIds', range: 'ipRange' };
+const IP_INT8: Int8MetricKernels = {
+  codeSum: codeDot, oneMinus: true, symmetric: true, simd: { pair: 'ipi8', ids: 'ipi8Ids', range: 'ipi8Range' },
+};
 const oneMinus = (distance: number): number => 1 - distance;
 
 /**
- * The metric table, keyed by space. Later entries land here too (int8 kernels).
+ * The metric table, keyed by space.
  */
 export const METRICS: Readonly<Record<Space, Metric>> = {
   l2: {
     space: 'l2', nativeCode: 0, hnswlibName: 'l2', nmslibName: 'l2', nmslibDistance: Math.sqrt,
     annBenchmarksName: 'euclidean', usearchName: 'l2sq',
     normalize: false, pair: squaredL2, batch: l2Batch, simd: { pair: 'l2', ids: 'l2Ids', range: 'l2Range' },
+    int8: { codeSum: codeSquaredL2, oneMinus: false, symmetric: false, simd: { pair: 'l2i8', ids: 'l2i8Ids', range: 'l2i8Range' } },
     edgeDistance: Math.sqrt, similarity: null,
     pgvector: { operator: '<->', ops: 'l2_ops', fromPgvector: (d) => d * d, toPgvector: (d) => Math.sqrt(Math.max(d, 0)) },
   },
   ip: {
     space: 'ip', nativeCode: 1, hnswlibName: 'ip', nmslibName: 'negdotprod', nmslibDistance: (distance) => distance - 1,
     annBenchmarksName: 'dot', usearchName: 'ip',
-    normalize: false, pair: innerProductDistance, batch: innerProductBatch, simd: IP_SIMD,
+    normalize: false, pair: innerProductDistance, batch: innerProductBatch, simd: IP_SIMD, int8: IP_INT8,
     edgeDistance: (distance) => distance, similarity: oneMinus,
     pgvector: { operator: '<#>', ops: 'ip_ops', fromPgvector: (d) => 1 + d, toPgvector: (d) => d - 1 },
   },
   cosine: {
     space: 'cosine', nativeCode: 2, hnswlibName: 'cosine', nmslibName: 'cosinesimil', nmslibDistance: (distance) => distance,
     annBenchmarksName: 'angular', usearchName: 'cos',
-    normalize: true, pair: innerProductDistance, batch: innerProductBatch, simd: IP_SIMD,
+    normalize: true, pair: innerProductDistance, batch: innerProductBatch, simd: IP_SIMD, int8: IP_INT8,
     edgeDistance: (distance) => distance, similarity: oneMinus,
     pgvector: { operator: '<=>', ops: 'cosine_ops', fromPgvector: (d) => d, toPgvector: (d) => d },
   },

@@ -6,6 +6,7 @@ import type { SearchContext } from './algorithms/context.js';
 import { exactSearch } from './algorithms/exact-search.js';
 import { normalize } from './distance.js';
 import { METRICS, type Space } from './metric.js';
+import type { Int8VectorStore } from './vector-store.js';
 import type { SearchFilter } from './search-filter.js';
 
 /**
@@ -33,6 +34,14 @@ export interface SearchOptions {
    * allow-list, of every point under a predicate).
    */
   filter?: SearchFilter;
+  /**
+   * An 'int8' index with `rerank`: false searches by code distance only
+   * (faster, approximate distances). Default true on such an index; true
+   * on any other index is an error.
+   */
+  rerank?: boolean;
+  /** Re-ranking depth of this search (see `BaseIndexOptions.oversample`). Default: the index's. */
+  oversample?: number;
 }
 
 /**
@@ -43,6 +52,8 @@ export interface SearchOptions {
 export interface QueryParams {
   k: number;
   ef: number;
+  /** Re-rank k x oversample candidates with the float32 originals (int8 with `rerank`); 0 = no re-ranking. */
+  oversample: number;
   /** Allowed live nodes under an allow-list, -1 without one. */
   allowedCount: number;
   /** Live points in the index. */
@@ -69,16 +80,20 @@ export interface ResultRows {
 export function searchQueryInto(
   ctx: SearchContext, p: QueryParams, data: Float32Array, offset: number, result: ResultRows, i: number,
 ): void {
-  const { k, allowedCount, size } = p;
+  const { allowedCount, size } = p;
   if (size === 0 || allowedCount === 0) return;
+  let query = data;
+  let queryOffset = offset;
   if (METRICS[p.space].normalize) {
     const row = p.queryRow;
     for (let j = 0; j < p.dim; j++) row[j] = data[offset + j];
     normalize(row, 0, p.dim);
-    ctx.kernel.setQuery(row, 0);
-  } else {
-    ctx.kernel.setQuery(data, offset);
+    query = row;
+    queryOffset = 0;
   }
+  ctx.kernel.setQuery(query, queryOffset);
+  // Re-ranking: find k x oversample by code distance, keep the k nearest by exact distance.
+  const k = p.oversample > 0 ? p.k * p.oversample : p.k;
 
   const filtered = ctx.allowedNodes !== null || ctx.allowedLabel !== null;
   const want = Math.min(k, allowedCount >= 0 ? allowedCount : size);
@@ -90,23 +105,43 @@ export function searchQueryInto(
     // The graph may not reach enough accepted points under a selective filter: scan instead.
     if (filtered && found < want) found = exactSearch(ctx, k);
   }
+  ctx.drainResultsSorted();
+  if (p.oversample > 0) {
+    rescore(ctx, p.space, query, queryOffset, found);
+    found = Math.min(found, p.k);
+  }
   writeResultRow(ctx, found, result, i);
 }
 
-/** Drains W into row i of `result`, nearest first, ties by lower node id. */
+/**
+ * Replaces the drained candidates' code distances by exact ones computed
+ * from the float32 originals an int8 index keeps (outside the wasm memory).
+ */
+function rescore(ctx: SearchContext, space: Space, query: Float32Array, queryOffset: number, found: number): void {
+  const vectors = ctx.store.vectors as Int8VectorStore;
+  const originals = vectors.originals as Float32Array;
+  const pair = METRICS[space].pair;
+  const dim = vectors.dim;
+  const ids = ctx.sortedIds;
+  const dists = ctx.sortedDists;
+  for (let j = 0; j < found; j++) dists[j] = Math.fround(pair(query, queryOffset, originals, ids[j] * dim, dim));
+}
+
+/** Writes the drained W into row i of `result`, nearest first, ties by lower node id. */
 function writeResultRow(ctx: SearchContext, found: number, result: ResultRows, i: number): void {
-  ctx.drainResultsSorted();
   const ids = ctx.sortedIds;
   const dists = ctx.sortedDists;
   for (let a = 1; a < found; a++) {
     const d = dists[a];
     const id = ids[a];
     let b = a - 1;
-    while (b >= 0 && dists[b] === d && ids[b] > id) {
+    while (b >= 0 && (dists[b] > d || (dists[b] === d && ids[b] > id))) {
       ids[b + 1] = ids[b];
+      dists[b + 1] = dists[b];
       b--;
     }
     ids[b + 1] = id;
+    dists[b + 1] = d;
   }
   const base = i * result.k;
   const labels = ctx.store.labels;

@@ -4,19 +4,25 @@
 // encoding id), so code compiled from AssemblyScript can read it in place.
 
 import { normalize } from './distance.js';
+import { decodeRow, encodeRow, trainRanges, type Int8Ranges } from './quantization.js';
 
 /** Floats an f32 row is padded to (one 32-byte SIMD step = two f32x4). */
 export const ROW_ALIGN_FLOATS = 8;
+/** Bytes an int8 code row is padded to (one i8x16 SIMD step). */
+export const ROW_ALIGN_CODES = 16;
 /** wasm32 addresses 4 GiB; beyond it vectors go to a plain buffer and the JS kernels. */
 export const WASM_MAX_BYTES = 65536 * 65536;
 const WASM_PAGE = 65536;
 
 /**
- * Encoding ids, as WebAssembly code is told them. An id is never reused;
- * int8 codes will be the next one.
+ * Encoding ids, as WebAssembly code is told them. An id is never reused.
  */
-export const VECTOR_ENCODING_IDS = { f32: 0 } as const;
-/** How rows are encoded: 'f32' = float32, rows padded with zeros to 8 floats. */
+export const VECTOR_ENCODING_IDS = { f32: 0, int8: 1 } as const;
+/**
+ * How rows are encoded: 'f32' = float32, rows padded with zeros to 8 floats;
+ * 'int8' = one signed byte per component (quantization.ts), rows padded
+ * with zero codes to 16 bytes.
+ */
 export type VectorEncoding = keyof typeof VECTOR_ENCODING_IDS;
 
 /** f32 floats of a padded row of `dim` components. */
@@ -35,6 +41,10 @@ export interface VectorStoreDescriptor {
   memory: WebAssembly.Memory | null;
   /** The rows' buffer when `memory` is null. */
   buffer: ArrayBufferLike | null;
+  /** int8: the ranges' buffer ([trained, scale, offset_0..offset_dim-1] as f64); null for f32. */
+  ranges?: ArrayBufferLike | null;
+  /** int8: the float32 originals' buffer (unpadded rows), or null when not kept. */
+  originals?: ArrayBufferLike | null;
 }
 
 /**
@@ -197,10 +207,243 @@ export class F32VectorStore implements VectorStore {
   }
 }
 
+/** Options of an int8 store besides where its rows go. */
+export interface Int8StoreOptions {
+  /** Keep the float32 originals (in a plain buffer, outside the wasm memory) for re-ranking and exports. */
+  keepOriginals: boolean;
+  /** Offsets 0 (symmetric codes): 'ip' and 'cosine'. */
+  symmetric: boolean;
+}
+
+/**
+ * int8 codes (quantization.ts) in the wasm memory, rows padded to 16 bytes,
+ * and optionally the float32 originals in a plain (shared) buffer. Until
+ * it is trained, rows are held as float32 in the originals buffer and the
+ * codes are zero: the index does not link them until `train`.
+ */
+export class Int8VectorStore implements VectorStore {
+  readonly encoding = 'int8' as const;
+  readonly encodingId = VECTOR_ENCODING_IDS.int8;
+  readonly dim: number;
+  readonly rowBytes: number;
+  readonly shared: boolean;
+  readonly keepOriginals: boolean;
+  readonly symmetric: boolean;
+  capacity: number;
+  memory: WebAssembly.Memory | null = null;
+  baseAddress: number;
+  /** The code rows; replaced when the store grows. */
+  codes: Int8Array;
+  /** The float32 rows (unpadded; unit length for 'cosine'): kept originals, or the rows held before training. */
+  originals: Float32Array | null;
+  /** [trained (0/1), scale, offset_0, ...]: shared with the workers, so a training is seen there. */
+  readonly rangeWords: Float64Array;
+  /** Vectors written after training with at least one component clamped to the trained range. */
+  clampedVectors = 0;
+  private readonly headBytes: number;
+  private readonly scratch: Float32Array;
+  private ranges: Int8Ranges;
+
+  constructor(options: VectorStoreOptions & Int8StoreOptions, attach?: VectorStoreDescriptor) {
+    this.dim = options.dim;
+    this.rowBytes = Math.ceil(options.dim / ROW_ALIGN_CODES) * ROW_ALIGN_CODES;
+    this.shared = options.shared;
+    this.keepOriginals = options.keepOriginals;
+    this.symmetric = options.symmetric;
+    this.headBytes = options.headBytes;
+    this.scratch = new Float32Array(options.dim);
+    const cap = Math.max(1, options.capacity);
+    this.capacity = cap;
+    if (attach !== undefined) {
+      this.memory = attach.memory;
+      this.baseAddress = attach.baseAddress;
+      const buffer = attach.memory !== null ? attach.memory.buffer : attach.buffer!;
+      this.codes = new Int8Array(buffer, this.baseAddress, cap * this.rowBytes);
+      this.originals = attach.originals ? new Float32Array(attach.originals, 0, cap * this.dim) : null;
+      this.rangeWords = new Float64Array(attach.ranges!);
+    } else {
+      const bytes = this.headBytes + cap * this.rowBytes;
+      if (options.wasmMemory && bytes <= WASM_MAX_BYTES) {
+        const pages = Math.ceil(bytes / WASM_PAGE);
+        this.memory = new WebAssembly.Memory(
+          options.shared ? { initial: pages, maximum: 65536, shared: true } : { initial: pages, maximum: 65536 },
+        );
+        this.baseAddress = this.headBytes;
+        this.codes = new Int8Array(this.memory.buffer, this.baseAddress, cap * this.rowBytes);
+      } else {
+        this.baseAddress = 0;
+        this.codes = new Int8Array(allocate(cap * this.rowBytes, options.shared));
+      }
+      // Until trained, the rows wait here as float32 (kept or not).
+      this.originals = new Float32Array(allocate(cap * this.dim * 4, options.shared));
+      this.rangeWords = new Float64Array(allocate((2 + this.dim) * 8, options.shared));
+    }
+    this.ranges = { offsets: new Float32Array(this.dim), scale: 1 };
+    this.loadRanges();
+  }
+
+  /** True once the ranges are set (`train`): before, rows are held as float32 and cannot be searched by code. */
+  get trained(): boolean {
+    return this.rangeWords[0] === 1;
+  }
+
+  /** The trained step between codes (1 before training). */
+  get scale(): number {
+    return this.rangeWords[1];
+  }
+
+  /** The trained offsets and scale (a copy). */
+  getRanges(): Int8Ranges {
+    return { offsets: this.ranges.offsets.slice(), scale: this.ranges.scale };
+  }
+
+  private loadRanges(): void {
+    const w = this.rangeWords;
+    if (w[0] !== 1) return;
+    this.ranges = { offsets: Float32Array.from(w.subarray(2, 2 + this.dim)), scale: w[1] };
+  }
+
+  /**
+   * Sets the ranges: trained from `count` unpadded rows of `sample`, or
+   * given as `ranges` (a loaded file). Rows [0, held) waiting as float32 are
+   * encoded; without `keepOriginals` the float32 buffer is then freed.
+   */
+  train(sample: Float32Array | null, count: number, held: number, ranges?: Int8Ranges): void {
+    const r = ranges ?? trainRanges(sample!, count, this.dim, this.symmetric);
+    this.rangeWords[1] = r.scale;
+    this.rangeWords.set(r.offsets, 2);
+    this.rangeWords[0] = 1;
+    this.loadRanges();
+    const originals = this.originals!;
+    for (let node = 0; node < held; node++) this.encode(node, originals, node * this.dim);
+    if (!this.keepOriginals) this.originals = null;
+  }
+
+  /** Encodes a query row into out[outOffset..) with the trained ranges (clamped, not counted: queries may lie anywhere). */
+  encodeQuery(src: Float32Array, offset: number, out: Int8Array, outOffset: number): void {
+    encodeRow(src, offset, this.dim, this.ranges, out, outOffset);
+  }
+
+  private encode(node: number, src: Float32Array, offset: number): void {
+    if (encodeRow(src, offset, this.dim, this.ranges, this.codes, node * this.rowBytes) > 0) this.clampedVectors++;
+  }
+
+  write(node: number, src: Float32Array, offset: number, unit: boolean): void {
+    let row = src;
+    let at = offset;
+    if (unit) {
+      this.scratch.set(src.subarray(offset, offset + this.dim));
+      normalize(this.scratch, 0, this.dim);
+      row = this.scratch;
+      at = 0;
+    }
+    if (this.originals !== null) this.originals.set(row.subarray(at, at + this.dim), node * this.dim);
+    if (this.trained) this.encode(node, row, at);
+  }
+
+  /** The float32 row: the original when kept (or before training), else the decoded codes. */
+  read(node: number, out: Float32Array, offset: number): void {
+    if (this.originals !== null) out.set(this.originals.subarray(node * this.dim, (node + 1) * this.dim), offset);
+    else decodeRow(this.codes, node * this.rowBytes, this.dim, this.ranges, out, offset);
+  }
+
+  /** Writes float32 rows (a file saved without vectors, given back at load): encoded with the ranges set first. */
+  writeRows(rows: Float32Array, count: number, unit: boolean): void {
+    for (let i = 0; i < count; i++) this.write(i, rows, i * this.dim, unit);
+  }
+
+  readRows(first: number, count: number, out: Float32Array, offset: number): void {
+    for (let i = 0; i < count; i++) this.read(first + i, out, offset + i * this.dim);
+  }
+
+  /** Stores `count` unpadded code rows as nodes 0..count-1 (the native loader). */
+  writeCodes(codes: Int8Array, count: number): void {
+    const { dim, rowBytes } = this;
+    for (let i = 0; i < count; i++) this.codes.set(codes.subarray(i * dim, (i + 1) * dim), i * rowBytes);
+  }
+
+  /** Writes code rows [first, first + count) unpadded to `out` from `offset`. */
+  readCodes(first: number, count: number, out: Int8Array, offset: number): void {
+    const { dim, rowBytes } = this;
+    for (let i = 0; i < count; i++) {
+      const at = (first + i) * rowBytes;
+      out.set(this.codes.subarray(at, at + dim), offset + i * dim);
+    }
+  }
+
+  /** Stores `count` unpadded float32 originals (the native loader). */
+  writeOriginals(rows: Float32Array, count: number): void {
+    this.originals!.set(rows.subarray(0, count * this.dim));
+  }
+
+  /** Chunks of the originals when kept, else of the codes (unpadded): what a file without vectors is checked against. */
+  forEachRowChunk(count: number, visit: (bytes: Uint8Array) => void): void {
+    if (this.originals !== null) {
+      visit(new Uint8Array(this.originals.buffer, this.originals.byteOffset, count * this.dim * 4));
+      return;
+    }
+    const bytes = new Uint8Array(this.codes.buffer, this.codes.byteOffset, count * this.rowBytes);
+    if (this.rowBytes === this.dim) visit(bytes);
+    else for (let i = 0; i < count; i++) visit(bytes.subarray(i * this.rowBytes, i * this.rowBytes + this.dim));
+  }
+
+  grow(capacity: number, keep: number): boolean {
+    if (capacity <= this.capacity) return false;
+    const bytes = this.headBytes + capacity * this.rowBytes;
+    if (this.memory !== null && bytes <= WASM_MAX_BYTES) {
+      const have = this.memory.buffer.byteLength;
+      if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / WASM_PAGE));
+      this.codes = new Int8Array(this.memory.buffer, this.baseAddress, capacity * this.rowBytes);
+    } else {
+      const next = new Int8Array(allocate(capacity * this.rowBytes, this.shared));
+      next.set(this.codes.subarray(0, keep * this.rowBytes));
+      this.memory = null;
+      this.baseAddress = 0;
+      this.codes = next;
+    }
+    if (this.originals !== null) {
+      const next = new Float32Array(allocate(capacity * this.dim * 4, this.shared));
+      next.set(this.originals.subarray(0, keep * this.dim));
+      this.originals = next;
+    }
+    this.capacity = capacity;
+    return true;
+  }
+
+  /** Bytes per vector this store holds: the code row, plus the float32 original when kept. */
+  get bytesPerVector(): number {
+    return this.rowBytes + (this.keepOriginals ? 4 * this.dim : 0);
+  }
+
+  describe(): VectorStoreDescriptor {
+    return {
+      encoding: this.encoding,
+      dim: this.dim,
+      capacity: this.capacity,
+      baseAddress: this.baseAddress,
+      memory: this.memory,
+      buffer: this.memory === null ? this.codes.buffer : null,
+      ranges: this.rangeWords.buffer,
+      originals: this.originals === null ? null : this.originals.buffer,
+    };
+  }
+}
+
 /** Builds each encoding's store over a descriptor's buffers (in a worker): one entry per encoding. */
 const ATTACH: Readonly<Record<VectorEncoding, (d: VectorStoreDescriptor) => VectorStore>> = {
   f32: (d) => new F32VectorStore({ dim: d.dim, capacity: d.capacity, shared: true, wasmMemory: d.memory !== null, headBytes: d.baseAddress }, d),
+  int8: (d) => new Int8VectorStore({
+    dim: d.dim, capacity: d.capacity, shared: true, wasmMemory: d.memory !== null, headBytes: d.baseAddress,
+    keepOriginals: d.originals !== null && d.originals !== undefined, symmetric: false,
+  }, d),
 };
+
+/** A new store of `encoding` (int8 takes `int8` options). */
+export function createVectorStore(
+  encoding: VectorEncoding, options: VectorStoreOptions, int8: Int8StoreOptions | null,
+): VectorStore {
+  return encoding === 'int8' ? new Int8VectorStore({ ...options, ...int8! }) : new F32VectorStore(options);
+}
 
 /** A store over the buffers of `d`, sharing them (it never grows: the owner grows and re-describes). */
 export function attachVectorStore(d: VectorStoreDescriptor): VectorStore {

@@ -4,7 +4,8 @@
 import type { GraphStore } from '../layout.js';
 import { METRICS, type Space } from '../metric.js';
 import { SmallworldRangeError } from '../errors.js';
-import { F32VectorStore } from '../vector-store.js';
+import { F32VectorStore, Int8VectorStore } from '../vector-store.js';
+import { Int8JsKernel, Int8SimdKernel } from './int8-kernel.js';
 import { JsKernel } from './js-kernel.js';
 import type { Kernel } from './kernel.js';
 import { SimdKernel, simdModule } from './simd-kernel.js';
@@ -24,10 +25,6 @@ export function simdSupported(shared: boolean): boolean {
 /** Creates the kernel for `slot` (a thread's scratch slot) of `store`. */
 export function createKernel(store: GraphStore, space: Space, choice: KernelChoice, slot: number): Kernel {
   const vectors = store.vectors;
-  // Kernels are per encoding: f32 is the only one so far.
-  if (!(vectors instanceof F32VectorStore)) {
-    throw new SmallworldRangeError('UNSUPPORTED', `no distance kernel reads '${vectors.encoding}' vectors`);
-  }
   const metric = METRICS[space];
   const simd = vectors.memory !== null && simdSupported(store.shared);
   if (choice === 'simd' && !simd) {
@@ -36,5 +33,13 @@ export function createKernel(store: GraphStore, space: Space, choice: KernelChoi
       '`kernel` \'simd\' needs WebAssembly SIMD and an index under 4 GiB of vectors (use \'auto\' to fall back)',
     );
   }
-  return choice !== 'js' && simd ? new SimdKernel(store, vectors, metric, slot) : new JsKernel(store, vectors, metric);
+  const useSimd = choice !== 'js' && simd;
+  // Kernels are per encoding: float32 rows, or int8 codes (quantization.ts).
+  if (vectors instanceof F32VectorStore) {
+    return useSimd ? new SimdKernel(store, vectors, metric, slot) : new JsKernel(store, vectors, metric);
+  }
+  if (vectors instanceof Int8VectorStore) {
+    return useSimd ? new Int8SimdKernel(store, vectors, metric.int8, slot) : new Int8JsKernel(store, vectors, metric.int8);
+  }
+  throw new SmallworldRangeError('UNSUPPORTED', `no distance kernel reads '${(vectors as { encoding: string }).encoding}' vectors`);
 }

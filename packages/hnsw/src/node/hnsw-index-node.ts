@@ -117,6 +117,11 @@ export class HnswIndex extends PortableHnswIndex {
     const state = this.parallel;
     const store = this.store;
     const plan = this.allocateRows(data, rows, labels);
+    // An untrained int8 index holds the rows until it trains (see `train`): nothing to link yet.
+    if (!this.trained) {
+      this.applyUpdates(plan.nodes, plan.isNew, data);
+      return;
+    }
     const first = plan.firstNew;
     const count = plan.newCount;
     const done = new Uint8Array(new SharedArrayBuffer(Math.max(1, count)));
@@ -192,7 +197,7 @@ export class HnswIndex extends PortableHnswIndex {
     if (typeof options !== 'object' || options === null) {
       throw new SmallworldTypeError('INVALID_OPTION', `searchBatchParallel options must be an object (got ${describeValue(options)})`);
     }
-    checkKnownKeys('searchBatchParallel', options, ['efSearch', 'filter', 'threads']);
+    checkKnownKeys('searchBatchParallel', options, ['efSearch', 'filter', 'threads', 'rerank', 'oversample']);
     if (typeof options.filter === 'function') {
       throw new SmallworldTypeError('INVALID_OPTION',
         '`filter` of searchBatchParallel must be an allow-list of labels (array, typed array or Set): a function cannot run on a worker thread; use searchBatch for a predicate');
@@ -201,8 +206,12 @@ export class HnswIndex extends PortableHnswIndex {
     const searchOptions: SearchOptions = {};
     if (options.efSearch !== undefined) searchOptions.efSearch = options.efSearch;
     if (options.filter !== undefined) searchOptions.filter = options.filter;
+    if (options.rerank !== undefined) searchOptions.rerank = options.rerank;
+    if (options.oversample !== undefined) searchOptions.oversample = options.oversample;
     const ef = this.checkSearch(k, searchOptions);
+    const oversample = this.checkOversample(searchOptions);
     const { data, rows } = toMatrix('queries', queries, this.dim);
+    this.ensureTrained();
     if (threads === 1 || rows <= 1 || !this.store.shared) return this.searchBatch(data, k, searchOptions);
 
     const state = this.parallel;
@@ -227,7 +236,7 @@ export class HnswIndex extends PortableHnswIndex {
       const descriptor = describeStore(state.id, this.store, this.space, this.kernel, this.neighborSelection === 'heuristic');
       const counter = new SharedArrayBuffer(4);
       const tasks: SearchTask[] = slots.map((slot) => ({
-        type: 'search', store: descriptor, slot, queries: shared.buffer as SharedArrayBuffer, rows, k, ef,
+        type: 'search', store: descriptor, slot, queries: shared.buffer as SharedArrayBuffer, rows, k, ef, oversample,
         allowedMarks, allowedIds, allowedCount,
         size: this.size, hasDeleted: this.deletedCount > 0, concurrent: state.insertTasks > 0, counter, chunk,
         labels: labels.buffer as SharedArrayBuffer, distances: distances.buffer as SharedArrayBuffer,

@@ -48,6 +48,8 @@ export interface SearchTask {
   rows: number;
   k: number;
   ef: number;
+  /** Re-ranking depth (int8 with originals), 0 = none. */
+  oversample: number;
   /** The allow-list's marks (a byte per node, 1 = allowed) of a shared `AllowList`, or null. */
   allowedMarks: SharedArrayBuffer | null;
   /** Its Int32 ids, the first `allowedCount` of them allowed, or null. */

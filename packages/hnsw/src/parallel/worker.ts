@@ -74,7 +74,7 @@ function runSearch(task: SearchTask): number {
     counts: new Uint32Array(task.counts),
   };
   const params: QueryParams = {
-    k: task.k, ef: task.ef, allowedCount: task.allowedCount, size: task.size, hasDeleted: task.hasDeleted,
+    k: task.k, ef: task.ef, oversample: task.oversample, allowedCount: task.allowedCount, size: task.size, hasDeleted: task.hasDeleted,
     space: d.space, dim: d.buffers.dim, queryRow: new Float32Array(d.buffers.dim),
     nearest: (c, k, ef, filtered) => knnSearch(c, k, ef, filtered),
   };
