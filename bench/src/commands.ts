@@ -17,7 +17,7 @@ import { DATA_NAMES, loadBenchData, loadFileData, type BenchData } from './data.
 import { runDemo } from './demo.js';
 import { formatFiles, runFiles } from './files.js';
 import { formatFilter, runFilter } from './filter.js';
-import { LIBRARY_NAMES, loadHnswlibNode, smallworldPeer } from './peers.js';
+import { LIBRARY_NAMES, QUANTIZATION_NAMES, loadHnswlibNode, oversampleVariant, smallworldPeer, type Peer } from './peers.js';
 import { formatParams, plotParams, runParams } from './params.js';
 import { formatScaling, runScaling } from './scaling.js';
 import { formatSeed, runSeed, type SeedOptions } from './seed.js';
@@ -47,12 +47,18 @@ const compareCommand = command({
   usage: `smallworld vs hnswlib-node, one thread, same data, one process
 [--data clustered|seed|mnist] [--n 100000] [--dim 128] [--queries 1000]
 [--m 16] [--ef-construction 100] [--ef-search 10,20,40,80,160,320]
-[--kernel auto|simd|js] [--rounds 3] [--target 0.95] [--mnist-dir DIR] [--json]`,
-  options: ['data', 'n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'kernel', 'rounds', 'target', 'mnist-dir', 'json'],
+[--kernel auto|simd|js] [--rounds 3] [--target 0.95] [--mnist-dir DIR]
+[--quantization none|int8 (int8: also int8 with and without re-ranking)] [--oversample N[,N...]] [--json]`,
+  options: [
+    'data', 'n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'kernel', 'rounds', 'target', 'mnist-dir',
+    'quantization', 'oversample', 'json',
+  ],
   parse(o) {
     const data = choiceOption(o, 'data', DATA_NAMES, 'clustered');
     return {
       data, kernel: choiceOption(o, 'kernel', ['auto', 'simd', 'js'] as const, 'auto'),
+      quantization: choiceOption(o, 'quantization', QUANTIZATION_NAMES, 'none'),
+      oversample: intListOption(o, 'oversample', []),
       target: numberOption(o, 'target', data === 'seed' ? 0.8 : 0.95, 0, 1),
       n: intOption(o, 'n', 100000), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 1000), mnistDir: pathOption(o, 'mnist-dir'),
       m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100),
@@ -60,14 +66,26 @@ const compareCommand = command({
     };
   },
   async run(s, asJson) {
+    if (s.oversample.length > 0 && s.quantization !== 'int8') throw new UsageError('--oversample needs --quantization int8');
     const bench = await loadBenchData(s.data, s.n, s.dim, s.queries, 10, s.mnistDir);
     const peer = await loadHnswlibNode();
     if (peer === null) throw new SmallworldError('UNSUPPORTED', 'hnswlib-node is not installed: run pnpm install in the repository');
     const ours = smallworldPeer(s.kernel);
-    const rows = await compare([ours, peer], bench, s);
-    await ours.close?.();
+    // int8: the float32 index, int8 with re-ranking and int8 codes only, beside hnswlib-node, timed interleaved.
+    // Several --oversample values search the one re-ranking index at each depth.
+    const reranked = smallworldPeer(s.kernel, { quantization: 'int8', rerank: true, ...(s.oversample.length === 1 ? { oversample: s.oversample[0] } : {}) });
+    const int8: Peer[] = s.quantization === 'int8' ? [
+      reranked,
+      ...(s.oversample.length > 1 ? s.oversample.map((o) => oversampleVariant(reranked, o)) : []),
+      smallworldPeer(s.kernel, { quantization: 'int8', rerank: false }),
+    ] : [];
+    const peers = [ours, ...int8, peer];
+    const rows = await compare(peers, bench, s);
+    for (const p of peers) await p.close?.();
+    const memory = peers.filter((p) => p.bytesPerVector).map((p) => ({ lib: p.name, ...p.bytesPerVector!(), clamped: p.clampedVectors?.() ?? 0 }));
     if (asJson) {
       for (const row of rows) json({ data: s.data, n: bench.base.length / bench.dim, dim: bench.dim, ...row });
+      for (const m of memory) json({ memory: true, data: s.data, ...m });
       const a = qpsAtRecall(rows, ours.name, s.target);
       const b = qpsAtRecall(rows, peer.name, s.target);
       json({
@@ -77,6 +95,9 @@ const compareCommand = command({
     } else {
       console.log(`${s.data}: ${bench.base.length / bench.dim} x ${bench.dim}, ${bench.queries.length / bench.dim} queries, k 10`);
       console.log(formatComparison(rows, ours.name, peer.name, s.target));
+      for (const other of int8) console.log(`\n${other.name} vs ${ours.name}:\n${formatComparison(rows, other.name, ours.name, s.target)}`);
+      console.log(`\nbytes per vector (vectors / vectors + graph): ${memory.map((m) => `${m.lib} ${m.vectors} / ${Math.round(m.total)}`).join(', ')}`);
+      for (const m of memory) if (m.clamped > 0) console.log(`warning: ${m.lib} clamped ${m.clamped} vectors to its trained int8 range`);
     }
   },
 });

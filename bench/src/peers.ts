@@ -35,6 +35,39 @@ export interface Peer {
   searchAll(queries: Float32Array, k: number, efSearch: number, out: Float64Array): void;
   /** Releases worker threads or temporary files, if any. */
   close?(): Promise<void> | void;
+  /** Bytes per vector in memory once built: the vector storage, and vectors plus graph (libraries that tell). */
+  bytesPerVector?(): { vectors: number; total: number };
+  /** Vectors clamped to the trained int8 range (smallworld int8); a non-zero count is warned about. */
+  clampedVectors?(): number;
+}
+
+/** smallworld's vector storage under test: float32 ('none'), or int8 codes with or without re-ranking. */
+export interface SmallworldQuantization {
+  quantization: 'none' | 'int8';
+  rerank: boolean;
+  /** Re-ranking depth; the index's default when absent. */
+  oversample?: number;
+}
+
+/** The `--quantization` choices of the bench commands. */
+export const QUANTIZATION_NAMES = ['none', 'int8'] as const;
+
+/** A peer's name for a quantization ('smallworld int8+rerank'). */
+export function smallworldName(kernel: KernelChoice, q: SmallworldQuantization): string {
+  const base = kernel === 'js' ? 'smallworld (js kernel)' : 'smallworld';
+  return q.quantization === 'none' ? base : `${base} int8${q.rerank ? '+rerank' : ''}`;
+}
+
+/**
+ * Bytes per vector of a built smallworld index: its vector storage (codes,
+ * plus kept originals) and that plus the graph's arrays (links, levels,
+ * labels, flags, locks), averaged over the nodes.
+ */
+export function indexBytesPerVector(index: HnswIndex): { vectors: number; total: number } {
+  const store = index.store;
+  const count = Math.max(1, store.count);
+  const graph = 4 * store.stride0 + (4 * store.upperUsed) / count + 4 + 1 + 8 + 1 + 4;
+  return { vectors: index.vectorBytes, total: index.vectorBytes + graph };
 }
 
 /** Every library the sweep knows, in the order results are listed. */
@@ -45,13 +78,17 @@ export type LibraryName = (typeof LIBRARY_NAMES)[number];
 const BUILD_CHUNK = 10_000;
 
 /** smallworld's HnswIndex with the given distance kernel; `threads` > 1 builds with `addBatchParallel`. */
-export function smallworldPeer(kernel: KernelChoice = 'auto'): Peer & { index(): HnswIndex } {
+export function smallworldPeer(
+  kernel: KernelChoice = 'auto', q: SmallworldQuantization = { quantization: 'none', rerank: false },
+): Peer & { index(): HnswIndex } {
   let index: HnswIndex | null = null;
+  const quantization = q.quantization === 'none' ? {}
+    : { quantization: q.quantization, rerank: q.rerank, ...(q.rerank && q.oversample !== undefined ? { oversample: q.oversample } : {}) };
   return {
-    name: kernel === 'js' ? 'smallworld (js kernel)' : 'smallworld',
+    name: smallworldName(kernel, q),
     async build(data, dim, { m, efConstruction, space, threads = 1, onProgress }) {
       const n = data.length / dim;
-      index = new HnswIndex({ space, dim, m, efConstruction, kernel, capacity: n });
+      index = new HnswIndex({ space, dim, m, efConstruction, kernel, capacity: n, ...quantization });
       for (let first = 0; first < n; first += BUILD_CHUNK) {
         const rows = data.subarray(first * dim, Math.min(n, first + BUILD_CHUNK) * dim);
         if (threads > 1) await index.addBatchParallel(rows, { threads });
@@ -65,7 +102,24 @@ export function smallworldPeer(kernel: KernelChoice = 'auto'): Peer & { index():
     async close() {
       await index?.close();
     },
+    bytesPerVector: () => indexBytesPerVector(index!),
+    clampedVectors: () => index!.clampedVectors,
     index: () => index!,
+  };
+}
+
+/**
+ * The re-ranking index `base` built (int8 with `rerank`), searched with
+ * another `oversample`: building it is a no-op, so one index serves a list
+ * of depths (`compare --oversample 1,2,3`).
+ */
+export function oversampleVariant(base: Peer & { index(): HnswIndex }, oversample: number): Peer {
+  return {
+    name: `${base.name} x${oversample}`,
+    build() {},
+    searchAll(queries, k, efSearch, out) {
+      out.set(base.index().searchBatch(queries, k, { efSearch, oversample }).labels);
+    },
   };
 }
 

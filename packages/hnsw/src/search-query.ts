@@ -106,11 +106,8 @@ export function searchQueryInto(
     if (filtered && found < want) found = exactSearch(ctx, k);
   }
   ctx.drainResultsSorted();
-  if (p.oversample > 0) {
-    rescore(ctx, p.space, query, queryOffset, found);
-    found = Math.min(found, p.k);
-  }
-  writeResultRow(ctx, found, result, i);
+  if (p.oversample > 0) rescore(ctx, p.space, query, queryOffset, found);
+  writeResultRow(ctx, found, Math.min(found, p.k), result, i);
 }
 
 /**
@@ -127,8 +124,8 @@ function rescore(ctx: SearchContext, space: Space, query: Float32Array, queryOff
   for (let j = 0; j < found; j++) dists[j] = Math.fround(pair(query, queryOffset, originals, ids[j] * dim, dim));
 }
 
-/** Writes the drained W into row i of `result`, nearest first, ties by lower node id. */
-function writeResultRow(ctx: SearchContext, found: number, result: ResultRows, i: number): void {
+/** Sorts the `found` drained candidates (nearest first, ties by lower node id) and writes the first `keep` into row i of `result`. */
+function writeResultRow(ctx: SearchContext, found: number, keep: number, result: ResultRows, i: number): void {
   const ids = ctx.sortedIds;
   const dists = ctx.sortedDists;
   for (let a = 1; a < found; a++) {
@@ -145,9 +142,9 @@ function writeResultRow(ctx: SearchContext, found: number, result: ResultRows, i
   }
   const base = i * result.k;
   const labels = ctx.store.labels;
-  for (let j = 0; j < found; j++) {
+  for (let j = 0; j < keep; j++) {
     result.labels[base + j] = labels[ids[j]];
     result.distances[base + j] = dists[j];
   }
-  result.counts[i] = found;
+  result.counts[i] = keep;
 }

@@ -118,7 +118,7 @@ describe('native loader under random damage', () => {
 describe('native loader against hand-made hostile files (checksums valid)', () => {
   const cases: [string, (view: DataView, bytes: Uint8Array) => void, RegExp][] = [
     ['bad magic', (_, b) => { b[1] = 0x41; }, /bad magic/],
-    ['a future version', (v) => v.setUint32(8, 2, true), /format version 2 is not supported/],
+    ['a future version', (v) => v.setUint32(8, 3, true), /format version 3 is not supported/],
     ['a node count far beyond the file', (v) => v.setUint32(52, 2 ** 31 - 1, true), /vectors section is 9600 bytes; the header's counts need/],
     ['a count of 2^32 - 1', (v) => v.setUint32(52, 2 ** 32 - 1, true), /exceeds 2\^31 - 1/],
     ['a giant dimension', (v) => v.setUint32(24, 1e9, true), /dimension 1000000000 is outside/],
