@@ -19,6 +19,7 @@ import { formatFiles, runFiles } from './files.js';
 import { formatFilter, runFilter } from './filter.js';
 import { LIBRARY_NAMES, QUANTIZATION_NAMES, loadHnswlibNode, oversampleVariant, smallworldPeer, type Peer } from './peers.js';
 import { formatParams, plotParams, runParams } from './params.js';
+import { formatQuantization, runQuantization } from './quantization.js';
 import { formatScaling, runScaling } from './scaling.js';
 import { formatSeed, runSeed, type SeedOptions } from './seed.js';
 import { log } from './stats.js';
@@ -106,8 +107,8 @@ const seed = command({
   usage: `the seed article's face-search experiment end to end
 [--n 1000000] [--dim 128] [--threads N] [--faces DIR] [--face-count 10000]
 [--queries 200] [--ef-search E] [--recall-target 0.9]
-[--compare hnswlib-node] [--save-dir DIR] [--json]`,
-  options: ['n', 'dim', 'threads', 'faces', 'face-count', 'queries', 'ef-search', 'recall-target', 'compare', 'save-dir', 'json'],
+[--compare hnswlib-node] [--save-dir DIR] [--quantization none|int8] [--json]`,
+  options: ['n', 'dim', 'threads', 'faces', 'face-count', 'queries', 'ef-search', 'recall-target', 'compare', 'save-dir', 'quantization', 'json'],
   parse(o): SeedOptions {
     const n = intOption(o, 'n', 1_000_000, 2);
     const facesDir = pathOption(o, 'faces');
@@ -117,6 +118,7 @@ const seed = command({
       faces: intOption(o, 'face-count', Math.min(10_000, Math.floor(n / 2)), 1, n),
       queries: intOption(o, 'queries', 200), efSearch: optionalIntOption(o, 'ef-search'),
       recallTarget: numberOption(o, 'recall-target', 0.9, 0, 1), compare: compareOption(o),
+      quantization: choiceOption(o, 'quantization', QUANTIZATION_NAMES, 'none'),
       ...(facesDir !== undefined ? { facesDir } : {}),
       ...(saveDir !== undefined ? { saveDir } : {}),
     };
@@ -132,8 +134,12 @@ const sweep = command({
   usage: `ann-benchmarks-style recall/QPS sweep, one child process per library
 [--base FILE --queries FILE [--gt FILE]] or [--data clustered|seed|mnist --n 100000 --dim 128 --nq 1000]
 [--k 10] [--libs smallworld,hnswlib-node,usearch,hnsw] [--m 16] [--ef-construction 100]
-[--threads N] [--ef-search 10,20,40,80,160,320] [--rounds 3] [--out DIR (bench/results/sweep)] [--json]`,
-  options: ['base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'out', 'mnist-dir', 'json'],
+[--threads N] [--ef-search 10,20,40,80,160,320] [--rounds 3] [--out DIR (bench/results/sweep)]
+[--quantization none|int8 (smallworld's vectors; int8 with re-ranking)] [--json]`,
+  options: [
+    'base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'out',
+    'mnist-dir', 'quantization', 'json',
+  ],
   parse(o) {
     const base = sourceOption(o, 'base');
     const queries = sourceOption(o, 'queries');
@@ -151,6 +157,7 @@ const sweep = command({
       libs: choiceListOption(o, 'libs', LIBRARY_NAMES, LIBRARY_NAMES), m: intOption(o, 'm', 16, 2),
       efConstruction: intOption(o, 'ef-construction', 100), threads: intOption(o, 'threads', cores, 1, 63),
       efSearch: intListOption(o, 'ef-search', DEFAULT_EF_SEARCH), rounds: intOption(o, 'rounds', 3),
+      quantization: choiceOption(o, 'quantization', QUANTIZATION_NAMES, 'none'),
       out: pathOption(o, 'out') ?? resolve(RESULTS, 'sweep'),
     };
   },
@@ -167,8 +174,8 @@ const scaling = command({
   usage: `build time vs threads 1..N and vs n, with recall and plots
 [--data clustered|seed|mnist] [--dim 128] [--n 100000] [--threads N]
 [--sizes 25000,50000,100000] [--m 16] [--ef-construction 100] [--ef-search 64]
-[--queries 500] [--compare hnswlib-node] [--out DIR (bench/results/scaling)] [--json]`,
-  options: ['data', 'dim', 'n', 'threads', 'sizes', 'm', 'ef-construction', 'ef-search', 'queries', 'compare', 'out', 'json'],
+[--queries 500] [--compare hnswlib-node] [--out DIR (bench/results/scaling)] [--quantization none|int8] [--json]`,
+  options: ['data', 'dim', 'n', 'threads', 'sizes', 'm', 'ef-construction', 'ef-search', 'queries', 'compare', 'out', 'quantization', 'json'],
   parse(o) {
     const data = choiceOption(o, 'data', DATA_NAMES, 'clustered');
     const n = intOption(o, 'n', 100000);
@@ -178,6 +185,7 @@ const scaling = command({
       data, dim: intOption(o, 'dim', 128), n, maxThreads: intOption(o, 'threads', cores, 1, 63), sizes,
       m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100), efSearch: intOption(o, 'ef-search', 64),
       queries: intOption(o, 'queries', 500), compare: compareOption(o), out: pathOption(o, 'out') ?? resolve(RESULTS, 'scaling'),
+      quantization: choiceOption(o, 'quantization', QUANTIZATION_NAMES, 'none'),
     };
   },
   async run(settings, asJson) {
@@ -229,6 +237,22 @@ const params = command({
   },
 });
 
+const quantization = command({
+  usage: `which int8 maths: recall@10 of an exact scan over codes (one scale, per-dimension scales, f32 query)
+[--data clustered,seed,mnist] [--n 20000] [--dim 128] [--queries 200] [--mnist-dir DIR] [--json]`,
+  options: ['data', 'n', 'dim', 'queries', 'mnist-dir', 'json'],
+  parse: (o) => ({
+    data: choiceListOption(o, 'data', DATA_NAMES, DATA_NAMES), n: intOption(o, 'n', 20000), dim: intOption(o, 'dim', 128),
+    queries: intOption(o, 'queries', 200), mnistDir: pathOption(o, 'mnist-dir'),
+  }),
+  async run(s, asJson) {
+    const rows = [];
+    for (const name of s.data) rows.push(...runQuantization(await loadBenchData(name, s.n, s.dim, s.queries, 10, s.mnistDir), s.queries));
+    if (asJson) for (const row of rows) json(row);
+    else console.log(formatQuantization(rows));
+  },
+});
+
 const files = command({
   usage: `save/load and writeIndex(Sync)/readIndex(Sync) of one index: smallworld, its hnswlib-node drop-in, hnswlib-node
 [--n 100000] [--dim 128] [--m 16] [--ef-construction 100] [--threads N] [--rounds 5] [--dir DIR] [--json]`,
@@ -257,6 +281,7 @@ export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   scaling,
   filter,
   params,
+  quantization,
   files,
 };
 

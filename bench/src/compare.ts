@@ -21,10 +21,36 @@ export interface CompareRow {
   buildS: number;
 }
 
+/** Rows per step of an interleaved build. */
+const BUILD_STEP = 10_000;
+
+/**
+ * Builds the peers that can be built step by step (`begin`/`addRows`)
+ * interleaved: each adds the same 10,000 rows in turn, each step timed, so
+ * load on a shared machine hits them alike. Returns their summed seconds.
+ */
+function buildInterleaved(peers: Peer[], data: BenchData, options: CompareOptions): Map<string, number> {
+  const n = data.base.length / data.dim;
+  const seconds = new Map<string, number>(peers.map((p) => [p.name, 0]));
+  log(`building ${peers.map((p) => p.name).join(', ')} interleaved over ${n} x ${data.dim} (${data.name}) ...`);
+  for (const peer of peers) {
+    seconds.set(peer.name, timeSeconds(() => peer.begin!(n, data.dim, { m: options.m, efConstruction: options.efConstruction, space: 'l2' })));
+  }
+  for (let first = 0; first < n; first += BUILD_STEP) {
+    const rows = data.base.subarray(first * data.dim, Math.min(n, first + BUILD_STEP) * data.dim);
+    const order = (first / BUILD_STEP) % 2 === 0 ? peers : [...peers].reverse();
+    for (const peer of order) seconds.set(peer.name, seconds.get(peer.name)! + timeSeconds(() => peer.addRows!(rows, first)));
+  }
+  for (const peer of peers) log(`  ${peer.name} ${seconds.get(peer.name)!.toFixed(2)} s`);
+  return seconds;
+}
+
 /** Builds every peer over `data` and measures recall/QPS per efSearch; returns one row per (lib, efSearch). */
 export async function compare(peers: Peer[], data: BenchData, options: CompareOptions): Promise<CompareRow[]> {
-  const buildS = new Map<string, number>();
+  const stepwise = peers.filter((p) => p.begin !== undefined && p.addRows !== undefined);
+  const buildS = stepwise.length > 1 ? buildInterleaved(stepwise, data, options) : new Map<string, number>();
   for (const peer of peers) {
+    if (buildS.has(peer.name)) continue;
     log(`building ${peer.name} over ${data.base.length / data.dim} x ${data.dim} (${data.name}) ...`);
     const seconds = await timeSecondsAsync(async () => {
       await peer.build(data.base, data.dim, { m: options.m, efConstruction: options.efConstruction, space: 'l2' });

@@ -39,7 +39,7 @@ export async function runDemo({ n, threads, compare }: DemoOptions): Promise<See
     await writeFileAtomic(join(dir, 'target.jpg'), await sharp(join(samples, DEMO_TARGET_SOURCE)).flop().jpeg().toBuffer());
     log(`demo: ${photos.length} sample photos from face-api's package; target.jpg = ${DEMO_TARGET_SOURCE} mirrored`);
     const result = await runSeed({
-      n, dim: 128, threads, faces: Math.min(5000, Math.floor(n / 10)), queries: 200, recallTarget: 0.9, compare, facesDir: dir,
+      n, dim: 128, threads, faces: Math.min(5000, Math.floor(n / 10)), queries: 200, recallTarget: 0.9, compare, facesDir: dir, quantization: 'none',
     });
     // The folder is temporary: name the photos as they are in face-api's package.
     if (result.targetPhotos) result.targetPhotos = result.targetPhotos.map((p) => basename(p));

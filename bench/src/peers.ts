@@ -52,6 +52,14 @@ export interface SmallworldQuantization {
 /** The `--quantization` choices of the bench commands. */
 export const QUANTIZATION_NAMES = ['none', 'int8'] as const;
 
+/**
+ * smallworld's index options for a bench `--quantization`: 'int8' builds
+ * with re-ranking (the setting whose recall matches float32's).
+ */
+export function quantizationOptions(quantization: 'none' | 'int8'): { quantization?: 'int8'; rerank?: true } {
+  return quantization === 'int8' ? { quantization: 'int8', rerank: true } : {};
+}
+
 /** A peer's name for a quantization ('smallworld int8+rerank'). */
 export function smallworldName(kernel: KernelChoice, q: SmallworldQuantization): string {
   const base = kernel === 'js' ? 'smallworld (js kernel)' : 'smallworld';
@@ -95,6 +103,12 @@ export function smallworldPeer(
         else index.addBatch(rows);
         onProgress?.(Math.min(n, first + BUILD_CHUNK), n);
       }
+    },
+    begin(n, dim, { m, efConstruction, space }) {
+      index = new HnswIndex({ space, dim, m, efConstruction, kernel, capacity: n, ...quantization });
+    },
+    addRows(rows) {
+      index!.addBatch(rows);
     },
     searchAll(queries, k, efSearch, out) {
       out.set(index!.searchBatch(queries, k, { efSearch }).labels);
@@ -290,9 +304,9 @@ export async function loadHnswPackage(): Promise<Peer | null> {
 }
 
 /** Loads the named library, or null when it is not installed. */
-export async function loadPeer(name: LibraryName): Promise<Peer | null> {
+export async function loadPeer(name: LibraryName, quantization: 'none' | 'int8' = 'none'): Promise<Peer | null> {
   switch (name) {
-    case 'smallworld': return smallworldPeer();
+    case 'smallworld': return smallworldPeer('auto', { quantization, rerank: quantization === 'int8' });
     case 'hnswlib-node': return loadHnswlibNode();
     case 'usearch': return loadUsearch();
     case 'hnsw': return loadHnswPackage();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { HnswIndex, SmallworldError, writeFileAtomicSync } from '@smallworld/hnsw';
 import { ProgressBar } from '@smallworld/datasets';
 import { exactNeighbours, loadBenchData, type DataName } from './data.js';
-import { loadHnswlibNode } from './peers.js';
+import { loadHnswlibNode, quantizationOptions } from './peers.js';
 import { scalingSpec, writePlot, type PlotFiles, type ScalingPoint } from './plot.js';
 import { machineInfo, type MachineInfo } from './sweep.js';
 import { buildInChunks, cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
@@ -29,6 +29,8 @@ export interface ScalingOptions {
   queries: number;
   /** Also time hnswlib-node (one thread) at each n. */
   compare: boolean;
+  /** smallworld's vector storage: 'int8' builds int8 codes with re-ranking. */
+  quantization: 'none' | 'int8';
   out: string;
   onRow?: (row: ScalingRow) => void;
 }
@@ -56,7 +58,7 @@ export interface ScalingRow {
 /** The contents of scaling.json. */
 export interface ScalingResults {
   data: { name: string; dim: number; queries: number };
-  parameters: { m: number; efConstruction: number; efSearch: number };
+  parameters: { m: number; efConstruction: number; efSearch: number; quantization: 'none' | 'int8' };
   machine: MachineInfo;
   rows: ScalingRow[];
   plots: PlotFiles[];
@@ -64,7 +66,9 @@ export interface ScalingResults {
 
 async function buildOnce(base: Float32Array, dim: number, threads: number, options: ScalingOptions, label: string): Promise<{ index: HnswIndex; seconds: number; cpuS: number }> {
   const n = base.length / dim;
-  const index = new HnswIndex({ space: 'l2', dim, m: options.m, efConstruction: options.efConstruction, capacity: n });
+  const index = new HnswIndex({
+    space: 'l2', dim, m: options.m, efConstruction: options.efConstruction, capacity: n, ...quantizationOptions(options.quantization),
+  });
   const { seconds, cpuS } = await buildInChunks(index, base, threads, Math.max(5_000, Math.ceil(n / 20)), label);
   return { index, seconds, cpuS: round(cpuS, 3) };
 }
@@ -157,7 +161,7 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
   ];
   const results: ScalingResults = {
     data: { name: all.name, dim, queries: options.queries },
-    parameters: { m: options.m, efConstruction: options.efConstruction, efSearch: options.efSearch },
+    parameters: { m: options.m, efConstruction: options.efConstruction, efSearch: options.efSearch, quantization: options.quantization },
     machine: machineInfo(), rows, plots,
   };
   writeFileAtomicSync(join(options.out, 'scaling.json'), new TextEncoder().encode(JSON.stringify(results, null, 2) + '\n'));

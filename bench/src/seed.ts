@@ -10,7 +10,7 @@ import { BruteForceIndex, CorruptFileError, HnswIndex, METRICS, SmallworldError,
 import { ProgressBar, generateSynthetic } from '@smallworld/datasets';
 import { DATA_SEED, searchExact } from './data.js';
 import { generateFaces, spreadOfPhotos, type FaceSpread } from './face-set.js';
-import { loadHnswlibNode, type Peer } from './peers.js';
+import { indexBytesPerVector, loadHnswlibNode, quantizationOptions, type Peer } from './peers.js';
 import { buildInChunks, collectGarbage, cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
 
 /** The article's figures (NMSLIB, 1M x 128, 4 threads), printed beside ours. */
@@ -41,6 +41,8 @@ export interface SeedOptions {
   facesDir?: string;
   /** Where the index file goes (default: a temporary folder, removed after). */
   saveDir?: string;
+  /** smallworld's vector storage: 'int8' builds int8 codes with re-ranking. */
+  quantization: 'none' | 'int8';
 }
 
 /** The result line of `pnpm bench seed --json`. */
@@ -48,6 +50,12 @@ export interface SeedResult {
   n: number;
   dim: number;
   threads: number;
+  /** smallworld's vector storage ('int8': codes with re-ranking). */
+  quantization: 'none' | 'int8';
+  /** Bytes per vector in memory: vectors, and vectors + graph. */
+  bytesPerVector: { vectors: number; total: number };
+  /** int8: vectors clamped to the trained range (warned about when > 0). */
+  clampedVectors: number;
   m: number;
   efConstruction: number;
   faces: number;
@@ -209,7 +217,9 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   collectGarbage();
   log(`building (M ${SEED_M}, efConstruction ${SEED_EF_CONSTRUCTION}, ${threads} thread${threads > 1 ? 's' : ''}${peer ? '; hnswlib-node one thread, chunk by chunk in turn' : ''}) ...`);
   let index!: HnswIndex;
-  const initS = timeSeconds(() => { index = new HnswIndex({ space: 'l2', dim, m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION }); });
+  const initS = timeSeconds(() => {
+    index = new HnswIndex({ space: 'l2', dim, m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION, ...quantizationOptions(options.quantization) });
+  });
   // nmslib's addDataPointBatch copies the caller's vectors into the index's own storage; ours
   // reserves room for them and copies them, then the build links them (createIndex).
   let own!: Float32Array;
@@ -276,6 +286,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
 
   const result: SeedResult = {
     n, dim, threads, m: SEED_M, efConstruction: SEED_EF_CONSTRUCTION, faces: faces.count, faceSource: faces.source, queries,
+    quantization: options.quantization, bytesPerVector: indexBytesPerVector(index), clampedVectors: index.clampedVectors,
     initS: round(initS, 6), addS: round(addS, 4), buildS: round(buildS, 3), buildCpuS: round(buildCpuS, 2),
     queryMs: round(query.medianMs, 4), queryFirstMs: round(query.firstMs, 4), bruteForceMs: round(brute.medianMs, 3),
     speedup: round(brute.medianMs / query.medianMs, 1), recall: chosen.recall, recallSynthetic: chosen.recallSynthetic, efSearch,

@@ -20,6 +20,8 @@ export interface SweepJob {
   threads: number;
   efSearch: number[];
   rounds: number;
+  /** smallworld's vector storage ('int8': with re-ranking). */
+  quantization: 'none' | 'int8';
 }
 
 /** What the child answers. */
@@ -32,6 +34,8 @@ export type SweepReply =
     /** Resident set before and after the build (after a full GC each time), bytes. */
     rssBefore: number;
     rssAfter: number;
+    /** Vectors and vectors + graph bytes per vector, when the library tells. */
+    bytesPerVector?: { vectors: number; total: number };
     runs: { efSearch: number; seconds: number[]; labels: Float64Array }[];
   };
 
@@ -55,7 +59,7 @@ function readFloats(path: string): Float32Array {
 
 /** Runs `job` and returns the reply (also used in-process by tests). */
 export async function runSweepJob(job: SweepJob, onProgress?: (done: number, total: number) => void): Promise<SweepReply> {
-  const peer = await loadPeer(job.lib);
+  const peer = await loadPeer(job.lib, job.quantization);
   if (peer === null) return { type: 'skipped', reason: `${job.lib} is not installed (a devDependency of bench: pnpm install)` };
   const base = readFloats(job.basePath);
   const queries = readFloats(job.queriesPath);
@@ -79,8 +83,9 @@ export async function runSweepJob(job: SweepJob, onProgress?: (done: number, tot
     for (let round = 0; round < job.rounds; round++) seconds.push(timeSeconds(() => peer.searchAll(queries, job.k, ef, out)));
     runs.push({ efSearch: ef, seconds, labels: out.slice() });
   }
+  const bytesPerVector = peer.bytesPerVector?.();
   await peer.close?.();
-  return { type: 'done', buildS, rssBefore, rssAfter, runs };
+  return { type: 'done', buildS, rssBefore, rssAfter, runs, ...(bytesPerVector ? { bytesPerVector } : {}) };
 }
 
 /** Child-process entry: one job from the parent, replies, then exits. */

@@ -28,6 +28,8 @@ export interface SweepOptions {
   efSearch: number[];
   /** Timed passes over the queries per efSearch; the median is kept. */
   rounds: number;
+  /** smallworld's vector storage: 'int8' builds int8 codes with re-ranking. */
+  quantization: 'none' | 'int8';
   out: string;
   /** Called with each (library, efSearch) row as soon as it is known. */
   onRow?: (row: SweepRow) => void;
@@ -49,7 +51,7 @@ export interface SweepResults {
   data: { name: string; n: number; dim: number; queries: number; k: number };
   parameters: { m: number; efConstruction: number; threads: number; rounds: number; efSearch: number[] };
   machine: MachineInfo;
-  libraries: { lib: string; skipped?: string; buildS?: number; memoryMB?: number }[];
+  libraries: { lib: string; skipped?: string; buildS?: number; memoryMB?: number; bytesPerVector?: { vectors: number; total: number } }[];
   rows: SweepRow[];
   plot: PlotFiles | null;
 }
@@ -120,7 +122,7 @@ export async function runSweep(data: BenchData, options: SweepOptions): Promise<
       log(`${lib}: build over ${n} x ${dim} (M ${options.m}, efConstruction ${options.efConstruction}), then ${nq} queries at efSearch ${options.efSearch.join(',')} ...`);
       const reply = await runChild({
         lib, basePath, queriesPath, dim, k, m: options.m, efConstruction: options.efConstruction,
-        threads: options.threads, efSearch: options.efSearch, rounds: options.rounds,
+        threads: options.threads, efSearch: options.efSearch, rounds: options.rounds, quantization: options.quantization,
       });
       if (reply.type === 'skipped') {
         log(`  skipped: ${reply.reason}`);
@@ -129,8 +131,9 @@ export async function runSweep(data: BenchData, options: SweepOptions): Promise<
       }
       const buildS = round(reply.buildS, 3);
       const memoryMB = round(Math.max(0, reply.rssAfter - reply.rssBefore) / 2 ** 20, 1);
-      log(`  build ${buildS} s, resident memory +${memoryMB} MiB`);
-      results.libraries.push({ lib, buildS, memoryMB });
+      const bytes = reply.bytesPerVector;
+      log(`  build ${buildS} s, resident memory +${memoryMB} MiB${bytes ? `, ${bytes.vectors} bytes per vector (${Math.round(bytes.total)} with the graph)` : ''}`);
+      results.libraries.push({ lib, buildS, memoryMB, ...(bytes ? { bytesPerVector: bytes } : {}) });
       for (const run of reply.runs) {
         const row: SweepRow = {
           lib, efSearch: run.efSearch, recall: round(recallAtK(run.labels, data.truth, nq, k), 4),

@@ -70,7 +70,7 @@ export interface BaseIndexOptions {
   /**
    * Candidates re-scored per result with `rerank`: the search returns
    * k x oversample by code distance, re-ranked with the originals. Higher:
-   * better recall, slower queries. 1-100, default 3 (measured:
+   * better recall, slower queries. 1-100, default 2 (measured:
    * docs/parameters.md). A search may override it.
    */
   oversample?: number;

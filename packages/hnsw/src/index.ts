@@ -14,11 +14,18 @@ export { BatchSearchResult } from './search-result.js';
 export type { SearchResult } from './search-result.js';
 export { dot, normalize, squaredL2 } from './distance.js';
 export { METRICS, SPACES, distance, metricOfHnswlibName, metricOfNativeCode, metricOfNmslibName } from './metric.js';
-export type { BatchDistance, Metric, PairDistance, PgvectorMetric, SimdExportNames, Space } from './metric.js';
+export type { BatchDistance, Int8MetricKernels, Metric, PairDistance, PgvectorMetric, SimdExportNames, Space } from './metric.js';
+export {
+  CODE_MAX, DEFAULT_OVERSAMPLE, MAX_OVERSAMPLE, QUANTIZATIONS, TRAIN_MIN_ROWS, checkVectorExport, decodeRow, encodeRow,
+  trainRanges,
+} from './quantization.js';
+export type { Int8Ranges, Quantization } from './quantization.js';
 export { simdSupported } from './kernels/select.js';
 export type { KernelChoice } from './kernels/select.js';
 export type { MatrixLike, NdArrayLike, VectorLike } from './input.js';
-export { NATIVE_HEADER_BYTES, NATIVE_MAGIC, NATIVE_VERSION, readNativeHeader } from './format/native.js';
+export {
+  NATIVE_HEADER_BYTES, NATIVE_HEADER_BYTES_V2, NATIVE_MAGIC, NATIVE_VERSION, NATIVE_VERSION_INT8, readNativeHeader,
+} from './format/native.js';
 export type { HnswParams, LoadOptions, NativeHeader, SaveOptions } from './format/native.js';
 export { HNSWLIB_HEADER_BYTES, fromHnswlibBytes, readHnswlibHeader, toHnswlibBytes } from './format/hnswlib.js';
 export type { HnswlibHeader, HnswlibLoadOptions, HnswlibSaveOptions } from './format/hnswlib.js';

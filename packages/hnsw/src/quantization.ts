@@ -18,7 +18,7 @@
 // takes back the recall the coarser codes lose on data whose dimensions have
 // very different ranges.
 
-import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
+import { SmallworldRangeError, SmallworldTypeError, checkInteger, describeValue } from './errors.js';
 
 /** How an index stores its vectors: 'none' = float32, 'int8' = one signed byte per component. */
 export type Quantization = 'none' | 'int8';
@@ -35,11 +35,11 @@ export const CODE_MAX = 127;
  */
 export const TRAIN_MIN_ROWS = 1000;
 /**
- * Default `oversample` of re-ranking: the graph search returns k x 3
+ * Default `oversample` of re-ranking: the graph search returns k x 2
  * candidates, re-scored with the float32 originals (measured:
  * docs/parameters.md, "int8").
  */
-export const DEFAULT_OVERSAMPLE = 3;
+export const DEFAULT_OVERSAMPLE = 2;
 /** Largest `oversample`. */
 export const MAX_OVERSAMPLE = 100;
 
@@ -138,6 +138,26 @@ export function codeDot(a: Int8Array, aOff: number, b: Int8Array, bOff: number, 
   }
   for (; i < len; i++) s0 += a[aOff + i] * b[bOff + i];
   return s0 + s1 + s2 + s3;
+}
+
+/**
+ * The rule for every export of vectors (hnswlib's `.bin`, pgvector, ...):
+ * an 'int8' index exports its float32 originals when it keeps them
+ * (`rerank: true`); with codes only it refuses, unless the caller asks for
+ * the decoded codes by name (`decodedVectors: true`), which differ from
+ * the vectors added by up to half a code step per component. `what` names
+ * the export in the error.
+ */
+export function checkVectorExport(
+  index: { readonly quantization: Quantization; readonly rerank: boolean }, decodedVectors: unknown, what: string,
+): void {
+  if (decodedVectors !== undefined && typeof decodedVectors !== 'boolean') {
+    throw new SmallworldTypeError('INVALID_OPTION', `\`decodedVectors\` must be a boolean (got ${describeValue(decodedVectors)})`);
+  }
+  if (index.quantization === 'int8' && !index.rerank && decodedVectors !== true) {
+    throw new SmallworldRangeError('UNSUPPORTED',
+      `${what} holds float32 vectors, and this int8 index keeps codes only (no originals): pass \`decodedVectors: true\` to export the decoded codes (within half a code step of the vectors added), or build with \`rerank: true\` to keep the originals`);
+  }
 }
 
 /** The quantization options of an index, checked. */

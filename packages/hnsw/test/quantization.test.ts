@@ -188,7 +188,7 @@ describe('int8 files (native format version 2)', () => {
       const loaded = HnswIndex.fromBytes(bytes);
       expect(loaded.quantization).toBe('int8');
       expect(loaded.rerank).toBe(rerank);
-      expect(loaded.oversample).toBe(rerank ? 4 : 3);
+      expect(loaded.oversample).toBe(rerank ? 4 : 2);
       expect(loaded.clampedVectors).toBe(1);
       expect([...loaded.searchBatch(queries, 10).labels]).toEqual([...index.searchBatch(queries, 10).labels]);
       expect(loaded.toBytes()).toEqual(bytes);

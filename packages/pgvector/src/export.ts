@@ -4,7 +4,7 @@
 // transaction: a failure anywhere leaves no table behind.
 
 import {
-  SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, describeValue, type HnswIndex,
+  SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, checkVectorExport, describeValue, type HnswIndex,
 } from '@smallworld/hnsw';
 import { quoteName, vectorExtension } from './catalog.js';
 import { openConnection, type PgvectorDatabase } from './connection.js';
@@ -84,6 +84,13 @@ export interface ExportOptions {
   replace?: boolean;
   /** More columns, one value per label (e.g. a face's photo and box). Default none. */
   extraColumns?: readonly ExtraColumn[];
+  /**
+   * An index with `quantization: 'int8'` and no originals is refused unless
+   * this is true: it then exports the decoded codes (within half a code
+   * step of the vectors added). An int8 index with `rerank: true` exports
+   * its float32 originals. Default false.
+   */
+  decodedVectors?: boolean;
 }
 
 /** What `exportToPgvector` did. */
@@ -116,6 +123,7 @@ export interface ExportResult {
 
 const OPTION_KEYS = [
   'table', 'idColumn', 'vectorColumn', 'batchSize', 'onProgress', 'maintenanceWorkMem', 'efConstruction', 'indexType', 'createIndex', 'replace', 'extraColumns',
+  'decodedVectors',
 ];
 const EXTRA_TYPES: readonly ExtraColumnType[] = ['text', 'jsonb', 'double precision', 'bigint'];
 
@@ -169,6 +177,7 @@ function pgvectorEfConstruction(m: number, fromIndex: number, requested: number 
  */
 export async function exportToPgvector(index: HnswIndex, db: PgvectorDatabase, options: ExportOptions): Promise<ExportResult> {
   checkKnownKeys('exportToPgvector', options, OPTION_KEYS);
+  checkVectorExport(index, options.decodedVectors, 'a pgvector table');
   const table = quoteName('table', options.table, true);
   const idColumn = quoteName('idColumn', options.idColumn ?? 'id');
   const vectorColumn = quoteName('vectorColumn', options.vectorColumn ?? 'embedding');

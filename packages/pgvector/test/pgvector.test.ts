@@ -2,7 +2,7 @@
 // DATABASE_URL is set): export, import, compare in each space, the distance
 // conventions, and each refusal of bad input.
 
-import { METRICS, distance, type Space } from '@smallworld/hnsw';
+import { HnswIndex, METRICS, distance, type Space } from '@smallworld/hnsw';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   PgvectorError, comparePgvector, exportToPgvector, searchPgvector, importFromPgvector, openConnection,
@@ -161,6 +161,23 @@ describe.each(backends)('on $name', (backend) => {
     const error = await exportToPgvector(bigM, db, { table: freshTable() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RangeError);
     expect((error as Error).message).toBe("the index's M 101 is outside pgvector's HNSW range 2-100: rebuild with m <= 100 or pass createIndex: false");
+  });
+
+  it('refuses an int8 index without originals unless decodedVectors; one with rerank exports its originals', async () => {
+    const data = clustered(40, 8, 3);
+    const codesOnly = new HnswIndex({ space: 'l2', dim: 8, quantization: 'int8' });
+    codesOnly.addBatch(data);
+    const error = await exportToPgvector(codesOnly, db, { table: freshTable() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toMatch(/this int8 index keeps codes only \(no originals\): pass `decodedVectors: true`/);
+    const table = freshTable();
+    expect((await exportToPgvector(codesOnly, db, { table, decodedVectors: true })).rows).toBe(40);
+    expect((await importFromPgvector(db, { table })).getVector(5)).toEqual(codesOnly.getVector(5));
+    const kept = new HnswIndex({ space: 'l2', dim: 8, quantization: 'int8', rerank: true });
+    kept.addBatch(data);
+    const keptTable = freshTable();
+    await exportToPgvector(kept, db, { table: keptTable });
+    expect([...(await importFromPgvector(db, { table: keptTable })).getVector(5)]).toEqual([...data.subarray(40, 48)]);
   });
 
   it('brings efConstruction into pgvector range (>= 2M, <= 1000) and says so; a caller value must be in it', async () => {

@@ -13,6 +13,7 @@ import type { Space } from '../metric.js';
 import {
   CorruptFileError, DimensionMismatchError, SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, describeValue,
 } from '../errors.js';
+import { checkVectorExport } from '../quantization.js';
 import { HnswIndex, type HnswIndexOptions } from '../hnsw-index.js';
 import type { KernelChoice } from '../kernels/select.js';
 import { MAX_LEVEL } from '../layout.js';
@@ -79,9 +80,15 @@ export interface HnswlibSaveOptions {
    * `resizeIndex`. Default: the index's capacity (at least its node count).
    */
   maxElements?: number;
+  /**
+   * An 'int8' index without originals writes its decoded codes only when
+   * this is true (see `checkVectorExport`); otherwise it is refused. An
+   * int8 index with `rerank` writes its float32 originals. Default false.
+   */
+  decodedVectors?: boolean;
 }
 
-const SAVE_KEYS = ['maxElements'] as const;
+const SAVE_KEYS = ['maxElements', 'decodedVectors'] as const;
 
 function corrupt(message: string): never {
   throw new CorruptFileError(`hnswlib index: ${message}`);
@@ -301,6 +308,7 @@ export function toHnswlibBytes(index: HnswIndex, options: HnswlibSaveOptions = {
     throw new SmallworldTypeError('INVALID_ARGUMENT', `\`index\` must be an HnswIndex (got ${describeValue(index)})`);
   }
   checkKnownKeys('hnswlib save', options, SAVE_KEYS);
+  checkVectorExport(index, options.decodedVectors, "hnswlib's .bin");
   const { store, dim, m } = index;
   const count = store.count;
   const maxElements = options.maxElements === undefined
