@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BruteForceIndex, HnswIndex } from '../src/index.node.js';
+import { BruteForceIndex, HnswIndex, fromHnswlibBytes, toHnswlibBytes } from '../src/index.node.js';
 import { crc32 } from '../src/format/crc32.js';
 import { METRICS, SPACES, type Space } from '../src/metric.js';
 import { CODE_MAX, TRAIN_MIN_ROWS, decodeRow, encodeRow, trainRanges } from '../src/quantization.js';
@@ -222,6 +222,21 @@ describe('int8 files (native format version 2)', () => {
     expect(() => BruteForceIndex.fromBytes(corruptSection(index.toBytes(), 7, (b) => { b[0] = 0x80; }))).toThrow(/code -128 of node 0/);
     expect(() => BruteForceIndex.fromBytes(corruptSection(index.toBytes(), 8, (b) => { new DataView(b.buffer, b.byteOffset).setFloat64(0, -1, true); })))
       .toThrow(/int8 scale -1 is not a positive finite number/);
+  });
+});
+
+describe("exports of an int8 index's vectors", () => {
+  it("hnswlib's .bin gets the originals, or with codes only is refused unless decodedVectors: true", () => {
+    const codesOnly = int8Index('l2');
+    codesOnly.addBatch(data.subarray(0, 1200 * dim));
+    expect(() => toHnswlibBytes(codesOnly)).toThrow(/this int8 index keeps codes only \(no originals\): pass `decodedVectors: true`/);
+    expect(() => toHnswlibBytes(codesOnly, { decodedVectors: 'yes' as never })).toThrow(/`decodedVectors` must be a boolean/);
+    const decoded = fromHnswlibBytes(toHnswlibBytes(codesOnly, { decodedVectors: true }), { space: 'l2', dim });
+    expect([...decoded.getVector(3)]).toEqual([...codesOnly.getVector(3)]);
+    const kept = int8Index('l2', { rerank: true });
+    kept.addBatch(data.subarray(0, 1200 * dim));
+    const originals = fromHnswlibBytes(toHnswlibBytes(kept), { space: 'l2', dim });
+    expect([...originals.getVector(3)]).toEqual([...data.subarray(3 * dim, 4 * dim)]);
   });
 });
 
