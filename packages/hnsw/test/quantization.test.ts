@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BruteForceIndex, HnswIndex, fromHnswlibBytes, toHnswlibBytes } from '../src/index.node.js';
 import { crc32 } from '../src/format/crc32.js';
 import { METRICS, SPACES, type Space } from '../src/metric.js';
-import { CODE_MAX, TRAIN_MIN_ROWS, decodeRow, encodeRow, trainRanges } from '../src/quantization.js';
+import { CODE_MAX, TRAIN_MIN_ROWS, codeDot, codeSquaredL2, decodeRow, encodeRow, trainRanges } from '../src/quantization.js';
+import { simdModule } from '../src/kernels/simd-kernel.js';
 import { clustered, exactTopK, recallAt, seededRandom } from './helpers/data.js';
 
 const dim = 24;
@@ -38,6 +39,33 @@ describe('int8 codes: the maths', () => {
     const out = new Int8Array(2);
     expect(encodeRow(Float32Array.of(-10, 10), 0, 2, ranges, out, 0)).toBe(2);
     expect([...out]).toEqual([-CODE_MAX, CODE_MAX]);
+  });
+});
+
+describe('int8 SIMD kernels (assembly/int8.ts)', () => {
+  it('equal the TypeScript integer sums, rows padded to 16 codes, up to 65536 extreme codes without overflow', () => {
+    const memory = new WebAssembly.Memory({ initial: 8, maximum: 65536 });
+    const exports = new WebAssembly.Instance(simdModule(false)!, { env: { memory } }).exports as Record<string, (...args: number[]) => number>;
+    const random = seededRandom(5);
+    for (const len of [1, 15, 16, 17, 128, 784, 65536]) {
+      const bytes = Math.ceil(len / 16) * 16;
+      const a = new Int8Array(memory.buffer, 0, bytes);
+      const b = new Int8Array(memory.buffer, bytes, bytes);
+      a.fill(0);
+      b.fill(0);
+      for (let i = 0; i < len; i++) {
+        a[i] = len === 65536 ? CODE_MAX : Math.round(random() * 254) - 127;
+        b[i] = len === 65536 ? -CODE_MAX : Math.round(random() * 254) - 127;
+      }
+      const l2 = codeSquaredL2(a, 0, b, 0, len);
+      const dot = codeDot(a, 0, b, 0, len);
+      expect(exports.l2i8(0, bytes, bytes, 1)).toBe(Math.fround(l2));
+      expect(exports.ipi8(0, bytes, bytes, 0.5)).toBe(Math.fround(1 - 0.5 * Math.fround(dot)));
+      const ids = new Int32Array(memory.buffer, 2 * bytes, 1);
+      ids[0] = 1;
+      exports.l2i8Ids(0, 2 * bytes, 1, 0, bytes, 2, 2 * bytes + 16);
+      expect(new Float32Array(memory.buffer, 2 * bytes + 16, 1)[0]).toBe(Math.fround(2 * Math.fround(l2)));
+    }
   });
 });
 

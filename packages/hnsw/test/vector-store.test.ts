@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GRAPH_ARRAYS, GraphStore } from '../src/layout.js';
 import {
-  F32VectorStore, VECTOR_ENCODING_IDS, attachVectorStore, paddedRowFloats, type VectorStore,
+  F32VectorStore, Int8VectorStore, VECTOR_ENCODING_IDS, attachVectorStore, paddedRowFloats, type VectorStore,
 } from '../src/vector-store.js';
 
 const rowsOf = (n: number, dim: number) => Float32Array.from({ length: n * dim }, (_, i) => i + 1);
@@ -117,5 +117,40 @@ describe('GraphStore arrays (GRAPH_ARRAYS)', () => {
     const out = new Float32Array(5);
     store.vectors.read(1, out, 0);
     expect([...out]).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe('Int8VectorStore', () => {
+  const int8Store = (keepOriginals: boolean, wasmMemory = true) => new Int8VectorStore({
+    dim: 20, capacity: 2, shared: true, wasmMemory, headBytes: 4096, keepOriginals, symmetric: false,
+  });
+  const row = (seed: number) => Float32Array.from({ length: 20 }, (_, i) => Math.sin(seed + i));
+
+  it('is encoding 1, rows padded to 16 codes; holds float32 rows until trained, then encodes them', () => {
+    const store = int8Store(false);
+    expect(store.encodingId).toBe(VECTOR_ENCODING_IDS.int8);
+    expect(store.rowBytes).toBe(32);
+    store.write(0, row(1), 0, false);
+    expect(store.trained).toBe(false);
+    const held = new Float32Array(20);
+    store.read(0, held, 0);
+    expect([...held]).toEqual([...row(1)]);
+    store.train(row(1), 1, 1);
+    expect(store.originals).toBeNull();
+    expect(store.codes.subarray(20, 32).every((c) => c === 0)).toBe(true);
+  });
+
+  it('grows keeping codes and originals; a worker attaches to the same codes, ranges and originals', () => {
+    const store = int8Store(true);
+    store.train(Float32Array.of(...row(1), ...row(2)), 2, 0);
+    store.write(0, row(1), 0, false);
+    store.write(1, row(2), 0, false);
+    expect(store.grow(5, 2)).toBe(true);
+    const copy = attachVectorStore(store.describe()) as Int8VectorStore;
+    expect(copy.scale).toBe(store.scale);
+    expect([...copy.codes.subarray(32, 52)]).toEqual([...store.codes.subarray(32, 52)]);
+    const out = new Float32Array(20);
+    copy.read(1, out, 0);
+    expect([...out]).toEqual([...row(2)]);
   });
 });
