@@ -19,6 +19,7 @@ import { formatFiles, runFiles } from './files.js';
 import { formatFilter, runFilter } from './filter.js';
 import { LIBRARY_NAMES, QUANTIZATION_NAMES, loadHnswlibNode, oversampleVariant, smallworldPeer, type Peer } from './peers.js';
 import { formatParams, plotParams, runParams } from './params.js';
+import { recallQpsSpec, writePlot } from './plot.js';
 import { formatQuantization, runQuantization } from './quantization.js';
 import { formatScaling, runScaling } from './scaling.js';
 import { formatSeed, runSeed, type SeedOptions } from './seed.js';
@@ -49,17 +50,18 @@ const compareCommand = command({
 [--data clustered|seed|mnist] [--n 100000] [--dim 128] [--queries 1000]
 [--m 16] [--ef-construction 100] [--ef-search 10,20,40,80,160,320]
 [--kernel auto|simd|js] [--rounds 3] [--target 0.95] [--mnist-dir DIR]
-[--quantization none|int8 (int8: also int8 with and without re-ranking)] [--oversample N[,N...]] [--json]`,
+[--quantization none|int8 (int8: also int8 with and without re-ranking)] [--oversample N[,N...]]
+[--plot FILE (recall vs QPS, .svg and .png)] [--json]`,
   options: [
     'data', 'n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'kernel', 'rounds', 'target', 'mnist-dir',
-    'quantization', 'oversample', 'json',
+    'quantization', 'oversample', 'plot', 'json',
   ],
   parse(o) {
     const data = choiceOption(o, 'data', DATA_NAMES, 'clustered');
     return {
       data, kernel: choiceOption(o, 'kernel', ['auto', 'simd', 'js'] as const, 'auto'),
       quantization: choiceOption(o, 'quantization', QUANTIZATION_NAMES, 'none'),
-      oversample: intListOption(o, 'oversample', []),
+      oversample: intListOption(o, 'oversample', []), plot: pathOption(o, 'plot'),
       target: numberOption(o, 'target', data === 'seed' ? 0.8 : 0.95, 0, 1),
       n: intOption(o, 'n', 100000), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 1000), mnistDir: pathOption(o, 'mnist-dir'),
       m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100),
@@ -83,6 +85,11 @@ const compareCommand = command({
     const peers = [ours, ...int8, peer];
     const rows = await compare(peers, bench, s);
     for (const p of peers) await p.close?.();
+    if (s.plot !== undefined) {
+      const n = bench.base.length / bench.dim;
+      const files = await writePlot(recallQpsSpec(rows, `${s.data}: ${n} x ${bench.dim}, k=10, M=${s.m}, efC=${s.efConstruction}`, 10), s.plot.replace(/\.(svg|png)$/, ''));
+      log(`plot: ${files.svg}`);
+    }
     const memory = peers.filter((p) => p.bytesPerVector).map((p) => ({ lib: p.name, ...p.bytesPerVector!(), clamped: p.clampedVectors?.() ?? 0 }));
     if (asJson) {
       for (const row of rows) json({ data: s.data, n: bench.base.length / bench.dim, dim: bench.dim, ...row });
