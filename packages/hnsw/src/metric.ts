@@ -52,8 +52,11 @@ export interface Int8MetricKernels {
   readonly symmetric: boolean;
   /** The int8 exports of the SIMD module (assembly/int8.ts): `(a, b, bytes, scale2)`, ids and range batches. */
   readonly simd: {
+    /** Distance between two code rows: `(a, b, bytes, scale2) => f32`. */
     readonly pair: 'l2i8' | 'ipi8';
+    /** From a query code row to rows named by an id batch. */
     readonly ids: 'l2i8Ids' | 'ipi8Ids';
+    /** From a query code row to consecutive rows (brute force). */
     readonly range: 'l2i8Range' | 'ipi8Range';
   };
 }
