@@ -201,27 +201,32 @@ export abstract class BaseIndex {
       throw new SmallworldRangeError('INVALID_ARGUMENT',
         'this index is trained already: its ranges are fixed (build a new index to re-train)');
     }
-    const { data, rows } = toMatrix('sample', sample, this.dim);
+    const matrix = toMatrix('sample', sample, this.dim);
+    const rows = matrix.rows;
     if (rows === 0) throw new SmallworldRangeError('INVALID_ARGUMENT', '`sample` must have at least one row (got 0)');
+    // A flat Float32Array comes back uncopied: normalise a copy, never the caller's rows.
+    const data = METRICS[this.space].normalize ? matrix.data.slice() : matrix.data;
     if (METRICS[this.space].normalize) for (let i = 0; i < rows; i++) normalize(data, i * this.dim, this.dim);
-    this.trainOn(data, rows);
+    this.trainOn(data, rows, this.store.count);
   }
 
-  /** Sets the ranges from `rows` rows of `data`, then encodes and links the rows held so far. */
-  private trainOn(data: Float32Array, rows: number): void {
+  /**
+   * Sets the ranges from `rows` rows of `data`, encodes every row held so
+   * far and links nodes [0, link) (the caller links the others).
+   */
+  private trainOn(data: Float32Array, rows: number, link: number): void {
     const vectors = this.store.vectors as Int8VectorStore;
-    const held = this.store.count;
-    vectors.train(data, rows, held);
+    vectors.train(data, rows, this.store.count);
     this.store.generation++;
     this.ctx.kernel.refresh();
-    for (let node = 0; node < held; node++) this.linkNode(node);
+    for (let node = 0; node < link; node++) this.linkNode(node);
   }
 
   /** @internal Trains an untrained 'int8' index on the rows it holds (before a search or save). */
   ensureTrained(): void {
     const vectors = this.store.vectors;
     if (!(vectors instanceof Int8VectorStore) || vectors.trained || this.store.count === 0) return;
-    this.trainOn(vectors.originals!, this.store.count);
+    this.trainOn(vectors.originals!, this.store.count, this.store.count);
   }
 
   /** The distance kernel in use: 'simd' or 'js'. */
@@ -354,10 +359,7 @@ export abstract class BaseIndex {
     // int8: once enough rows are held as float32, train on all of them and link those held before this call.
     const vectors = this.store.vectors;
     if (vectors instanceof Int8VectorStore && !vectors.trained && this.store.count >= TRAIN_MIN_ROWS) {
-      vectors.train(vectors.originals, this.store.count, this.store.count);
-      this.store.generation++;
-      this.ctx.kernel.refresh();
-      for (let node = 0; node < plan.firstNew; node++) this.linkNode(node);
+      this.trainOn(vectors.originals!, this.store.count, plan.firstNew);
     }
     return plan;
   }
