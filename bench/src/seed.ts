@@ -375,8 +375,9 @@ export function formatSeed(r: SeedResult): string {
       (Math.max(...r.loadAverage) > r.cores ? ': the machine is busy, so compare the CPU times and ratios rather than wall times' : ''),
     line(head), ...rows.map(line),
     `target's ${TARGET_K} nearest: ${r.targetLabels.map((l, i) => `${l} (${r.targetDistances[i]})`).join(', ')} (${r.targetMatchesBruteForce ? 'same as brute force' : 'brute force differs'})`,
-    `index file ${r.fileMB} MB`,
+    `index file ${r.fileMB} MB; vectors ${r.quantization === 'int8' ? 'int8 codes + float32 originals (re-ranked)' : 'float32'}: ${r.bytesPerVector.vectors} bytes per vector, ${Math.round(r.bytesPerVector.total)} with the graph`,
   ];
+  if (r.clampedVectors > 0) lines.push(`warning: ${r.clampedVectors} vectors were clamped to the int8 range trained on the first chunk`);
   if (r.targetPhotos) lines.push(`target's nearest photos: ${r.targetPhotos.join(', ')}`);
   lines.push(`no base point is among the exact 10 nearest of more than ${r.hubQueries} of the ${r.queries} face-like queries` +
     (r.faceSource === 'photos' ? `; the real photos hold ${(r.photoSlotShare * 100).toFixed(1)}% of the slots` : ''));
