@@ -199,6 +199,18 @@ export function truthSharing(truth: Float64Array, queries: number, k: number, ph
 }
 
 /** Runs the seed experiment; logs progress on stderr and returns the figures. */
+/** Rows an int8 index is trained on: spread over the whole input. */
+const TRAIN_SAMPLE = 10_000;
+
+/** About `count` rows taken at an even stride through `rows`. */
+function strided(rows: Float32Array, dim: number, count: number): Float32Array {
+  const n = rows.length / dim;
+  const step = Math.max(1, Math.floor(n / count));
+  const out = new Float32Array(Math.ceil(n / step) * dim);
+  for (let i = 0, r = 0; r < n; i++, r += step) out.set(rows.subarray(r * dim, (r + 1) * dim), i * dim);
+  return out;
+}
+
 export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const { n, dim, threads, queries } = options;
   const loadAtStart = loadavg()[0];
@@ -226,6 +238,8 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const addS = timeSeconds(() => {
     index.reserve(n);
     own = input.slice();
+    // int8: the first chunk holds only the face-like vectors; training on it would clamp all the padding.
+    if (options.quantization === 'int8') index.train(strided(input, dim, TRAIN_SAMPLE));
   });
   const chunk = Math.max(10_000, Math.ceil(n / 50));
   const built = peer === null
