@@ -119,7 +119,7 @@ describe('hnswlib files smallworld refuses', () => {
 
   it('refuses save options that are not an object or carry an unknown key (a typo), writing nothing', async () => {
     expect(() => toHnswlibBytes(small, { maxElement: 100 } as never)).toThrow(SmallworldTypeError);
-    expect(() => toHnswlibBytes(small, { maxElement: 100 } as never)).toThrow('unknown hnswlib save option `maxElement` (known: maxElements)');
+    expect(() => toHnswlibBytes(small, { maxElement: 100 } as never)).toThrow('unknown hnswlib save option `maxElement` (known: maxElements, decodedVectors)');
     expect(() => toHnswlibBytes(small, null as never)).toThrow('hnswlib save options must be an object (got null)');
     const path = join(folder, 'typo.bin');
     await expect(small.saveHnswlib(path, { maxElement: 100 } as never)).rejects.toThrow(/unknown hnswlib save option/);
