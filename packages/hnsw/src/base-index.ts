@@ -10,6 +10,7 @@ import {
 } from './errors.js';
 import { toMatrix, toVector, type MatrixLike, type VectorLike } from './input.js';
 import type { Kernel } from './kernels/kernel.js';
+import type { Tracer } from './algorithms/tracer.js';
 import { createKernel, simdSupported, type KernelChoice } from './kernels/select.js';
 import { LabelTable, type RowPlan } from './label-table.js';
 import { GraphStore, canShareMemory } from './layout.js';
@@ -101,6 +102,19 @@ export abstract class BaseIndex {
   /** @internal The kernel for scratch slot `slot` (a thread). */
   newKernel(slot: number): Kernel {
     return createKernel(this.store, this.space, this.kernelChoice, slot);
+  }
+
+  /**
+   * @internal Runs `run` with `tracer` observing the TypeScript algorithms
+   * on the calling thread, then removes it (the entry points are in trace.ts).
+   */
+  withTracer<T>(tracer: Tracer, run: () => T): T {
+    this.ctx.trace = tracer;
+    try {
+      return run();
+    } finally {
+      this.ctx.trace = null;
+    }
   }
 
   /** The distance kernel in use: 'simd' or 'js'. */

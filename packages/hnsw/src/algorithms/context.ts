@@ -5,6 +5,7 @@ import type { Kernel } from '../kernels/kernel.js';
 import type { GraphStore } from '../layout.js';
 import { MaxHeap, MinHeap } from '../heap.js';
 import { VisitedSet } from '../visited.js';
+import type { Tracer } from './tracer.js';
 
 export class SearchContext {
   readonly store: GraphStore;
@@ -40,6 +41,13 @@ export class SearchContext {
   allowedIds: Int32Array | null = null;
   allowedIdCount = 0;
   allowedLabel: ((label: number) => boolean) | null = null;
+  /**
+   * The observer of the TypeScript algorithms (the explorer's tracer), null
+   * when nobody watches: each hook is one test of this field.
+   */
+  trace: Tracer | null = null;
+  /** With a tracer: per selection candidate, the kept node that rejected it, or -1. */
+  rejectedBy = new Int32Array(0);
 
   constructor(store: GraphStore, kernel: Kernel) {
     this.store = store;
