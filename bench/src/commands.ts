@@ -22,6 +22,7 @@ import { formatParams, plotParams, runParams } from './params.js';
 import { formatScaling, runScaling } from './scaling.js';
 import { formatSeed, runSeed, type SeedOptions } from './seed.js';
 import { log } from './stats.js';
+import { formatTraceOverhead, runTraceOverhead } from './trace-overhead.js';
 import { DEFAULT_EF_SEARCH, formatSweep, runSweep } from './sweep.js';
 import { serveSweepJob } from './sweep-worker.js';
 
@@ -227,6 +228,22 @@ const files = command({
   },
 });
 
+const traceOverhead = command({
+  usage: `what the tracer's hooks cost the TypeScript algorithms with no tracer set (hooked vs hooks stripped)
+[--n 10000] [--dim 16] [--queries 2000] [--m 16] [--ef-construction 100] [--ef-search 64] [--rounds 7] [--json]`,
+  options: ['n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'rounds', 'json'],
+  parse: (o) => ({
+    n: intOption(o, 'n', 10000), dim: intOption(o, 'dim', 16), queries: intOption(o, 'queries', 2000),
+    m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100), efSearch: intOption(o, 'ef-search', 64),
+    rounds: intOption(o, 'rounds', 7),
+  }),
+  async run(settings, asJson) {
+    const result = await runTraceOverhead(settings);
+    if (asJson) json(result);
+    else console.log(formatTraceOverhead(result));
+  },
+});
+
 /** The commands of `pnpm bench`, in the order of the usage text: a new command is one entry here. */
 export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   demo,
@@ -237,6 +254,7 @@ export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   filter,
   params,
   files,
+  'trace-overhead': traceOverhead,
 };
 
 /** Options every command takes besides its own. */
