@@ -30,15 +30,19 @@ export function random(seed) {
 
 const round3 = (x) => Math.round(x * 1000) / 1000;
 
-/** `n` points in [0, 1]^2 around 5 seeded centres (clustered, as real data is), rounded to 3 decimals so a URL holds them exactly. */
-export function seededPoints(seed, n) {
+/**
+ * `n` points in [0, 1]^2 around 5 seeded centres (clustered, as real data
+ * is; `spread` = the clusters' standard deviation), rounded to 3 decimals so
+ * a URL holds them exactly.
+ */
+export function seededPoints(seed, n, spread = 0.07) {
   const next = random(seed);
   const centres = Array.from({ length: 5 }, () => [0.15 + 0.7 * next(), 0.15 + 0.7 * next()]);
   const points = [];
   for (let i = 0; i < n; i++) {
     const [cx, cy] = centres[Math.floor(next() * centres.length)];
     // Box-Muller: gaussian spread around the centre.
-    const r = Math.sqrt(-2 * Math.log(1 - next())) * 0.07;
+    const r = Math.sqrt(-2 * Math.log(1 - next())) * spread;
     const a = 2 * Math.PI * next();
     points.push([round3(Math.min(0.98, Math.max(0.02, cx + r * Math.cos(a)))), round3(Math.min(0.98, Math.max(0.02, cy + r * Math.sin(a))))]);
   }

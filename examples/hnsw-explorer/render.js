@@ -29,7 +29,7 @@ const STYLE = `
 const f1 = (x) => (Math.round(x * 10) / 10).toString();
 
 /**
- * SVG text of `panels` side by side. Each panel: { title, graph (GraphView),
+ * SVG text of `panels` side by side, `caption` (lines split at \n) below. Each panel: { title, graph (GraphView),
  * level, present (nodes drawn: ids below it), marks }, where marks may hold
  * visited, candidates, results, expanded (node arrays), current, inserted
  * (node ids), path (true: join the expanded nodes in order), newLinks
@@ -39,13 +39,14 @@ const f1 = (x) => (Math.round(x * 10) / 10).toString();
  */
 export function renderSvg({ points, panels, size = 240, caption = '' }) {
   const width = panels.length * (size + PAD) + PAD;
-  const height = size + TITLE + PAD * 2 + (caption ? 16 : 0);
+  const lines = caption ? caption.split('\n') : [];
+  const height = size + TITLE + PAD * 2 + 16 * lines.length;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">`,
     `<style>${STYLE}</style>`,
   ];
   panels.forEach((panel, i) => out.push(renderPanel(points, panel, PAD + i * (size + PAD), PAD, size)));
-  if (caption) out.push(`<text class="title" x="${PAD}" y="${height - 6}">${escapeXml(caption)}</text>`);
+  lines.forEach((line, i) => out.push(`<text class="title" x="${PAD}" y="${size + TITLE + PAD * 2 + 12 + 16 * i}">${escapeXml(line)}</text>`));
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
