@@ -4,7 +4,10 @@ export { HnswIndex, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M, DEFAU
 export { LITTLE_ENDIAN, MAX_ABS_VALUE, MAX_COUNT, MAX_DIM, MAX_EF, MAX_SEED, M_MAX, M_MIN } from './limits.js';
 export type { HnswIndexOptions } from './hnsw-index.js';
 export { TraceRecorder, readGraph, replayTrace, traceAdd, traceSearch } from './trace.js';
-export type { GraphView, TraceEvent, TraceState, Tracer } from './trace.js';
+export type {
+  GraphView, TraceEntryPointEvent, TraceEvent, TraceLevelEvent, TraceLinkEvent, TraceNodeEvent, TraceSearchEvent, TraceSelectEvent,
+  TraceState, TraceVisitEvent, Tracer,
+} from './trace.js';
 export { BruteForceIndex } from './brute-force.js';
 export type { BruteForceIndexOptions } from './brute-force.js';
 export { DEFAULT_CAPACITY } from './base-index.js';

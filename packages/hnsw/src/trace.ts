@@ -12,29 +12,95 @@ import type { SearchResult } from './search-result.js';
 
 export type { Tracer } from './algorithms/tracer.js';
 
+/** K-NN-SEARCH starts (`Tracer.searchStarted`). */
+export interface TraceSearchEvent {
+  /** Always 'search'. */
+  type: 'search';
+  /** K: results wanted. */
+  k: number;
+  /** The ef of layer 0: max(efSearch, K). */
+  ef: number;
+}
+
+/** INSERT starts (`Tracer.insertStarted`), or a layer search starts (`Tracer.layerEntered`). */
+export interface TraceLevelEvent {
+  /** 'insert': `node` is inserted with top layer `level`; 'layer': a search of layer `level` starts. */
+  type: 'insert' | 'layer';
+  /** The node inserted ('insert'); -1 for 'layer'. */
+  node: number;
+  /** The node's top layer ('insert') or the layer searched ('layer'). */
+  level: number;
+  /** The layer's ef: 1 for the greedy descent ('layer'); 0 for 'insert'. */
+  ef: number;
+}
+
+/** `node` joins the visited set (`Tracer.nodeVisited`). */
+export interface TraceVisitEvent {
+  /** Always 'visit'. */
+  type: 'visit';
+  /** The node visited. */
+  node: number;
+}
+
+/**
+ * A step on one node with its distance to the query (or to the node being
+ * inserted): computed, pushed on C, popped from C, added to W, removed from W.
+ */
+export interface TraceNodeEvent {
+  /** 'distance', 'push' (C), 'pop' (C), 'w-add' or 'w-remove'. */
+  type: 'distance' | 'push' | 'pop' | 'w-add' | 'w-remove';
+  /** The node. */
+  node: number;
+  /** Its distance, in the index's space. */
+  distance: number;
+}
+
+/** A SELECT-NEIGHBORS (Algorithm 3 or 4) and its outcome (`Tracer.neighborsSelected`). */
+export interface TraceSelectEvent {
+  /** Always 'select'. */
+  type: 'select';
+  /** The node whose neighbours are chosen. */
+  base: number;
+  /** The layer. */
+  level: number;
+  /** The candidates, nearest to `base` first. */
+  candidates: number[];
+  /** Their distances to `base`. */
+  distances: number[];
+  /** The candidates kept, in the order kept. */
+  kept: number[];
+  /** Per candidate: the kept node that rejected it (closer to it than `base` is), or -1. */
+  rejectedBy: number[];
+}
+
+/** A link added (`Tracer.linkAdded`) or pruned (`Tracer.linkPruned`). */
+export interface TraceLinkEvent {
+  /** 'link' or 'prune'. */
+  type: 'link' | 'prune';
+  /** The node whose list changed. */
+  from: number;
+  /** The neighbour added to or dropped from it. */
+  to: number;
+  /** The layer. */
+  level: number;
+  /** 'prune': the kept neighbour that made the heuristic drop `to`, or -1; always -1 for 'link'. */
+  by: number;
+}
+
+/** The entry point changed (`Tracer.entryPointChanged`). */
+export interface TraceEntryPointEvent {
+  /** Always 'entry-point'. */
+  type: 'entry-point';
+  /** The new entry point. */
+  node: number;
+  /** Its top layer, the index's new top layer. */
+  level: number;
+}
+
 /** One recorded step of the algorithms (see `Tracer` for what each means). Node ids, not labels. */
 export type TraceEvent =
-  | { type: 'search'; k: number; ef: number }
-  | { type: 'insert'; node: number; level: number }
-  | { type: 'layer'; level: number; ef: number }
-  | { type: 'visit'; node: number }
-  | { type: 'distance'; node: number; distance: number }
-  | { type: 'push'; node: number; distance: number }
-  | { type: 'pop'; node: number; distance: number }
-  | { type: 'w-add'; node: number; distance: number }
-  | { type: 'w-remove'; node: number; distance: number }
-  | {
-    type: 'select'; base: number; level: number;
-    /** The candidates, nearest to `base` first, with their distances to it. */
-    candidates: number[]; distances: number[];
-    /** The candidates kept, in the order kept. */
-    kept: number[];
-    /** Per candidate: the kept node that rejected it, or -1. */
-    rejectedBy: number[];
-  }
-  | { type: 'link'; from: number; to: number; level: number }
-  | { type: 'prune'; from: number; to: number; level: number; by: number }
-  | { type: 'entry-point'; node: number; level: number };
+  | TraceSearchEvent | TraceLevelEvent | TraceVisitEvent | TraceNodeEvent | TraceSelectEvent | TraceLinkEvent
+  | TraceEntryPointEvent;
 
 /**
  * A `Tracer` that keeps every event as a plain object in `events`, in order.
@@ -50,11 +116,11 @@ export class TraceRecorder implements Tracer {
   }
 
   insertStarted(node: number, level: number): void {
-    this.events.push({ type: 'insert', node, level });
+    this.events.push({ type: 'insert', node, level, ef: 0 });
   }
 
   layerEntered(level: number, ef: number): void {
-    this.events.push({ type: 'layer', level, ef });
+    this.events.push({ type: 'layer', node: -1, level, ef });
   }
 
   nodeVisited(node: number): void {
@@ -95,7 +161,7 @@ export class TraceRecorder implements Tracer {
   }
 
   linkAdded(from: number, to: number, level: number): void {
-    this.events.push({ type: 'link', from, to, level });
+    this.events.push({ type: 'link', from, to, level, by: -1 });
   }
 
   linkPruned(from: number, to: number, level: number, by: number): void {
@@ -208,7 +274,7 @@ export interface TraceState {
   /** Distances computed since the trace began. */
   distances: number;
   /** The last 'select' event seen, null if none. */
-  selection: Extract<TraceEvent, { type: 'select' }> | null;
+  selection: TraceSelectEvent | null;
 }
 
 /**

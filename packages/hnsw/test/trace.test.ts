@@ -92,7 +92,7 @@ describe('tracer', () => {
           const layers = recorder.events.filter((e) => e.type === 'layer');
           expect(layers.map((e) => e.level)).toEqual(
             Array.from({ length: index.store.maxLevel + 1 }, (_, i) => index.store.maxLevel - i));
-          expect(layers.at(-1)).toEqual({ type: 'layer', level: 0, ef: Math.max(efSearch, k) });
+          expect(layers.at(-1)).toEqual({ type: 'layer', node: -1, level: 0, ef: Math.max(efSearch, k) });
           // Every distance reported is the true one.
           for (const e of recorder.events) {
             if (e.type === 'distance') {
