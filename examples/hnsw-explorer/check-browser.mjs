@@ -12,7 +12,7 @@ import { startServer } from '../browser/serve.mjs';
 import { decodeState, layerNodes, linkPairs, traceFor, viewAt } from './model.js';
 
 const PAGE_TIMEOUT_MS = 60_000;
-const START = 'seed=7&n=40&sel=heuristic&mode=insert&ef=8&q=0.5,0.5&step=0';
+const START = 'seed=7&n=30&sel=heuristic&mode=insert&ef=8&q=0.5,0.5&step=0';
 
 const results = [];
 function check(name, ok, detail = '') {
@@ -133,7 +133,7 @@ try {
   await page.mouse.click(box.x + box.width * 0.3, box.y + box.height * 0.6);
   r = await report(page);
   const clicked = traceFor(decodeState(r.url));
-  check('a click adds a point and traces its insert', r.added === 1 && r.points === 41 && r.step === 0 && r.steps === clicked.steps,
+  check('a click adds a point and traces its insert', r.added === 1 && r.points === 31 && r.step === 0 && r.steps === clicked.steps,
     JSON.stringify({ added: r.added, points: r.points, steps: r.steps }));
   await page.close();
 } catch (error) {

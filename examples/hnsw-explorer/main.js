@@ -34,8 +34,11 @@ function panelsFor() {
     }
     if (event?.level === level) {
       if (event.type === 'select') {
+        // The base, what it keeps, and each rejected candidate joined to the kept node closer to it (the reason).
+        marks.current = event.base;
         marks.kept = event.kept;
         marks.rejectedNodes = event.candidates.filter((_, i) => event.rejectedBy[i] >= 0);
+        marks.rejected = event.candidates.map((c, i) => [c, event.rejectedBy[i]]).filter(([, by]) => by >= 0);
       } else if (event.type === 'link') marks.newLinks = [[event.from, event.to]];
       else if (event.type === 'prune') marks.rejected = [[event.from, event.to]];
     }
