@@ -52,7 +52,9 @@ describe('tracer', () => {
 
   it('the heuristic says why: every rejected candidate and pruned link names a kept node closer to it than the base', () => {
     const { index, events } = build(3, 'heuristic', true);
-    const at = (node: number) => index.getVector(readGraph(index).labels[node]);
+    const labels = readGraph(index).labels;
+    const vectors = labels.map((label) => index.getVector(label));
+    const at = (node: number) => vectors[node];
     let rejections = 0;
     for (const e of events) {
       if (e.type === 'select') {
