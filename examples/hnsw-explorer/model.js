@@ -5,6 +5,7 @@
 import {
   BruteForceIndex, HnswIndex, TraceRecorder, readGraph, replayTrace, traceAdd, traceSearch,
 } from '@smallworld/hnsw';
+import { mulberry32 } from '../browser/random.js';
 
 /** Links per node (M; 2M at layer 0): small, so a few dozen points make several layers and full lists. */
 export const M = 4;
@@ -16,17 +17,6 @@ export const DEFAULT_STATE = Object.freeze({
   seed: 7, n: 50, added: [], selection: 'heuristic', mode: 'insert', ef: 8, query: [0.5, 0.5], step: 0,
 });
 
-/** mulberry32: a small seeded generator, the same numbers in every browser and in Node. */
-export function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round3 = (x) => Math.round(x * 1000) / 1000;
 
@@ -36,7 +26,7 @@ const round3 = (x) => Math.round(x * 1000) / 1000;
  * a URL holds them exactly.
  */
 export function seededPoints(seed, n, spread = 0.07) {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const centres = Array.from({ length: 5 }, () => [0.15 + 0.7 * next(), 0.15 + 0.7 * next()]);
   const points = [];
   for (let i = 0; i < n; i++) {
