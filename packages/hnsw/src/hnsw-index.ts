@@ -6,7 +6,9 @@ import { knnSearch } from './algorithms/knn-search.js';
 import { update } from './algorithms/update.js';
 import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } from './base-index.js';
 import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
-import { decodeNative, encodeNative, type HnswParams, type LoadOptions, type SaveOptions } from './format/native.js';
+import {
+  decodeNative, encodeNative, type HnswParams, type LoadOptions, type NativeHeader, type RestoreOptions, type SaveOptions,
+} from './format/native.js';
 import { MAX_LEVEL } from './layout.js';
 import { MAX_EF, MAX_SEED, M_MAX, M_MIN } from './limits.js';
 import { Random, drawLevel } from './random.js';
@@ -128,9 +130,17 @@ export class HnswIndex extends BaseIndex {
    * graph, labels, deleted marks, the level generator's state (a loaded
    * index keeps growing exactly as this one would), and the vectors unless
    * `{ vectors: false }`. A copy: the index may change once this returns.
+   * One buffer holds at most `MAX_BUFFER_BYTES` (4 GiB - 1): past it this
+   * throws `SmallworldRangeError` 'TOO_LARGE'; `save` (Node.js) writes a
+   * file of any size in chunks.
    */
   toBytes(options: SaveOptions = {}): Uint8Array {
-    return encodeNative(this, {
+    return encodeNative(this, this.nativeParams(), options);
+  }
+
+  /** @internal The parameters the native file keeps (`toBytes`, `save`). */
+  protected nativeParams(): HnswParams {
+    return {
       m: this.m,
       efConstruction: this.efConstruction,
       efSearch: this.efSearchValue,
@@ -138,18 +148,23 @@ export class HnswIndex extends BaseIndex {
       prngState: this.random.getState(),
       neighborSelection: this.neighborSelection,
       allowReplaceDeleted: this.allowReplaceDeleted,
-    }, options);
+    };
   }
 
   /**
-   * An index from `toBytes`/`save` output (any Uint8Array or Buffer view;
-   * copied once when its offset is not a multiple of 8). Every byte is
-   * checked first: a corrupt, truncated or hostile buffer throws
-   * `CorruptFileError` saying what is wrong. Called on a subclass, it
-   * returns that subclass.
+   * An index from `toBytes`/`save` output (any Uint8Array or Buffer view).
+   * Every byte is checked first: a corrupt, truncated or hostile buffer
+   * throws `CorruptFileError` saying what is wrong. Called on a subclass, it
+   * returns that subclass. Holds the bytes and the index at once: past a few
+   * hundred MB, `load` (Node.js) reads a file in chunks instead.
    */
   static fromBytes<T extends typeof HnswIndex>(this: T, bytes: Uint8Array, options: LoadOptions = {}): InstanceType<T> {
-    return decodeNative(bytes, options, 'hnsw', (restore, header) => {
+    return decodeNative(bytes, options, 'hnsw', this.nativeFactory());
+  }
+
+  /** @internal What the native decoder makes: an index of the class called on, with the file's parameters and generator state. */
+  static nativeFactory<T extends typeof HnswIndex>(this: T): (restore: RestoreOptions, header: NativeHeader) => InstanceType<T> {
+    return (restore, header) => {
       const h = header.hnsw as HnswParams;
       const index = new this({
         ...restore, m: h.m, efConstruction: h.efConstruction, efSearch: h.efSearch, seed: h.seed,
@@ -157,7 +172,7 @@ export class HnswIndex extends BaseIndex {
       });
       index.random.setState(h.prngState);
       return index as InstanceType<T>;
-    });
+    };
   }
 
   protected override drawLevel(): number {
