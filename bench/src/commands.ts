@@ -12,6 +12,7 @@ import {
   UsageError, command, choiceListOption, choiceOption, intListOption, intOption, numberOption, optionalIntOption, pathOption,
   stringOption, type BenchCommand, type RawOptions,
 } from './args.js';
+import { formatBigFile, runBigFile } from './big-file.js';
 import { compare, formatComparison, qpsAtRecall } from './compare.js';
 import { DATA_NAMES, loadBenchData, loadFileData, type BenchData } from './data.js';
 import { runDemo } from './demo.js';
@@ -244,6 +245,25 @@ const traceOverhead = command({
   },
 });
 
+const bigFile = command({
+  usage: `an index file past 2 GiB: save, load in a fresh process (peak RSS), the drop-in's readIndexSync/writeIndexSync
+[--n 2200000] [--dim 256] [--m 4] [--ef-construction 8] [--threads N] [--queries 100] [--dir DIR] [--json]`,
+  options: ['n', 'dim', 'm', 'ef-construction', 'threads', 'queries', 'dir', 'json'],
+  parse(o) {
+    const dir = pathOption(o, 'dir');
+    return {
+      n: intOption(o, 'n', 2_200_000), dim: intOption(o, 'dim', 256), m: intOption(o, 'm', 4, 2),
+      efConstruction: intOption(o, 'ef-construction', 8), threads: intOption(o, 'threads', cores, 1, 63),
+      queries: intOption(o, 'queries', 100), ...(dir !== undefined ? { dir } : {}),
+    };
+  },
+  async run(settings, asJson) {
+    const result = await runBigFile(settings);
+    if (asJson) json(result);
+    else console.log(formatBigFile(result));
+  },
+});
+
 /** The commands of `pnpm bench`, in the order of the usage text: a new command is one entry here. */
 export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   demo,
@@ -255,6 +275,7 @@ export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   params,
   files,
   'trace-overhead': traceOverhead,
+  'big-file': bigFile,
 };
 
 /** Options every command takes besides its own. */

@@ -13,6 +13,9 @@ import { crc32 } from './crc32.js';
  */
 export const STEP_BYTES = 8 * 2 ** 20;
 
+/** @internal The step size in use: `STEP_BYTES`; tests make it small so that every section spans many steps. */
+export const fileStepTestHooks = { stepBytes: STEP_BYTES };
+
 /**
  * Largest file `toBytes` / `toHnswlibBytes` build in one buffer: 4 GiB - 1,
  * the longest `Uint8Array` Node.js 20 and most browsers allocate. Larger
@@ -61,11 +64,12 @@ export function bytesOf(array: Int32Array | Uint8Array | Float64Array | Float32A
   return new Uint8Array(array.buffer, array.byteOffset, length * array.BYTES_PER_ELEMENT);
 }
 
-/** Appends `bytes` in steps of at most `STEP_BYTES`; returns their CRC-32, computed as they go. */
+/** Appends `bytes` in steps of at most `STEP_BYTES` (`fileStepTestHooks.stepBytes`); returns their CRC-32, computed as they go. */
 export function* writeChunks(bytes: Uint8Array): Generator<WriteStep, number, undefined> {
   let crc = 0;
-  for (let done = 0; done < bytes.length; done += STEP_BYTES) {
-    const chunk = bytes.subarray(done, Math.min(done + STEP_BYTES, bytes.length));
+  const step = fileStepTestHooks.stepBytes;
+  for (let done = 0; done < bytes.length; done += step) {
+    const chunk = bytes.subarray(done, Math.min(done + step, bytes.length));
     crc = crc32(chunk, crc);
     yield { bytes: chunk, at: null };
   }
@@ -75,8 +79,9 @@ export function* writeChunks(bytes: Uint8Array): Generator<WriteStep, number, un
 /** Fills `into` from byte `at` in steps of at most `STEP_BYTES`; returns its CRC-32, computed as each step lands. */
 export function* readChunks(into: Uint8Array, at: number, section: string): Generator<ReadStep, number, undefined> {
   let crc = 0;
-  for (let done = 0; done < into.length; done += STEP_BYTES) {
-    const chunk = into.subarray(done, Math.min(done + STEP_BYTES, into.length));
+  const step = fileStepTestHooks.stepBytes;
+  for (let done = 0; done < into.length; done += step) {
+    const chunk = into.subarray(done, Math.min(done + step, into.length));
     yield { into: chunk, at: at + done, section };
     crc = crc32(chunk, crc);
   }

@@ -19,7 +19,7 @@ import { MAX_LEVEL } from '../layout.js';
 import { MAX_COUNT, MAX_EF, M_MAX, M_MIN } from '../limits.js';
 import { readFields, writeFields, type HeaderTable } from './header-fields.js';
 import {
-  decodeBuffer, planToBuffer, readChunks, STEP_BYTES, type FileDecoder, type FilePlan, type WriteStep,
+  decodeBuffer, fileStepTestHooks, planToBuffer, readChunks, type FileDecoder, type FilePlan, type WriteStep,
 } from './file-steps.js';
 import { checkGraph, fillStore, requireLittleEndian, type GraphImage } from './store-io.js';
 
@@ -272,7 +272,7 @@ export function* hnswlibDecoder<T extends HnswIndex>(
   const labels = new Float64Array(count);
   const recordWords = recordBytes / 4;
   const labelWord = (recordBytes - 8) / 4;
-  const recordsPerStep = Math.max(1, Math.floor(STEP_BYTES / recordBytes));
+  const recordsPerStep = Math.max(1, Math.floor(fileStepTestHooks.stepBytes / recordBytes));
   const chunk = new Uint8Array(Math.min(count, recordsPerStep) * recordBytes);
   const chunkWords = new Int32Array(chunk.buffer);
   const floats = new Float32Array(chunk.buffer);
@@ -381,7 +381,7 @@ export function planHnswlib(index: HnswIndex, options: HnswlibSaveOptions = {}):
     const { links0, vectors, labels, deleted, upperLinks, upperOffsets, levels } = store;
     // A chunk holds a record and the upper lists of the highest node (4 + 4(1 + M) bytes per level) at least.
     const largest = Math.max(recordBytes, 4 + Math.max(0, store.maxLevel) * 4 * strideUpper);
-    const chunk = new Uint8Array(Math.max(largest, Math.min(STEP_BYTES, Math.max(count * recordBytes, upperBytes))));
+    const chunk = new Uint8Array(4 * Math.ceil(Math.max(largest, Math.min(fileStepTestHooks.stepBytes, Math.max(count * recordBytes, upperBytes))) / 4));
     const words = new Int32Array(chunk.buffer);
     const floats = new Float32Array(chunk.buffer);
     const recordWords = recordBytes / 4;

@@ -22,7 +22,7 @@ import { MAX_COUNT, MAX_DIM, MAX_EF, M_MAX, M_MIN } from '../limits.js';
 import { crc32 } from './crc32.js';
 import { readField, readFields, writeField, writeFields, type HeaderField, type HeaderTable } from './header-fields.js';
 import {
-  bytesOf, decodeBuffer, planToBuffer, readChunks, STEP_BYTES, writeChunks, type FileDecoder, type FilePlan, type ReadStep, type WriteStep,
+  bytesOf, decodeBuffer, planToBuffer, readChunks, fileStepTestHooks, writeChunks, type FileDecoder, type FilePlan, type ReadStep, type WriteStep,
 } from './file-steps.js';
 import { align8, checkGraph, requireLittleEndian, setGraphState, type GraphImage } from './store-io.js';
 
@@ -297,7 +297,7 @@ export function planNative(index: BaseIndex, hnsw: HnswParams | null, options: S
 
   // Rows unpadded, as the section holds them, a scratch chunk of whole rows at a time.
   function* vectorRows(): Generator<WriteStep, number, undefined> {
-    const rowsPerStep = Math.max(1, Math.floor(STEP_BYTES / (4 * dim)));
+    const rowsPerStep = Math.max(1, Math.floor(fileStepTestHooks.stepBytes / (4 * dim)));
     const scratch = new Float32Array(Math.min(count, rowsPerStep) * dim);
     let crc = 0;
     for (let first = 0; first < count; first += rowsPerStep) {
@@ -378,6 +378,7 @@ function parseNativeHeader(head: Uint8Array, fileLength: number): NativeHeader {
     sections.push({ offset, length, crc });
     end = align8(offset + length);
   }
+  if (end > fileLength) corrupt(`the file ends at byte ${fileLength}, inside the padding after the deleted section (truncated file)`);
   if (end !== fileLength) corrupt(`the file has ${fileLength} bytes; its header describes ${end}`);
   return {
     kind: isHnsw ? 'hnsw' : 'brute-force',
@@ -536,7 +537,7 @@ function* readVectorRows(
   index: BaseIndex, count: number, at: number, nonFinite: { node: number; value: number },
 ): Generator<ReadStep, number, undefined> {
   const { dim, store } = index;
-  const rowsPerStep = Math.max(1, Math.floor(STEP_BYTES / (4 * dim)));
+  const rowsPerStep = Math.max(1, Math.floor(fileStepTestHooks.stepBytes / (4 * dim)));
   const scratch = new Float32Array(Math.min(count, rowsPerStep) * dim);
   let crc = 0;
   for (let first = 0; first < count; first += rowsPerStep) {
