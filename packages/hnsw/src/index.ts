@@ -24,6 +24,7 @@ export { simdSupported } from './kernels/select.js';
 export type { KernelChoice } from './kernels/select.js';
 export type { MatrixLike, NdArrayLike, VectorLike } from './input.js';
 export { NATIVE_HEADER_BYTES, NATIVE_MAGIC, NATIVE_VERSION, readNativeHeader } from './format/native.js';
+export { MAX_BUFFER_BYTES, STEP_BYTES } from './format/file-steps.js';
 export type { HnswParams, LoadOptions, NativeHeader, SaveOptions } from './format/native.js';
 export { HNSWLIB_HEADER_BYTES, fromHnswlibBytes, readHnswlibHeader, toHnswlibBytes } from './format/hnswlib.js';
 export type { HnswlibHeader, HnswlibLoadOptions, HnswlibSaveOptions } from './format/hnswlib.js';
