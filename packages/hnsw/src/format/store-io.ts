@@ -19,11 +19,6 @@ export function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
 
-/** `bytes` itself when its offset is a multiple of `alignment`, else one copy that is. */
-export function aligned(bytes: Uint8Array, alignment: number): Uint8Array {
-  return bytes.byteOffset % alignment === 0 ? bytes : bytes.slice();
-}
-
 /**
  * The graph of a file, as views over its bytes (or arrays decoded from them),
  * before anything is allocated for the index.
