@@ -235,7 +235,7 @@ describe('the one-buffer limit of toBytes and toHnswlibBytes', () => {
 const LARGE = process.env.SMALLWORLD_LARGE_FILE_TEST === '1';
 
 describe.skipIf(!LARGE)('a real file past 2 GiB (SMALLWORLD_LARGE_FILE_TEST=1; needs ~7 GiB of RAM and disk)', () => {
-  it('saves and loads natively (async and sync) and in hnswlib\'s layout, same results, same bytes', async () => {
+  it('saves and loads natively (async and sync) and in hnswlib\'s layout, with the same results', async () => {
     const dim = 1024;
     const n = 540_000; // 540k x 1024 f32 = 2.06 GiB of vectors alone
     const index = new HnswIndex({ space: 'l2', dim, m: 2, efConstruction: 4, capacity: n, seed: 1 });
