@@ -110,11 +110,11 @@ const seed = command({
 });
 
 const sweep = command({
-  usage: `ann-benchmarks-style recall/QPS sweep, one child process per library
+  usage: `ann-benchmarks-style recall/QPS sweep, one child process per library, their passes taking turns
 [--base FILE --queries FILE [--gt FILE]] or [--data clustered|seed|mnist --n 100000 --dim 128 --nq 1000]
 [--k 10] [--libs smallworld,hnswlib-node,usearch,hnsw] [--m 16] [--ef-construction 100]
-[--threads N] [--ef-search 10,20,40,80,160,320] [--rounds 3] [--out DIR (bench/results/sweep)] [--json]`,
-  options: ['base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'out', 'mnist-dir', 'json'],
+[--threads N] [--ef-search 10,20,40,80,160,320] [--rounds 3] [--repeat 1] [--out DIR (bench/results/sweep)] [--json]`,
+  options: ['base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'repeat', 'out', 'mnist-dir', 'json'],
   parse(o) {
     const base = sourceOption(o, 'base');
     const queries = sourceOption(o, 'queries');
@@ -132,6 +132,7 @@ const sweep = command({
       libs: choiceListOption(o, 'libs', LIBRARY_NAMES, LIBRARY_NAMES), m: intOption(o, 'm', 16, 2),
       efConstruction: intOption(o, 'ef-construction', 100), threads: intOption(o, 'threads', cores, 1, 63),
       efSearch: intListOption(o, 'ef-search', DEFAULT_EF_SEARCH), rounds: intOption(o, 'rounds', 3),
+      repeat: intOption(o, 'repeat', 1),
       out: pathOption(o, 'out') ?? resolve(RESULTS, 'sweep'),
     };
   },
