@@ -1,14 +1,14 @@
 // HnswIndex: the public HNSW index (Malkov & Yashunin, 2018) over typed-array
 // buffers. Construction options are checked once here.
 
-import { insert } from './algorithms/insert.js';
-import { knnSearch } from './algorithms/knn-search.js';
+import { insertNode, nearestNodes } from './algorithms/dispatch.js';
 import { update } from './algorithms/update.js';
 import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } from './base-index.js';
 import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
 import {
   decodeNative, encodeNative, type HnswParams, type LoadOptions, type NativeHeader, type RestoreOptions, type SaveOptions,
 } from './format/native.js';
+import { createLoop } from './kernels/select.js';
 import { MAX_LEVEL } from './layout.js';
 import { MAX_EF, MAX_SEED, M_MAX, M_MIN } from './limits.js';
 import { Random, drawLevel } from './random.js';
@@ -109,6 +109,21 @@ export class HnswIndex extends BaseIndex {
     this.allowReplaceDeleted = options.allowReplaceDeleted ?? false;
     this.random = new Random(this.seed);
     this.levelMultiplier = 1 / Math.log(m);
+    this.ctx.loop = createLoop(this.store, this.space, this.ctx.kernel, 0);
+  }
+
+  /**
+   * @internal Which loop runs inserts and searches on this thread: 'wasm'
+   * (assembly/search.ts; the default wherever the graph is in the wasm
+   * memory) or 'ts' (src/algorithms/, the reference). Tests compare them.
+   */
+  setSearchLoop(loop: 'wasm' | 'ts'): void {
+    this.ctx.loop = loop === 'ts' ? null : createLoop(this.store, this.space, this.ctx.kernel, 0);
+  }
+
+  /** @internal Whether inserts and searches run the WebAssembly loop (workers follow the main thread). */
+  get usesWasmLoop(): boolean {
+    return this.ctx.loop !== null && this.store.graphMemory !== null;
   }
 
   /** Default `efSearch` of `search` (`ef` in the paper), >= 1. Default 64. */
@@ -180,7 +195,7 @@ export class HnswIndex extends BaseIndex {
   }
 
   protected override linkNode(node: number): void {
-    insert(this.ctx, node, this.efConstruction);
+    insertNode(this.ctx, node, this.efConstruction);
   }
 
   protected override relinkNode(node: number): void {
@@ -192,6 +207,6 @@ export class HnswIndex extends BaseIndex {
   }
 
   protected override nearest(k: number, efSearch: number, filtered: boolean): number {
-    return knnSearch(this.ctx, k, efSearch, filtered);
+    return nearestNodes(this.ctx, k, efSearch, filtered);
   }
 }

@@ -2,6 +2,7 @@
 // and selection buffers, allocated once and reused by every insert and query.
 
 import type { Kernel } from '../kernels/kernel.js';
+import type { WasmLoop } from '../kernels/wasm-loop.js';
 import type { GraphStore } from '../layout.js';
 import { MaxHeap, MinHeap } from '../heap.js';
 import { VisitedSet } from '../visited.js';
@@ -10,6 +11,8 @@ import type { Tracer } from './tracer.js';
 export class SearchContext {
   readonly store: GraphStore;
   kernel: Kernel;
+  /** The WebAssembly twin of these algorithms for this thread, or null (algorithms/dispatch.ts chooses). */
+  loop: WasmLoop | null = null;
   readonly visited: VisitedSet;
   /** C: candidates to expand, closest first. */
   readonly candidates: MinHeap;
@@ -40,6 +43,8 @@ export class SearchContext {
   /** With `allowedNodes`: the allowed node ids, the first `allowedIdCount` entries (the exact scan reads them). */
   allowedIds: Int32Array | null = null;
   allowedIdCount = 0;
+  /** Bumped whenever an allow-list is set, so a copy of it (the wasm loop's bits) knows it is stale. */
+  filterStamp = 0;
   allowedLabel: ((label: number) => boolean) | null = null;
   /**
    * The observer of the TypeScript algorithms (the explorer's tracer), null

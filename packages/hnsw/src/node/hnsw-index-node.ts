@@ -137,7 +137,9 @@ export class HnswIndex extends PortableHnswIndex {
     if (remaining > 0) {
       const slots = state.claimSlots(Math.min(threads, remaining));
       const counter = new SharedArrayBuffer(4);
-      const descriptor = describeStore(state.id, store, this.space, this.kernel, this.neighborSelection === 'heuristic');
+      const descriptor = describeStore(state.id, this.store, {
+        space: this.space, kernel: this.kernel, heuristic: this.neighborSelection === 'heuristic', loop: this.usesWasmLoop, slots,
+      });
       const tasks: InsertTask[] = slots.map((slot) => ({
         type: 'insert', store: descriptor, slot, efConstruction: this.efConstruction, first, count,
         counter, done: done.buffer as SharedArrayBuffer,
@@ -226,7 +228,9 @@ export class HnswIndex extends PortableHnswIndex {
       const counts = new Uint32Array(new SharedArrayBuffer(rows * 4));
       const chunk = Math.max(1, Math.min(MAX_SEARCH_CHUNK, Math.floor(rows / (threads * 8))));
       const slots = state.claimSlots(Math.min(threads, Math.ceil(rows / chunk)));
-      const descriptor = describeStore(state.id, this.store, this.space, this.kernel, this.neighborSelection === 'heuristic');
+      const descriptor = describeStore(state.id, this.store, {
+        space: this.space, kernel: this.kernel, heuristic: this.neighborSelection === 'heuristic', loop: this.usesWasmLoop, slots,
+      });
       const counter = new SharedArrayBuffer(4);
       const tasks: SearchTask[] = slots.map((slot) => ({
         type: 'search', store: descriptor, slot, queries: shared.buffer as SharedArrayBuffer, rows, k, ef,
