@@ -35,6 +35,7 @@ const H_SLOT_W_VALUES = 22;
 // meta (src/layout.ts META_*), in i32s.
 const META_ENTRY_POINT = 0;
 const META_MAX_LEVEL = 1;
+const META_COUNT = 2;
 const META_GLOBAL_LOCK = 3;
 // A search slot's header: its visited epoch, then (from byte 64) the selection buffers.
 const SLOT_EPOCH: usize = 0;
@@ -444,7 +445,7 @@ export function insert(q: i32, efConstruction: i32, useHeuristic: bool, isConcur
     }
     for (let lc = L < l ? L : l; lc >= 0; lc--) {
       searchLayer(qRow, ep, d, efConstruction, lc, 0);
-      ep = connectNewNode(q, lc);
+      ep = connectNewNode(q, lc, false);
       d = epDist;
     }
     if (l > L) setEntryPoint(q, l);
@@ -453,27 +454,37 @@ export function insert(q: i32, efConstruction: i32, useHeuristic: bool, isConcur
   if (holdsGlobal) release(globalLock);
 }
 
-/** connectNewNode of src/algorithms/insert.ts (for a new node: isUpdate false). */
-function connectNewNode(q: i32, lc: i32): i32 {
+/** connectNewNode of src/algorithms/insert.ts; with `isUpdate`, q is skipped where a list has it already. */
+function connectNewNode(q: i32, lc: i32, isUpdate: bool): i32 {
   const count = drainW();
   const nearest = load<i32>(wValues);
   epDist = load<f32>(wKeys);
   const size = selectNeighbors(wValues, wKeys, count, M);
   memory.copy(linkIds, rIds, <usize>size << 2);
   const at = linksAt(q, lc);
+  // A concurrent insert holds q's lock already; an update does not.
+  const lockQ = concurrent && isUpdate;
+  if (lockQ) acquire(lockOf(q));
   for (let i = 0; i < size; i++) store<i32>(at + (<usize>(i + 1) << 2), load<i32>(linkIds + (<usize>i << 2)));
   store<i32>(at, size);
+  if (lockQ) release(lockOf(q));
   const mMax = lc == 0 ? M0 : M;
-  for (let i = 0; i < size; i++) addLink(load<i32>(linkIds + (<usize>i << 2)), q, lc, mMax);
+  for (let i = 0; i < size; i++) addLink(load<i32>(linkIds + (<usize>i << 2)), q, lc, mMax, isUpdate);
   return nearest;
 }
 
 /** addLink of src/algorithms/insert.ts: q joins e's list, shrunk by SELECT-NEIGHBORS when full. */
-function addLink(e: i32, q: i32, lc: i32, mMax: i32): void {
+function addLink(e: i32, q: i32, lc: i32, mMax: i32, isUpdate: bool): void {
   const at = linksAt(e, lc);
   if (concurrent) acquire(lockOf(e));
   const count = load<i32>(at);
-  if (count < mMax) {
+  let present = false;
+  if (isUpdate) {
+    for (let j = 1; j <= count; j++) if (load<i32>(at + (<usize>j << 2)) == q) present = true;
+  }
+  if (present) {
+    // q is linked from e already.
+  } else if (count < mMax) {
     store<i32>(at + (<usize>(count + 1) << 2), q);
     store<i32>(at, count + 1);
   } else {
@@ -491,6 +502,96 @@ function addLink(e: i32, q: i32, lc: i32, mMax: i32): void {
     store<i32>(at, size);
   }
   if (concurrent) release(lockOf(e));
+}
+
+// ---- moving a point (src/algorithms/update.ts)
+
+/** The repair of `update` in src/algorithms/update.ts around node `q`, whose vector was overwritten. Single-threaded. */
+export function update(q: i32, efConstruction: i32, useHeuristic: bool): void {
+  begin(false);
+  heuristic = useHeuristic;
+  const ep = load<i32>(meta + (META_ENTRY_POINT << 2));
+  if (ep < 0 || load<i32>(meta + (META_COUNT << 2)) == 1) return;
+  const level = <i32>load<u8>(levels + <usize>q);
+  for (let lc = 0; lc <= level; lc++) reselectNeighborsOfNeighbors(q, lc, efConstruction);
+  const qRow = row(q);
+  let cur = ep;
+  let curDist = distance(qRow, row(ep));
+  const L = load<i32>(meta + (META_MAX_LEVEL << 2));
+  if (level < L) {
+    greedy(qRow, cur, curDist, L, level);
+    cur = epNode;
+    curDist = epDist;
+  }
+  for (let lc = level; lc >= 0; lc--) {
+    searchLayer(qRow, cur, curDist, efConstruction, lc, 0);
+    removeFromResults(q);
+    if (wSize == 0) continue;
+    cur = connectNewNode(q, lc, true);
+    curDist = epDist;
+  }
+}
+
+/** Drops `q` from W, as update.ts: drained nearest first, then pushed back in that order without q. */
+function removeFromResults(q: i32): void {
+  let found = false;
+  for (let i = 0; i < wSize; i++) if (load<i32>(wValues + (<usize>i << 2)) == q) found = true;
+  if (!found) return;
+  const count = drainW();
+  // C is free here: it holds the sorted copy while W is refilled.
+  memory.copy(cKeys, wKeys, <usize>count << 2);
+  memory.copy(cValues, wValues, <usize>count << 2);
+  for (let i = 0; i < count; i++) {
+    const id = load<i32>(cValues + (<usize>i << 2));
+    if (id != q) wPush(load<f32>(cKeys + (<usize>i << 2)), id);
+  }
+}
+
+/** Step 1 of `update` at layer `lc`: each neighbour of q re-selects its links among q's two-hop neighbourhood. */
+function reselectNeighborsOfNeighbors(q: i32, lc: i32, efConstruction: i32): void {
+  const qAt = linksAt(q, lc);
+  const oneHop = load<i32>(qAt);
+  if (oneHop == 0) return;
+  // The candidates (distinct nodes, so at most the node count) go in C's values, q's neighbours in C's keys.
+  const candidates = cValues;
+  const neighbors = cKeys;
+  resetVisited();
+  let n = 0;
+  store<i32>(candidates, q);
+  n++;
+  visit(q);
+  for (let i = 1; i <= oneHop; i++) {
+    const e = load<i32>(qAt + (<usize>i << 2));
+    if (visit(e)) store<i32>(candidates + (<usize>(n++) << 2), e);
+    const eAt = linksAt(e, lc);
+    const degree = load<i32>(eAt);
+    for (let j = 1; j <= degree; j++) {
+      const f = load<i32>(eAt + (<usize>j << 2));
+      if (visit(f)) store<i32>(candidates + (<usize>(n++) << 2), f);
+    }
+  }
+  for (let i = 0; i < oneHop; i++) store<i32>(neighbors + (<usize>i << 2), load<i32>(qAt + (<usize>(i + 1) << 2)));
+  const mMax = lc == 0 ? M0 : M;
+  for (let i = 0; i < oneHop; i++) {
+    const neighbor = load<i32>(neighbors + (<usize>i << 2));
+    const nRow = row(neighbor);
+    wSize = 0;
+    for (let j = 0; j < n; j++) {
+      const c = load<i32>(candidates + (<usize>j << 2));
+      if (c == neighbor) continue;
+      const d = distance(nRow, row(c));
+      if (wSize < efConstruction) wPush(d, c);
+      else if (d < load<f32>(wKeys)) {
+        wPop();
+        wPush(d, c);
+      }
+    }
+    const count = drainW();
+    const size = selectNeighbors(wValues, wKeys, count, mMax);
+    const at = linksAt(neighbor, lc);
+    for (let j = 0; j < size; j++) store<i32>(at + (<usize>(j + 1) << 2), load<i32>(rIds + (<usize>j << 2)));
+    store<i32>(at, size);
+  }
 }
 
 // ---- Algorithm 5: K-NN-SEARCH (src/algorithms/knn-search.ts)

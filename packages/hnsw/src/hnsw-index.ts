@@ -1,8 +1,7 @@
 // HnswIndex: the public HNSW index (Malkov & Yashunin, 2018) over typed-array
 // buffers. Construction options are checked once here.
 
-import { insertNode, nearestNodes } from './algorithms/dispatch.js';
-import { update } from './algorithms/update.js';
+import { insertNode, nearestNodes, updateNode } from './algorithms/dispatch.js';
 import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } from './base-index.js';
 import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
 import {
@@ -199,7 +198,7 @@ export class HnswIndex extends BaseIndex {
   }
 
   protected override relinkNode(node: number): void {
-    update(this.ctx, node, this.efConstruction);
+    updateNode(this.ctx, node, this.efConstruction);
   }
 
   protected override reusesDeletedSlots(): boolean {

@@ -59,6 +59,17 @@ describe('WebAssembly loop = TypeScript loop (SIMD kernel in both)', () => {
     expect(graphOf(build('l2', 'wasm', { neighborSelection: 'simple' }))).toEqual(graphOf(build('l2', 'ts', { neighborSelection: 'simple' })));
   });
 
+  it('repairs the graph identically when points move (update)', () => {
+    const moved = clustered(300, dim, 9);
+    const labels = Array.from({ length: 300 }, (_, i) => i * 7);
+    const graphs = (['wasm', 'ts'] as const).map((loop) => {
+      const index = build('l2', loop);
+      index.addBatch(moved, { labels });
+      return graphOf(index);
+    });
+    expect(graphs[0]).toEqual(graphs[1]);
+  });
+
   it('skips deleted points and keeps to an allow-list identically', () => {
     const index = build('l2', 'wasm', { m: 6 });
     for (let label = 0; label < n; label += 3) index.markDeleted(label);

@@ -7,12 +7,20 @@ import { LOOP_FILTER_ALLOWED, LOOP_FILTER_DELETED, LOOP_FILTER_NONE } from '../k
 import type { SearchContext } from './context.js';
 import { insert } from './insert.js';
 import { knnSearch } from './knn-search.js';
+import { update } from './update.js';
 
 /** Algorithm 1 for node `q`, in WebAssembly when available (see `insert`). */
 export function insertNode(ctx: SearchContext, q: number, efConstruction: number): void {
   const loop = ctx.loop;
   if (loop !== null && ctx.store.graphMemory !== null) loop.insert(q, efConstruction, ctx.heuristic, ctx.concurrent);
   else insert(ctx, q, efConstruction);
+}
+
+/** The repair after node `q`'s vector changed, in WebAssembly when available (see `update`). */
+export function updateNode(ctx: SearchContext, q: number, efConstruction: number): void {
+  const loop = ctx.loop;
+  if (loop !== null && ctx.store.graphMemory !== null) loop.update(q, efConstruction, ctx.heuristic);
+  else update(ctx, q, efConstruction);
 }
 
 /**

@@ -9,6 +9,7 @@ import { simdModule, type SimdKernel } from './simd-kernel.js';
 interface LoopExports {
   configure(slot: number, metric: number): void;
   insert(node: number, efConstruction: number, heuristic: boolean, concurrent: boolean): void;
+  update(node: number, efConstruction: number, heuristic: boolean): void;
   knnSearch(query: number, k: number, ef: number, filter: number, concurrent: boolean): number;
   resultKeysAddress(slot: number): number;
   resultValuesAddress(slot: number): number;
@@ -66,6 +67,12 @@ export class WasmLoop {
   insert(node: number, efConstruction: number, heuristic: boolean, concurrent: boolean): void {
     this.refresh();
     this.exports.insert(node, efConstruction, heuristic, concurrent);
+  }
+
+  /** The repair around node `node` after its vector changed (src/algorithms/update.ts). Single-threaded. */
+  update(node: number, efConstruction: number, heuristic: boolean): void {
+    this.refresh();
+    this.exports.update(node, efConstruction, heuristic);
   }
 
   /** Algorithm 5 from the kernel's query; the results are in `resultKeys`/`resultIds`, nearest first. */
