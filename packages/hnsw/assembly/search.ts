@@ -147,6 +147,16 @@ function row(node: i32): usize {
   return vectorBase + <usize>node * rowBytes;
 }
 
+// Loads that only warm the cache (WebAssembly has no prefetch): their sum goes
+// to a global so no optimiser drops them.
+let touched: u32 = 0;
+
+@inline
+function touch(at: usize): void {
+  // Every other 64-byte line: the adjacent-line prefetcher fetches its pair.
+  for (let offset: usize = 0; offset < rowBytes; offset += 128) touched += load<u32>(at + offset);
+}
+
 @inline
 function distance(a: usize, b: usize): f32 {
   switch (encoding) {
@@ -327,9 +337,15 @@ function searchLayer(q: usize, ep: i32, epD: f32, ef: i32, level: i32, filter: i
     let n = 0;
     for (let j = 1; j <= degree; j++) {
       const e = load<i32>(at + (<usize>j << 2));
-      if (visit(e)) store<i32>(batch + (<usize>(n++) << 2), e);
+      if (visit(e)) {
+        // Every row's lines start loading now, while the others are gathered and computed.
+        touch(row(e));
+        store<i32>(batch + (<usize>(n++) << 2), e);
+      }
     }
     if (concurrent) release(lockOf(c));
+    // So does the link list of the candidate likely expanded next.
+    if (cSize > 0) touched += load<u32>(linksAt(load<i32>(cValues), level));
 
     for (let j = 0; j < n; j++) {
       const e = load<i32>(batch + (<usize>j << 2));
