@@ -1,10 +1,14 @@
 // `pnpm bench compare`: smallworld and hnswlib-node on the same data in one
 // process: build time, then recall and QPS at each efSearch, with ratios.
-// Rounds alternate the libraries so load on a shared machine hits both alike.
+// Builds take turns chunk by chunk and search rounds alternate the libraries,
+// so load on a shared machine hits both alike.
 
 import type { BenchData } from './data.js';
 import type { Peer } from './peers.js';
 import { log, median, recallAtK, timeSeconds, timeSecondsAsync } from './stats.js';
+
+/** Rows each library adds per turn of an interleaved build. */
+const BUILD_TURN = 5000;
 
 export interface CompareOptions {
   m: number;
@@ -24,13 +28,31 @@ export interface CompareRow {
 /** Builds every peer over `data` and measures recall/QPS per efSearch; returns one row per (lib, efSearch). */
 export async function compare(peers: Peer[], data: BenchData, options: CompareOptions): Promise<CompareRow[]> {
   const buildS = new Map<string, number>();
-  for (const peer of peers) {
-    log(`building ${peer.name} over ${data.base.length / data.dim} x ${data.dim} (${data.name}) ...`);
-    const seconds = await timeSecondsAsync(async () => {
-      await peer.build(data.base, data.dim, { m: options.m, efConstruction: options.efConstruction, space: 'l2' });
-    });
-    buildS.set(peer.name, seconds);
-    log(`  ${seconds.toFixed(2)} s`);
+  const buildOptions = { m: options.m, efConstruction: options.efConstruction, space: 'l2' as const };
+  const n = data.base.length / data.dim;
+  if (peers.every((peer) => peer.begin !== undefined && peer.addRows !== undefined)) {
+    // Chunk by chunk, taking turns and flipping who goes first, so a busy spell slows both alike.
+    log(`building ${peers.map((p) => p.name).join(' and ')} over ${n} x ${data.dim} (${data.name}), taking turns ...`);
+    for (const peer of peers) {
+      peer.begin!(n, data.dim, buildOptions);
+      buildS.set(peer.name, 0);
+    }
+    for (let first = 0, turn = 0; first < n; first += BUILD_TURN, turn++) {
+      const rows = data.base.subarray(first * data.dim, Math.min(n, first + BUILD_TURN) * data.dim);
+      for (const peer of turn % 2 === 0 ? peers : [...peers].reverse()) {
+        buildS.set(peer.name, buildS.get(peer.name)! + timeSeconds(() => peer.addRows!(rows, first)));
+      }
+    }
+    for (const peer of peers) log(`  ${peer.name}: ${buildS.get(peer.name)!.toFixed(2)} s`);
+  } else {
+    for (const peer of peers) {
+      log(`building ${peer.name} over ${n} x ${data.dim} (${data.name}) ...`);
+      const seconds = await timeSecondsAsync(async () => {
+        await peer.build(data.base, data.dim, buildOptions);
+      });
+      buildS.set(peer.name, seconds);
+      log(`  ${seconds.toFixed(2)} s`);
+    }
   }
   const nq = data.queries.length / data.dim;
   const out = new Float64Array(nq * data.k);

@@ -55,6 +55,12 @@ export function smallworldPeer(kernel: KernelChoice = 'auto'): Peer & { index():
   let index: HnswIndex | null = null;
   return {
     name: kernel === 'js' ? 'smallworld (js kernel)' : 'smallworld',
+    begin(n, dim, { m, efConstruction, space }) {
+      index = new HnswIndex({ space, dim, m, efConstruction, kernel, capacity: n });
+    },
+    addRows(rows) {
+      index!.addBatch(rows);
+    },
     async build(data, dim, { m, efConstruction, space, threads = 1, onProgress }) {
       const n = data.length / dim;
       index = new HnswIndex({ space, dim, m, efConstruction, kernel, capacity: n });
