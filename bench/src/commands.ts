@@ -74,7 +74,8 @@ const compareCommand = command({
       const b = qpsAtRecall(rows, peer.name, s.target);
       json({
         summary: true, data: s.data, target: s.target, buildRatio: rows[0].buildS / rows.find((r) => r.lib === peer.name)!.buildS,
-        qpsRatioAtTarget: a && b ? a.qps / b.qps : null,
+        buildCpuRatio: rows[0].buildCpuS / rows.find((r) => r.lib === peer.name)!.buildCpuS,
+        qpsRatioAtTarget: a && b ? a.qps / b.qps : null, qpsCpuRatioAtTarget: a && b ? a.qpsCpu / b.qpsCpu : null,
       });
     } else {
       console.log(`${s.data}: ${bench.base.length / bench.dim} x ${bench.dim}, ${bench.queries.length / bench.dim} queries, k 10`);

@@ -225,74 +225,66 @@ function accepts(node: i32, filter: i32): bool {
   return true;
 }
 
-// ---- heaps: the binary heaps of src/heap.ts, keys f32 (the kernels' distances), values i32
+// ---- heaps: the binary heaps of src/heap.ts, keys f32 (the kernels' distances), values i32.
+// One body for both: `max` is a constant at every (inlined) call, so the branch folds away.
 
-function cPush(key: f32, value: i32): void {
-  let i = cSize++;
+/** `a` belongs above `b`: nearer in the min-heap C, further in the max-heap W. */
+@inline
+function above(a: f32, b: f32, max: bool): bool {
+  return max ? a > b : a < b;
+}
+
+/** Pushes into the heap at keys/values holding `size` entries (size becomes size + 1). */
+@inline
+function heapPush(keys: usize, values: usize, size: i32, key: f32, value: i32, max: bool): void {
+  let i = size;
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    const pk = load<f32>(cKeys + (<usize>parent << 2));
-    if (pk <= key) break;
-    store<f32>(cKeys + (<usize>i << 2), pk);
-    store<i32>(cValues + (<usize>i << 2), load<i32>(cValues + (<usize>parent << 2)));
+    const pk = load<f32>(keys + (<usize>parent << 2));
+    if (!above(key, pk, max)) break;
+    store<f32>(keys + (<usize>i << 2), pk);
+    store<i32>(values + (<usize>i << 2), load<i32>(values + (<usize>parent << 2)));
     i = parent;
   }
-  store<f32>(cKeys + (<usize>i << 2), key);
-  store<i32>(cValues + (<usize>i << 2), value);
+  store<f32>(keys + (<usize>i << 2), key);
+  store<i32>(values + (<usize>i << 2), value);
+}
+
+/** Removes the top of the heap of `n + 1` entries (n after the pop). */
+@inline
+function heapPop(keys: usize, values: usize, n: i32, max: bool): void {
+  if (n == 0) return;
+  const key = load<f32>(keys + (<usize>n << 2));
+  const value = load<i32>(values + (<usize>n << 2));
+  let i = 0;
+  while (true) {
+    let child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && above(load<f32>(keys + (<usize>(child + 1) << 2)), load<f32>(keys + (<usize>child << 2)), max)) child++;
+    const ck = load<f32>(keys + (<usize>child << 2));
+    if (!above(ck, key, max)) break;
+    store<f32>(keys + (<usize>i << 2), ck);
+    store<i32>(values + (<usize>i << 2), load<i32>(values + (<usize>child << 2)));
+    i = child;
+  }
+  store<f32>(keys + (<usize>i << 2), key);
+  store<i32>(values + (<usize>i << 2), value);
+}
+
+function cPush(key: f32, value: i32): void {
+  heapPush(cKeys, cValues, cSize++, key, value, false);
 }
 
 function cPop(): void {
-  const n = --cSize;
-  if (n == 0) return;
-  const key = load<f32>(cKeys + (<usize>n << 2));
-  const value = load<i32>(cValues + (<usize>n << 2));
-  let i = 0;
-  while (true) {
-    let child = 2 * i + 1;
-    if (child >= n) break;
-    if (child + 1 < n && load<f32>(cKeys + (<usize>(child + 1) << 2)) < load<f32>(cKeys + (<usize>child << 2))) child++;
-    const ck = load<f32>(cKeys + (<usize>child << 2));
-    if (ck >= key) break;
-    store<f32>(cKeys + (<usize>i << 2), ck);
-    store<i32>(cValues + (<usize>i << 2), load<i32>(cValues + (<usize>child << 2)));
-    i = child;
-  }
-  store<f32>(cKeys + (<usize>i << 2), key);
-  store<i32>(cValues + (<usize>i << 2), value);
+  heapPop(cKeys, cValues, --cSize, false);
 }
 
 function wPush(key: f32, value: i32): void {
-  let i = wSize++;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    const pk = load<f32>(wKeys + (<usize>parent << 2));
-    if (pk >= key) break;
-    store<f32>(wKeys + (<usize>i << 2), pk);
-    store<i32>(wValues + (<usize>i << 2), load<i32>(wValues + (<usize>parent << 2)));
-    i = parent;
-  }
-  store<f32>(wKeys + (<usize>i << 2), key);
-  store<i32>(wValues + (<usize>i << 2), value);
+  heapPush(wKeys, wValues, wSize++, key, value, true);
 }
 
 function wPop(): void {
-  const n = --wSize;
-  if (n == 0) return;
-  const key = load<f32>(wKeys + (<usize>n << 2));
-  const value = load<i32>(wValues + (<usize>n << 2));
-  let i = 0;
-  while (true) {
-    let child = 2 * i + 1;
-    if (child >= n) break;
-    if (child + 1 < n && load<f32>(wKeys + (<usize>(child + 1) << 2)) > load<f32>(wKeys + (<usize>child << 2))) child++;
-    const ck = load<f32>(wKeys + (<usize>child << 2));
-    if (ck <= key) break;
-    store<f32>(wKeys + (<usize>i << 2), ck);
-    store<i32>(wValues + (<usize>i << 2), load<i32>(wValues + (<usize>child << 2)));
-    i = child;
-  }
-  store<f32>(wKeys + (<usize>i << 2), key);
-  store<i32>(wValues + (<usize>i << 2), value);
+  heapPop(wKeys, wValues, --wSize, true);
 }
 
 /**
