@@ -49,6 +49,9 @@
 //   `maxNodesPerWasmMemory` before it has to leave the memory (reserve first).
 // Past 4 GiB the graph arrays move to plain shared buffers and the TypeScript
 // loop (src/algorithms/) runs; past 4 GiB of vectors alone the JS kernels too.
+// Where memory cannot be shared (a browser page without cross-origin
+// isolation) the graph stays in plain buffers too: growing a non-shared
+// memory detaches every view of it, the vector store's rows included.
 
 import {
   F32VectorStore, WASM_MAX_BYTES, attachVectorStore, paddedRowFloats,
@@ -338,7 +341,9 @@ export class GraphStore implements GraphArrays {
       dim: shape.dim, capacity: cap, shared: shape.shared, wasmMemory: shape.wasmMemory,
       headBytes: headBytes(shape.dim, shape.m),
     });
-    const memory = this.vectors.memory;
+    // A non-shared memory detaches every view when it grows, the vector store's rows
+    // included, which only the store's own `grow` re-makes: the graph joins shared memories only.
+    const memory = shape.shared ? this.vectors.memory : null;
     const layout = memory === null ? null : this.layoutFor(cap, 16 * this.strideUpper, 1);
     if (memory !== null && layout !== null && layout.total <= WASM_MAX_BYTES) {
       this.graphMemory = memory;

@@ -101,6 +101,13 @@ describe('the 4 GiB budget (layout.ts)', () => {
     expect(most).toBeGreaterThan(6_000_000);
   });
 
+  it('keeps the graph out of a memory that cannot be shared (its views detach when it grows)', () => {
+    const store = new GraphStore({ dim: 8, m: 4, shared: false, wasmMemory: true }, 10);
+    expect(store.vectors.memory).not.toBeNull();
+    expect(store.graphMemory).toBeNull();
+    expect(store.links0.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
   it('lays out search slots on demand, per thread used', () => {
     const store = new GraphStore({ dim: 8, m: 4, shared: true, wasmMemory: true }, 1000);
     expect(store.searchSlots).toBe(1);
