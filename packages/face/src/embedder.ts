@@ -1,5 +1,5 @@
-// FaceEmbedder: photo in, faces out (box, score, 68 landmarks, 128-D descriptor),
-// through face-api's detect -> landmarks -> align -> ResNet descriptor pipeline.
+// FaceEmbedder (Node): photo in, faces out (box, score, 68 landmarks, 128-D descriptor),
+// decoded by sharp and run through face-api's pipeline (pipeline.ts, shared with the browser entry).
 
 import { SmallworldTypeError } from '@smallworld/hnsw';
 import { checkBoolean, checkFraction, checkInteger, checkKnownKeys, describeValue } from './check.js';
@@ -7,48 +7,13 @@ import {
   DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SIDE, decodeImage, decoderId, describeInput, type ImageInput,
 } from './decode.js';
 import { FaceRangeError } from './errors.js';
-import { FACE_MODEL } from './model.js';
+import {
+  DEFAULT_MIN_CONFIDENCE, detectFaces, type EmbedderSignature, type Face, type RepresentOptions,
+} from './pipeline.js';
 import {
   checkBackendChoice, defaultModelDir, loadRuntime, type FaceBackend, type FaceBackendChoice, type FaceRuntime,
 } from './runtime.js';
 import { DEFAULT_THRESHOLD, checkThreshold, verify, type VerifyResult } from './verify.js';
-
-/** Length of a face descriptor: the model's (`FACE_MODEL.descriptorLength`, 128). */
-export const DESCRIPTOR_DIM = FACE_MODEL.descriptorLength;
-/** Default detector confidence below which a detection is dropped. */
-export const DEFAULT_MIN_CONFIDENCE = 0.5;
-
-/** A rectangle in the original photo's pixels (after EXIF rotation). */
-export interface FaceBox {
-  /** Left edge, pixels of the original image. */
-  x: number;
-  /** Top edge, pixels of the original image. */
-  y: number;
-  /** Width, pixels. */
-  width: number;
-  /** Height, pixels. */
-  height: number;
-}
-
-/** A point in the original photo's pixels. */
-export interface Point {
-  /** Horizontal position, pixels of the original image. */
-  x: number;
-  /** Vertical position, pixels of the original image. */
-  y: number;
-}
-
-/** One face found in a photo. */
-export interface Face {
-  /** Where the detector found the face. */
-  box: FaceBox;
-  /** Detector confidence, in (0, 1]. */
-  score: number;
-  /** The 68 landmarks (iBUG 300-W order: jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67). */
-  landmarks: Point[];
-  /** 128-D descriptor: faces of one person lie within ~0.6 (Euclidean) of each other. */
-  descriptor: Float32Array;
-}
 
 /** Options of `new FaceEmbedder(...)`. */
 export interface FaceEmbedderOptions {
@@ -73,22 +38,6 @@ export interface FaceEmbedderOptions {
    * them in globals): the first embedder's folder is the one used.
    */
   modelDir?: string;
-}
-
-/** Options of `represent`. */
-export interface RepresentOptions {
-  /** Every face, largest first, instead of the largest only. Default false. */
-  all?: boolean;
-}
-
-/** What produced a descriptor: descriptors from different decoders, models or backends must not be mixed. */
-export interface EmbedderSignature {
-  /** The image decoder and its downscaling (`maxSide`). */
-  decoder: string;
-  /** The face model that computed the descriptors. */
-  model: string;
-  /** The TensorFlow.js backend it ran on. */
-  backend: FaceBackend;
 }
 
 const OPTION_KEYS = ['backend', 'minConfidence', 'maxSide', 'maxInputPixels', 'modelDir'] as const;
@@ -174,22 +123,7 @@ export class FaceEmbedder {
   async detect(image: ImageInput, all: boolean): Promise<{ faces: Face[]; detected: number }> {
     const decoded = await decodeImage(image, { maxSide: this.maxSide, maxInputPixels: this.maxInputPixels });
     const { faceapi } = this.loaded ?? (await this.ready(), this.loaded!);
-    const tf = faceapi.tf;
-    const tensor = tf.tensor3d(decoded.data, [decoded.height, decoded.width, 3], 'int32');
-    try {
-      const detectorOptions = new faceapi.SsdMobilenetv1Options({ minConfidence: this.minConfidence });
-      const found: FoundFace[] = await faceapi.detectAllFaces(tensor, detectorOptions).withFaceLandmarks();
-      found.sort((a, b) => area(b.detection.box) - area(a.detection.box));
-      const chosen = all ? found : found.slice(0, 1);
-      if (chosen.length === 0) return { faces: [], detected: 0 };
-      // face-api's own descriptor step (dlib alignment from the landmarks,
-      // crop, ResNet), run on the chosen faces only: a group photo's
-      // background faces cost nothing when only the largest is wanted.
-      const described = await new faceapi.ComputeAllFaceDescriptorsTask(Promise.resolve(chosen), tensor);
-      return { faces: described.map((f: FoundFace & { descriptor: Float32Array }) => toFace(f, decoded.scale)), detected: found.length };
-    } finally {
-      tensor.dispose();
-    }
+    return detectFaces(faceapi, decoded, this.minConfidence, all);
   }
 
   /**
@@ -211,22 +145,5 @@ export class FaceEmbedder {
   }
 }
 
-/** The part of face-api's result we read. */
-interface FoundFace {
-  detection: { score: number; box: FaceBox };
-  landmarks: { positions: Point[] };
-}
-
-function area(box: FaceBox): number {
-  return box.width * box.height;
-}
-
-function toFace(found: FoundFace & { descriptor: Float32Array }, scale: number): Face {
-  const { box, score } = found.detection;
-  return {
-    box: { x: box.x * scale, y: box.y * scale, width: box.width * scale, height: box.height * scale },
-    score,
-    landmarks: found.landmarks.positions.map((p) => ({ x: p.x * scale, y: p.y * scale })),
-    descriptor: Float32Array.from(found.descriptor),
-  };
-}
+export { DESCRIPTOR_DIM, DEFAULT_MIN_CONFIDENCE } from './pipeline.js';
+export type { EmbedderSignature, Face, FaceBox, Point, RepresentOptions } from './pipeline.js';
