@@ -2,18 +2,18 @@
 // decoded by sharp and run through face-api's pipeline (pipeline.ts, shared with the browser entry).
 
 import { SmallworldTypeError } from '@smallworld/hnsw';
-import { checkBoolean, checkFraction, checkInteger, checkKnownKeys, describeValue } from './check.js';
+import { checkFraction, checkInteger, checkKnownKeys, describeValue } from './check.js';
 import {
   DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SIDE, decodeImage, decoderId, describeInput, type ImageInput,
 } from './decode.js';
-import { FaceRangeError } from './errors.js';
 import {
-  DEFAULT_MIN_CONFIDENCE, detectFaces, type EmbedderSignature, type Face, type RepresentOptions,
+  DEFAULT_MIN_CONFIDENCE, LazyRuntime, checkRepresentOptions, detectFaces, verifyInputs,
+  type EmbedderSignature, type Face, type RepresentOptions,
 } from './pipeline.js';
 import {
   checkBackendChoice, defaultModelDir, loadRuntime, type FaceBackend, type FaceBackendChoice, type FaceRuntime,
 } from './runtime.js';
-import { DEFAULT_THRESHOLD, checkThreshold, verify, type VerifyResult } from './verify.js';
+import { DEFAULT_THRESHOLD, type VerifyResult } from './verify.js';
 
 /** Options of `new FaceEmbedder(...)`. */
 export interface FaceEmbedderOptions {
@@ -63,8 +63,7 @@ export class FaceEmbedder {
   readonly maxInputPixels: number;
   /** Folder of the face-api model weights. */
   readonly modelDir: string;
-  private runtime: Promise<FaceRuntime> | undefined;
-  private loaded: FaceRuntime | undefined;
+  private readonly runtime = new LazyRuntime<FaceRuntime>(() => loadRuntime(this.backendChoice, this.modelDir));
 
   constructor(options: FaceEmbedderOptions = {}) {
     checkKnownKeys('FaceEmbedder', options, OPTION_KEYS);
@@ -80,30 +79,25 @@ export class FaceEmbedder {
 
   /** Loads backend and weights (idempotent); resolves to what descriptors will depend on. */
   async ready(): Promise<EmbedderSignature> {
-    this.runtime ??= loadRuntime(this.backendChoice, this.modelDir);
-    try {
-      this.loaded = await this.runtime;
-    } catch (error) {
-      this.runtime = undefined;
-      throw error;
-    }
+    await this.runtime.get();
     return this.signature!;
   }
 
   /** The backend in use, once `ready()` resolved. */
   get backend(): FaceBackend | undefined {
-    return this.loaded?.backend;
+    return this.runtime.value?.backend;
   }
 
   /** Why a faster backend was skipped (e.g. "tfjs-node not available"), once `ready()` resolved. */
   get backendNotes(): readonly string[] {
-    return this.loaded?.notes ?? [];
+    return this.runtime.value?.notes ?? [];
   }
 
   /** Decoder, model and backend, once `ready()` resolved. */
   get signature(): EmbedderSignature | undefined {
-    if (this.loaded === undefined) return undefined;
-    return { decoder: decoderId(this.maxSide), model: this.loaded.model, backend: this.loaded.backend };
+    const loaded = this.runtime.value;
+    if (loaded === undefined) return undefined;
+    return { decoder: decoderId(this.maxSide), model: loaded.model, backend: loaded.backend };
   }
 
   /**
@@ -112,8 +106,7 @@ export class FaceEmbedder {
    * `UNREADABLE_IMAGE` errors for files that cannot be decoded (see `decodeImage`).
    */
   async represent(image: ImageInput, options: RepresentOptions = {}): Promise<Face[]> {
-    checkKnownKeys('represent', options, ['all']);
-    return (await this.detect(image, checkBoolean('all', options.all, false))).faces;
+    return (await this.detect(image, checkRepresentOptions(options))).faces;
   }
 
   /**
@@ -122,7 +115,7 @@ export class FaceEmbedder {
    */
   async detect(image: ImageInput, all: boolean): Promise<{ faces: Face[]; detected: number }> {
     const decoded = await decodeImage(image, { maxSide: this.maxSide, maxInputPixels: this.maxInputPixels });
-    const { faceapi } = this.loaded ?? (await this.ready(), this.loaded!);
+    const { faceapi } = await this.runtime.get();
     return detectFaces(faceapi, decoded, this.minConfidence, all);
   }
 
@@ -132,16 +125,7 @@ export class FaceEmbedder {
    * `FaceRangeError` with code `NO_FACE` when a photo has no face.
    */
   async verify(a: ImageInput | Float32Array, b: ImageInput | Float32Array, threshold = DEFAULT_THRESHOLD): Promise<VerifyResult> {
-    checkThreshold(threshold);
-    const [da, db] = [await this.descriptorOf('a', a), await this.descriptorOf('b', b)];
-    return verify(da, db, threshold);
-  }
-
-  private async descriptorOf(argument: string, input: ImageInput | Float32Array): Promise<Float32Array> {
-    if (input instanceof Float32Array) return input;
-    const [face] = await this.represent(input);
-    if (face === undefined) throw new FaceRangeError('NO_FACE', `\`${argument}\`: no face found in ${describeInput(input)}`);
-    return face.descriptor;
+    return verifyInputs(a, b, threshold, (input) => this.represent(input), describeInput);
   }
 }
 

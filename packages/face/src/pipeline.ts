@@ -2,7 +2,10 @@
 // decoded RGB pixels in, faces out (detect -> 68 landmarks -> align -> 128-D
 // descriptor), and the types of what comes out. Portable: imports nothing Node-only.
 
+import { checkBoolean, checkKnownKeys } from './check.js';
+import { FaceRangeError, FaceTypeError } from './errors.js';
 import { FACE_MODEL } from './model.js';
+import { checkThreshold, verify, type VerifyResult } from './verify.js';
 
 /** Length of a face descriptor: the model's (`FACE_MODEL.descriptorLength`, 128). */
 export const DESCRIPTOR_DIM = FACE_MODEL.descriptorLength;
@@ -116,4 +119,66 @@ function toFace(found: FoundFace & { descriptor: Float32Array }, scale: number):
     landmarks: found.landmarks.positions.map((p) => ({ x: p.x * scale, y: p.y * scale })),
     descriptor: Float32Array.from(found.descriptor),
   };
+}
+
+/**
+ * @internal A runtime loaded on first use: `get()` starts the load once and
+ * shares it; a failed load is forgotten, so the next call tries again.
+ */
+export class LazyRuntime<R> {
+  /** The runtime, once a `get()` resolved. */
+  value: R | undefined;
+  private loading: Promise<R> | undefined;
+
+  constructor(private readonly start: () => Promise<R>) {}
+
+  async get(): Promise<R> {
+    this.loading ??= this.start();
+    try {
+      this.value = await this.loading;
+    } catch (error) {
+      this.loading = undefined;
+      throw error;
+    }
+    return this.value;
+  }
+}
+
+/** @internal Checks `represent`'s options; returns `all`. */
+export function checkRepresentOptions(options: RepresentOptions): boolean {
+  checkKnownKeys('represent', options, ['all']);
+  return checkBoolean('all', options.all, false);
+}
+
+/**
+ * @internal `verify` of both embedders: each argument is a descriptor, or a
+ * photo whose largest face is described (`NO_FACE`, naming the argument, when it has none).
+ */
+export async function verifyInputs<I>(
+  a: I | Float32Array, b: I | Float32Array, threshold: number,
+  represent: (input: I) => Promise<Face[]>, describe: (input: I) => string,
+): Promise<VerifyResult> {
+  checkThreshold(threshold);
+  const descriptorOf = async (argument: string, input: I | Float32Array): Promise<Float32Array> => {
+    if (input instanceof Float32Array) return input;
+    const [face] = await represent(input);
+    if (face === undefined) throw new FaceRangeError('NO_FACE', `\`${argument}\`: no face found in ${describe(input)}`);
+    return face.descriptor;
+  };
+  const da = await descriptorOf('a', a);
+  return verify(da, await descriptorOf('b', b), threshold);
+}
+
+/**
+ * @internal Refuses to mix descriptors: throws `INCOMPATIBLE_EMBEDDER` when
+ * `used` differs from the `held` signature of `holder` (a database) in decoder, model or backend.
+ */
+export function checkSameSignature(held: EmbedderSignature, used: EmbedderSignature, holder: string): void {
+  for (const key of ['decoder', 'model', 'backend'] as const) {
+    if (held[key] !== used[key]) {
+      throw new FaceTypeError('INCOMPATIBLE_EMBEDDER',
+        `${holder} holds descriptors made with ${key} ${JSON.stringify(held[key])}; `
+        + `the embedder uses ${JSON.stringify(used[key])}: descriptors would not be comparable (re-index into a new database)`);
+    }
+  }
 }

@@ -6,7 +6,7 @@ import { checkInteger, checkKnownKeys, describeValue } from '../check.js';
 import type { FileRecord } from '../db-file.js';
 import { FaceRangeError, FaceTypeError } from '../errors.js';
 import { FACE_MODEL } from '../model.js';
-import { DESCRIPTOR_DIM, type EmbedderSignature, type FaceBox } from '../pipeline.js';
+import { DESCRIPTOR_DIM, checkSameSignature, type EmbedderSignature, type FaceBox } from '../pipeline.js';
 import { resizeToRgb } from '../resize.js';
 import { DEFAULT_THRESHOLD, checkThreshold } from '../verify.js';
 import { describeBrowserInput, type BrowserImageInput } from './decode.js';
@@ -414,13 +414,7 @@ export class FaceDatabase {
       this.signatureValue = signature;
       return;
     }
-    for (const key of ['decoder', 'model', 'backend'] as const) {
-      if (this.signatureValue[key] !== signature[key]) {
-        throw new FaceTypeError('INCOMPATIBLE_EMBEDDER',
-          `face database ${JSON.stringify(this.name)} holds descriptors made with ${key} ${JSON.stringify(this.signatureValue[key])}; `
-          + `the embedder uses ${JSON.stringify(signature[key])}: descriptors would not be comparable (re-index into a new database)`);
-      }
-    }
+    checkSameSignature(this.signatureValue, signature, `face database ${JSON.stringify(this.name)}`);
   }
 }
 

@@ -2,12 +2,12 @@
 // with the browser's inputs, decoded by the platform and run through the shared pipeline.
 
 import { SmallworldTypeError } from '@smallworld/hnsw';
-import { checkBoolean, checkFraction, checkInteger, checkKnownKeys, describeValue } from '../check.js';
-import { FaceRangeError } from '../errors.js';
+import { checkFraction, checkInteger, checkKnownKeys, describeValue } from '../check.js';
 import {
-  DEFAULT_MIN_CONFIDENCE, detectFaces, type EmbedderSignature, type Face, type RepresentOptions,
+  DEFAULT_MIN_CONFIDENCE, LazyRuntime, checkRepresentOptions, detectFaces, verifyInputs,
+  type EmbedderSignature, type Face, type RepresentOptions,
 } from '../pipeline.js';
-import { DEFAULT_THRESHOLD, checkThreshold, verify, type VerifyResult } from '../verify.js';
+import { DEFAULT_THRESHOLD, type VerifyResult } from '../verify.js';
 import {
   browserDecoderId, decodeBrowserImage, describeBrowserInput, type BrowserDecodedImage, type BrowserImageInput,
 } from './decode.js';
@@ -71,8 +71,7 @@ export class FaceEmbedder {
   readonly modelUrl: string;
   /** Where the `.wasm` files are served, if set. */
   readonly wasmPaths: string | undefined;
-  private runtime: Promise<BrowserFaceRuntime> | undefined;
-  private loaded: BrowserFaceRuntime | undefined;
+  private readonly runtime = new LazyRuntime<BrowserFaceRuntime>(() => loadBrowserRuntime(this.backendChoice, this.modelUrl, this.wasmPaths));
 
   constructor(options: BrowserFaceEmbedderOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -96,35 +95,30 @@ export class FaceEmbedder {
 
   /** Loads backend and weights (idempotent); resolves to what descriptors will depend on. */
   async ready(): Promise<EmbedderSignature> {
-    this.runtime ??= loadBrowserRuntime(this.backendChoice, this.modelUrl, this.wasmPaths);
-    try {
-      this.loaded = await this.runtime;
-    } catch (error) {
-      this.runtime = undefined;
-      throw error;
-    }
+    await this.runtime.get();
     return this.signature!;
   }
 
   /** The backend in use, once `ready()` resolved. */
   get backend(): BrowserFaceBackend | undefined {
-    return this.loaded?.backend;
+    return this.runtime.value?.backend;
   }
 
   /** Whether the wasm backend has SIMD (undefined before `ready()` or on another backend): without it, photos take several times longer. */
   get wasmSimd(): boolean | undefined {
-    return this.loaded?.wasmSimd;
+    return this.runtime.value?.wasmSimd;
   }
 
   /** Why a faster backend was skipped (e.g. "no GPU"), once `ready()` resolved. */
   get backendNotes(): readonly string[] {
-    return this.loaded?.notes ?? [];
+    return this.runtime.value?.notes ?? [];
   }
 
   /** Decoder, model and backend, once `ready()` resolved. */
   get signature(): EmbedderSignature | undefined {
-    if (this.loaded === undefined) return undefined;
-    return { decoder: browserDecoderId(this.maxSide), model: this.loaded.model, backend: this.loaded.backend };
+    const loaded = this.runtime.value;
+    if (loaded === undefined) return undefined;
+    return { decoder: browserDecoderId(this.maxSide), model: loaded.model, backend: loaded.backend };
   }
 
   /**
@@ -133,8 +127,7 @@ export class FaceEmbedder {
    * `UNREADABLE_IMAGE` errors for inputs that cannot be fetched or decoded.
    */
   async represent(image: BrowserImageInput, options: RepresentOptions = {}): Promise<Face[]> {
-    checkKnownKeys('represent', options, ['all']);
-    return (await this.detect(image, checkBoolean('all', options.all, false))).faces;
+    return (await this.detect(image, checkRepresentOptions(options))).faces;
   }
 
   /** @internal `represent`, plus how many faces the detector found. */
@@ -145,7 +138,7 @@ export class FaceEmbedder {
   /** @internal `detect`, plus the decoded pixels the networks saw (for thumbnails). */
   async detectWithPixels(image: BrowserImageInput, all: boolean): Promise<{ faces: Face[]; detected: number; pixels: BrowserDecodedImage }> {
     const decoded = await decodeBrowserImage(image, { maxSide: this.maxSide, maxInputPixels: this.maxInputPixels });
-    const { faceapi } = this.loaded ?? (await this.ready(), this.loaded!);
+    const { faceapi } = await this.runtime.get();
     return { ...(await detectFaces(faceapi, decoded, this.minConfidence, all)), pixels: decoded };
   }
 
@@ -155,15 +148,6 @@ export class FaceEmbedder {
    * `FaceRangeError` with code `NO_FACE` when a photo has no face.
    */
   async verify(a: BrowserImageInput | Float32Array, b: BrowserImageInput | Float32Array, threshold = DEFAULT_THRESHOLD): Promise<VerifyResult> {
-    checkThreshold(threshold);
-    const [da, db] = [await this.descriptorOf('a', a), await this.descriptorOf('b', b)];
-    return verify(da, db, threshold);
-  }
-
-  private async descriptorOf(argument: string, input: BrowserImageInput | Float32Array): Promise<Float32Array> {
-    if (input instanceof Float32Array) return input;
-    const [face] = await this.represent(input);
-    if (face === undefined) throw new FaceRangeError('NO_FACE', `\`${argument}\`: no face found in ${describeBrowserInput(input)}`);
-    return face.descriptor;
+    return verifyInputs(a, b, threshold, (input) => this.represent(input), describeBrowserInput);
   }
 }
