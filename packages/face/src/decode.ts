@@ -6,7 +6,7 @@ import sharp, { type Sharp } from 'sharp';
 import { SmallworldRangeError, SmallworldTypeError } from '@smallworld/hnsw';
 import { checkInteger, describeValue } from './check.js';
 import { FaceRangeError, FaceTypeError } from './errors.js';
-import { RESIZE_RULE, resizeToRgb } from './resize.js';
+import { COLOUR_RULE, RESIZE_RULE, resizeToRgb } from './resize.js';
 
 /** Raw interleaved pixels, row by row: RGB (3 channels, the default) or RGBA (4). */
 export interface RawImage {
@@ -54,7 +54,7 @@ export interface DecodedImage {
 
 /** The decoder's identity, recorded with descriptors (they depend on it). */
 export function decoderId(maxSide: number): string {
-  return `sharp@${sharp.versions.sharp}/libvips@${sharp.versions.vips}/${RESIZE_RULE}-max-side-${maxSide}`;
+  return `sharp@${sharp.versions.sharp}/libvips@${sharp.versions.vips}/${COLOUR_RULE}/${RESIZE_RULE}-max-side-${maxSide}`;
 }
 
 /** Short description of an input for error messages. */
@@ -81,7 +81,8 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   if (typeof input === 'string' || input instanceof Uint8Array) {
     // failOn 'error' (not 'warning'): photos from phones often carry minor
     // warnings (truncated EXIF) and decode fine.
-    image = sharp(input, { limitInputPixels: maxInputPixels, failOn: 'error' });
+    // ignoreIcc: the package's colour rule (resize.ts), the browser's too.
+    image = sharp(input, { limitInputPixels: maxInputPixels, failOn: 'error', ignoreIcc: true });
   } else if (isRawImage(input)) {
     const channels = input.channels ?? 3;
     if (channels !== 3 && channels !== 4) {

@@ -3,6 +3,16 @@
 // this same code, so both feed the networks the same pixels and agree on descriptors.
 
 /**
+ * Names the colour rule in a decoder's identity: embedded ICC profiles are
+ * ignored on both sides (pixels as stored, as sRGB). The two colour engines
+ * (lcms in sharp, skcms in Chromium) round differently: off by 1 in a few
+ * pixels, enough to move a group photo's descriptor by 0.067; ignoring the
+ * profile gives both the same bytes. The cost: a wide-gamut photo (Display
+ * P3, Adobe RGB) is read slightly desaturated, which face descriptors barely feel.
+ */
+export const COLOUR_RULE = 'no-icc';
+
+/**
  * Names the rule in a decoder's identity: descriptors made under another rule
  * are not comparable. 'area' = exact area averaging (a box filter over the
  * source pixels each output pixel covers), computed in float64, rounded once.

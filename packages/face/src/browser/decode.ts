@@ -1,12 +1,12 @@
 // Decodes a photo in the browser (File/Blob, ImageBitmap, <img>, ImageData or a URL)
-// with the platform (createImageBitmap, OffscreenCanvas): EXIF rotation applied, then
+// with the platform (createImageBitmap, OffscreenCanvas): EXIF rotation applied, colour profile ignored, then
 // shrunk by the package's resize rule (../resize.ts), the very code Node runs after sharp.
 
 import { SmallworldTypeError } from '@smallworld/hnsw';
 import { describeValue } from '../check.js';
 import { FaceRangeError, FaceTypeError } from '../errors.js';
 import type { RgbPixels } from '../pipeline.js';
-import { RESIZE_RULE, resizeToRgb } from '../resize.js';
+import { COLOUR_RULE, RESIZE_RULE, resizeToRgb } from '../resize.js';
 
 /**
  * A photo in the browser: a `File` or `Blob` of an encoded image (JPEG, PNG,
@@ -24,9 +24,9 @@ export interface BrowserDecodedImage extends RgbPixels {
   originalHeight: number;
 }
 
-/** The browser decoder's identity, recorded with descriptors (Node's is `sharp@.../libvips@.../area-max-side-N`). */
+/** The browser decoder's identity, recorded with descriptors (Node's is `sharp@.../libvips@.../no-icc/area-max-side-N`). */
 export function browserDecoderId(maxSide: number): string {
-  return `browser/${RESIZE_RULE}-max-side-${maxSide}`;
+  return `browser/${COLOUR_RULE}/${RESIZE_RULE}-max-side-${maxSide}`;
 }
 
 /** Short description of an input for error messages. */
@@ -84,8 +84,9 @@ function checkSize(what: string, width: number, height: number, limit: number): 
 }
 
 // EXIF orientation applied as sharp's rotate() does; no premultiplication
-// (sharp drops alpha without it); colour converted to sRGB as sharp does.
-const BITMAP_OPTIONS: ImageBitmapOptions = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'default' };
+// (sharp drops alpha without it); the embedded colour profile ignored, as
+// Node does (the package's colour rule, resize.ts).
+const BITMAP_OPTIONS: ImageBitmapOptions = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' };
 
 async function toBitmap(input: BrowserImageInput, what: string): Promise<ImageBitmap> {
   if (typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap) return input;
