@@ -8,20 +8,16 @@
 // Photos: $SMALLWORLD_DEEPFACE_DIR or ../shared/datasets/deepface beside the
 // repository when present, else the sample photos shipped in @vladmandic/face-api.
 
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { findChromium, launchChromium } from '../browser/chromium.mjs';
 import { startServer } from '../browser/serve.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run',
-];
 /** The agreement the issue fixes: browser and Node descriptors of a photo at most this far apart (L2). */
 const MAX_DESCRIPTOR_DIFFERENCE = 0.05;
 const THRESHOLD = 0.6;
@@ -45,14 +41,6 @@ const finish = (code) => {
   process.exit(summary.ok ? 0 : 1);
 };
 
-function findChromium() {
-  if (process.env.CHROMIUM) return process.env.CHROMIUM;
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
 
 const dist = path.join(ROOT, 'packages/face/dist/browser/index.js');
 if (!existsSync(dist)) {
@@ -70,7 +58,8 @@ const deepface = path.resolve(process.env.SMALLWORLD_DEEPFACE_DIR ?? path.join(R
 const face = await import(pathToFileURL(path.join(ROOT, 'packages/face/dist/index.js')).href);
 const useDeepface = existsSync(path.join(deepface, 'master.csv'));
 const photoDir = useDeepface ? deepface : face.samplePhotosDir();
-const photos = readdirSync(photoDir).filter((name) => IMAGE.test(name)).sort();
+// face-api's demo folder also holds screenshots: its photos are sample1.jpg ... sample6.jpg.
+const photos = readdirSync(photoDir).filter((name) => (useDeepface ? IMAGE : /^sample\d+\.jpg$/).test(name)).sort();
 const queryName = useDeepface ? 'img1.jpg' : photos[0];
 summary.photos = { folder: photoDir, count: photos.length, query: queryName };
 console.log(`face-search check: ${photos.length} photos from ${photoDir}${useDeepface ? '' : ' (deepface photos absent)'}`);
@@ -116,16 +105,13 @@ const scratch = await mkdtemp(path.join(os.tmpdir(), 'smallworld-face-search-'))
 const unreadable = path.join(scratch, 'not-a-photo.jpg');
 await writeFile(unreadable, 'this is not a JPEG\n');
 const blank = path.join(scratch, 'no-face.png');
-const sharp = (await import(pathToFileURL(createRequireFrom(path.join(ROOT, 'packages/face'))('sharp')).href)).default;
+// sharp is the face package's dependency, not the examples': load it from there.
+const sharp = createRequire(path.join(ROOT, 'packages/face/package.json'))('sharp');
 await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 128, g: 150, b: 170 } } }).png().toFile(blank);
-
-function createRequireFrom(folder) {
-  return (id) => execFileSync(process.execPath, ['-p', `require.resolve(${JSON.stringify(id)})`], { cwd: folder, encoding: 'utf8' }).trim();
-}
 
 // 2. The page in headless Chromium.
 const { server, url } = await startServer();
-const browser = await chromium.launch({ executablePath, args: FLAGS, headless: true });
+const browser = await launchChromium('face-search check');
 const context = await browser.newContext();
 const page = await context.newPage();
 const pageErrors = [];
