@@ -6,6 +6,7 @@ import { FaceDatabase, FaceEmbedder } from '@smallworld/face';
 
 const DB_NAME = 'face-search-example';
 const THUMBNAIL_SIDE = 160;
+const SEARCH_RUNS = 21;
 
 let embedder;
 let db;
@@ -38,13 +39,19 @@ const handlers = {
     const started = performance.now();
     const faces = await embedder.represent(file);
     if (faces.length === 0) return { query: null, matches: [], findMs: performance.now() - started };
-    const searchStarted = performance.now();
-    const matches = db.findDescriptor(faces[0].descriptor, { k });
-    const searchMs = performance.now() - searchStarted;
+    // The index search alone, timed as the median of a few runs (the first pays for warm-up).
+    const times = [];
+    let matches;
+    for (let run = 0; run < SEARCH_RUNS; run++) {
+      const searchStarted = performance.now();
+      matches = db.findDescriptor(faces[0].descriptor, { k });
+      times.push(performance.now() - searchStarted);
+    }
+    const searchMs = times.sort((a, b) => a - b)[SEARCH_RUNS >> 1];
     return {
       query: { box: faces[0].box, descriptor: Array.from(faces[0].descriptor) },
       matches: matches.map((match) => ({ ...match, thumbnail: db.thumbnail(match.name) })),
-      findMs: performance.now() - started,
+      findMs: performance.now() - started - times.reduce((a, b) => a + b, 0) + searchMs,
       searchMs,
     };
   },

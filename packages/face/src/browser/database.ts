@@ -231,7 +231,16 @@ export class FaceDatabase {
   }
 
   /** Photos the database knows, with their status and faces. */
-  photos(): { name: string; status: FileRecord['status']; faces: number; error?: string }[] {
+  photos(): {
+    /** The photo's name. */
+    name: string;
+    /** 'indexed', 'no-face' or 'error'. */
+    status: FileRecord['status'];
+    /** Faces of the photo in the index. */
+    faces: number;
+    /** Why the photo could not be read (status 'error'). */
+    error?: string;
+  }[] {
     return [...this.records].map(([name, r]) => ({ name, status: r.status, faces: r.faces.length, error: r.error }));
   }
 
@@ -240,7 +249,14 @@ export class FaceDatabase {
    * and the photo's own size (face boxes are in its pixels: scale them by
    * the thumbnail's width / `width`).
    */
-  thumbnail(name: string): { url: string; width: number; height: number } | undefined {
+  thumbnail(name: string): {
+    /** `data:image/jpeg;base64,...`, long side `thumbnailSide`. */
+    url: string;
+    /** The photo's width, pixels (after EXIF rotation). */
+    width: number;
+    /** The photo's height, pixels. */
+    height: number;
+  } | undefined {
     const record = this.records.get(name);
     if (record?.thumbnail === undefined) return undefined;
     return { url: record.thumbnail, width: record.width ?? 0, height: record.height ?? 0 };

@@ -12,7 +12,6 @@ export type {
   AddPhotosOptions, BrowserFaceMatch, BrowserFileResult, BrowserFileStatus, BrowserOpenOptions, PhotoSource,
 } from './database.js';
 export type { BrowserStorageKind } from './store.js';
-export { fitInside, resizeToRgb, RESIZE_RULE } from '../resize.js';
 export { DESCRIPTOR_DIM, DEFAULT_MIN_CONFIDENCE } from '../pipeline.js';
 export type { EmbedderSignature, Face, FaceBox, Point, RepresentOptions, RgbPixels } from '../pipeline.js';
 export { FACE_MODEL, FACE_MODELS } from '../model.js';
