@@ -3,6 +3,11 @@
 export { HnswIndex, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M, DEFAULT_SEED } from './hnsw-index.js';
 export { LITTLE_ENDIAN, MAX_ABS_VALUE, MAX_COUNT, MAX_DIM, MAX_EF, MAX_SEED, M_MAX, M_MIN } from './limits.js';
 export type { HnswIndexOptions } from './hnsw-index.js';
+export { TraceRecorder, readGraph, replayTrace, traceAdd, traceSearch } from './trace.js';
+export type {
+  GraphView, TraceEntryPointEvent, TraceEvent, TraceLevelEvent, TraceLinkEvent, TraceNodeEvent, TraceSearchEvent, TraceSelectEvent,
+  TraceState, TraceVisitEvent, Tracer,
+} from './trace.js';
 export { BruteForceIndex } from './brute-force.js';
 export type { BruteForceIndexOptions } from './brute-force.js';
 export { DEFAULT_CAPACITY } from './base-index.js';
@@ -26,6 +31,7 @@ export type { MatrixLike, NdArrayLike, VectorLike } from './input.js';
 export {
   NATIVE_HEADER_BYTES, NATIVE_HEADER_BYTES_V2, NATIVE_MAGIC, NATIVE_VERSION, NATIVE_VERSION_INT8, readNativeHeader,
 } from './format/native.js';
+export { MAX_BUFFER_BYTES, STEP_BYTES } from './format/file-steps.js';
 export type { HnswParams, LoadOptions, NativeHeader, SaveOptions } from './format/native.js';
 export { HNSWLIB_HEADER_BYTES, fromHnswlibBytes, readHnswlibHeader, toHnswlibBytes } from './format/hnswlib.js';
 export type { HnswlibHeader, HnswlibLoadOptions, HnswlibSaveOptions } from './format/hnswlib.js';

@@ -30,6 +30,11 @@ export function paddedRowFloats(dim: number): number {
   return Math.ceil(dim / ROW_ALIGN_FLOATS) * ROW_ALIGN_FLOATS;
 }
 
+/** Bytes of one int8 code row: dim codes padded to 16 (the SIMD kernels' lane width). */
+export function int8RowBytes(dim: number): number {
+  return Math.ceil(dim / ROW_ALIGN_CODES) * ROW_ALIGN_CODES;
+}
+
 /** A vector store as posted to a worker: every buffer shared, so cloning shares the rows. */
 export interface VectorStoreDescriptor {
   encoding: VectorEncoding;
@@ -246,7 +251,7 @@ export class Int8VectorStore implements VectorStore {
 
   constructor(options: VectorStoreOptions & Int8StoreOptions, attach?: VectorStoreDescriptor) {
     this.dim = options.dim;
-    this.rowBytes = Math.ceil(options.dim / ROW_ALIGN_CODES) * ROW_ALIGN_CODES;
+    this.rowBytes = int8RowBytes(options.dim);
     this.shared = options.shared;
     this.keepOriginals = options.keepOriginals;
     this.symmetric = options.symmetric;
@@ -356,10 +361,10 @@ export class Int8VectorStore implements VectorStore {
     for (let i = 0; i < count; i++) this.read(first + i, out, offset + i * this.dim);
   }
 
-  /** Stores `count` unpadded code rows as nodes 0..count-1 (the native loader). */
-  writeCodes(codes: Int8Array, count: number): void {
+  /** Stores `count` unpadded code rows as nodes first..first+count-1 (the native loader, a chunk at a time). */
+  writeCodeRows(first: number, codes: Int8Array, count: number): void {
     const { dim, rowBytes } = this;
-    for (let i = 0; i < count; i++) this.codes.set(codes.subarray(i * dim, (i + 1) * dim), i * rowBytes);
+    for (let i = 0; i < count; i++) this.codes.set(codes.subarray(i * dim, (i + 1) * dim), (first + i) * rowBytes);
   }
 
   /** Writes code rows [first, first + count) unpadded to `out` from `offset`. */
@@ -369,11 +374,6 @@ export class Int8VectorStore implements VectorStore {
       const at = (first + i) * rowBytes;
       out.set(this.codes.subarray(at, at + dim), offset + i * dim);
     }
-  }
-
-  /** Stores `count` unpadded float32 originals (the native loader). */
-  writeOriginals(rows: Float32Array, count: number): void {
-    this.originals!.set(rows.subarray(0, count * this.dim));
   }
 
   /** Chunks of the originals when kept, else of the codes (unpadded): what a file without vectors is checked against. */

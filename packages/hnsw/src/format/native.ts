@@ -30,7 +30,10 @@ import { MAX_LEVEL } from '../layout.js';
 import { MAX_COUNT, MAX_DIM, MAX_EF, M_MAX, M_MIN } from '../limits.js';
 import { crc32 } from './crc32.js';
 import { readField, readFields, writeField, writeFields, type HeaderField, type HeaderTable } from './header-fields.js';
-import { aligned, align8, checkGraph, fillStore, requireLittleEndian, type GraphImage } from './store-io.js';
+import {
+  bytesOf, decodeBuffer, planToBuffer, readChunks, fileStepTestHooks, writeChunks, type FileDecoder, type FilePlan, type ReadStep, type WriteStep,
+} from './file-steps.js';
+import { align8, checkGraph, requireLittleEndian, setGraphState, type GraphImage } from './store-io.js';
 
 /** First 8 bytes of every file: a non-ASCII byte (catches 7-bit transfers), "SWHNSW", a newline (catches CRLF conversion). */
 export const NATIVE_MAGIC = Uint8Array.of(0x89, 0x53, 0x57, 0x48, 0x4e, 0x53, 0x57, 0x0a);
@@ -270,9 +273,21 @@ function vectorsCrc(index: BaseIndex): number {
 /**
  * Serialises an index into one new buffer in the native format. `hnsw` is
  * null for a brute-force index. The copy is taken synchronously, so the
- * index may change as soon as this returns.
+ * index may change as soon as this returns. Throws `SmallworldRangeError`
+ * 'TOO_LARGE' past `MAX_BUFFER_BYTES` (use `save`).
  */
 export function encodeNative(index: BaseIndex, hnsw: HnswParams | null, options: SaveOptions = {}): Uint8Array {
+  return planToBuffer(planNative(index, hnsw, options), 'toBytes', 'save (or saveSync)');
+}
+
+/**
+ * The native file of an index as write steps (see `FilePlan`): a zeroed
+ * header, the sections in order (chunked views of the store's arrays; the
+ * vectors through `VectorStore.readRows` into one scratch chunk), each
+ * section's CRC-32 computed as it goes, then the header written at byte 0.
+ * The index must not change until the last step is taken.
+ */
+export function planNative(index: BaseIndex, hnsw: HnswParams | null, options: SaveOptions = {}): FilePlan {
   requireLittleEndian();
   if (typeof options !== 'object' || options === null) {
     throw new SmallworldTypeError('INVALID_OPTION', `save options must be an object (got ${describeValue(options)})`);
@@ -296,36 +311,7 @@ export function encodeNative(index: BaseIndex, hnsw: HnswParams | null, options:
     offsets.push(end);
     end = align8(end + length);
   }
-  const out = new Uint8Array(end);
-  const buffer = out.buffer;
-
-  // Sections: typed-array copies straight into the output buffer.
-  const vectorsAt = offsets[0];
-  if (lengths[0] > 0) {
-    store.vectors.readRows(0, count, new Float32Array(buffer, vectorsAt, count * dim), 0);
-  }
-  if (int8 !== null) {
-    if (hasVectors) int8.readCodes(0, count, new Int8Array(buffer, offsets[7], count * dim), 0);
-    const ranges = new Float64Array(buffer, offsets[8], RANGES_HEAD + dim);
-    const { scale, offsets: shift } = int8.getRanges();
-    // Scale 0: not trained (an empty index); its loaded copy trains on its first rows.
-    ranges[0] = int8.trained ? scale : 0;
-    ranges[1] = int8.clampedVectors;
-    ranges[2] = index.oversample;
-    ranges.set(shift, RANGES_HEAD);
-  }
-  new Int32Array(buffer, offsets[1], count * store.stride0).set(store.links0.subarray(0, count * store.stride0));
-  new Int32Array(buffer, offsets[2], count).set(store.upperOffsets.subarray(0, count));
-  new Int32Array(buffer, offsets[3], store.upperUsed).set(store.upperLinks.subarray(0, store.upperUsed));
-  out.set(store.levels.subarray(0, count), offsets[4]);
-  new Float64Array(buffer, offsets[5], count).set(store.labels.subarray(0, count));
-  out.set(store.deleted.subarray(0, count), offsets[6]);
-
-  const crcs = offsets.map((offset, s) => crc32(out.subarray(offset, offset + lengths[s])));
-  const view = new DataView(buffer);
-  out.set(NATIVE_MAGIC, 0);
-  writeFields(view, 0, PREAMBLE_FIELDS, { version: layout.version, headerBytes: layout.headerBytes });
-  writeFields(view, 0, HEADER_FIELDS, {
+  const fields: Record<NativeField, number> = {
     kind: hnsw === null ? KIND_BRUTE_FORCE : KIND_HNSW,
     space: METRICS[index.space].nativeCode,
     selection: hnsw !== null && hnsw.neighborSelection === 'simple' ? 1 : 0,
@@ -343,15 +329,86 @@ export function encodeNative(index: BaseIndex, hnsw: HnswParams | null, options:
     upperInts: store.upperUsed,
     deletedCount: index.deletedCount,
     nextLabel: index.nextDefaultLabel,
-    vectorsCrc: hasVectors && int8 === null ? crcs[0] : vectorsCrc(index),
+    vectorsCrc: 0,
     sectionCount: layout.sections.length,
-  });
-  for (let s = 0; s < layout.sections.length; s++) {
-    writeFields(view, TABLE_OFFSET + s * TABLE_ENTRY_BYTES, SECTION_FIELDS, { id: s + 1, crc: crcs[s], offset: offsets[s], length: lengths[s] });
+  };
+
+  function* sectionBytes(s: number): Generator<WriteStep, number, undefined> {
+    switch (s) {
+      case 0: return lengths[0] > 0 ? yield* vectorRows() : 0;
+      case 1: return yield* writeChunks(bytesOf(store.links0, count * store.stride0));
+      case 2: return yield* writeChunks(bytesOf(store.upperOffsets, count));
+      case 3: return yield* writeChunks(bytesOf(store.upperLinks, store.upperUsed));
+      case 4: return yield* writeChunks(bytesOf(store.levels, count));
+      case 5: return yield* writeChunks(bytesOf(store.labels, count));
+      case 6: return yield* writeChunks(bytesOf(store.deleted, count));
+      case 7: return hasVectors ? yield* codeRows(int8!) : 0;
+      default: return yield* writeChunks(bytesOf(rangesWords(int8!), RANGES_HEAD + dim));
+    }
   }
-  const headerCrc = headerCrcField(layout);
-  writeField(view, 0, headerCrc, crc32(out.subarray(0, headerCrc.at)));
-  return out;
+
+  // Version 2: the ranges section, scale 0 when not trained (an empty index: its loaded copy trains on its first rows).
+  function rangesWords(codes: Int8VectorStore): Float64Array {
+    const ranges = new Float64Array(RANGES_HEAD + dim);
+    const { scale, offsets: shift } = codes.getRanges();
+    ranges[0] = codes.trained ? scale : 0;
+    ranges[1] = codes.clampedVectors;
+    ranges[2] = index.oversample;
+    ranges.set(shift, RANGES_HEAD);
+    return ranges;
+  }
+
+  // Version 2: the code rows unpadded, a scratch chunk of whole rows at a time.
+  function* codeRows(codes: Int8VectorStore): Generator<WriteStep, number, undefined> {
+    const rowsPerStep = Math.max(1, Math.floor(fileStepTestHooks.stepBytes / dim));
+    const scratch = new Int8Array(Math.min(count, rowsPerStep) * dim);
+    let crc = 0;
+    for (let first = 0; first < count; first += rowsPerStep) {
+      const rows = Math.min(rowsPerStep, count - first);
+      codes.readCodes(first, rows, scratch, 0);
+      const chunk = bytesOf(scratch, rows * dim);
+      crc = crc32(chunk, crc);
+      yield { bytes: chunk, at: null };
+    }
+    return crc;
+  }
+
+  // Rows unpadded, as the section holds them, a scratch chunk of whole rows at a time.
+  function* vectorRows(): Generator<WriteStep, number, undefined> {
+    const rowsPerStep = Math.max(1, Math.floor(fileStepTestHooks.stepBytes / (4 * dim)));
+    const scratch = new Float32Array(Math.min(count, rowsPerStep) * dim);
+    let crc = 0;
+    for (let first = 0; first < count; first += rowsPerStep) {
+      const rows = Math.min(rowsPerStep, count - first);
+      store.vectors.readRows(first, rows, scratch, 0);
+      const chunk = bytesOf(scratch, rows * dim);
+      crc = crc32(chunk, crc);
+      yield { bytes: chunk, at: null };
+    }
+    return crc;
+  }
+
+  function* steps(): Generator<WriteStep, void, undefined> {
+    yield { bytes: new Uint8Array(layout.headerBytes), at: null };
+    const crcs: number[] = [];
+    for (let s = 0; s < layout.sections.length; s++) {
+      crcs.push(yield* sectionBytes(s));
+      const padding = align8(offsets[s] + lengths[s]) - (offsets[s] + lengths[s]);
+      if (padding > 0) yield { bytes: new Uint8Array(padding), at: null };
+    }
+    const header = new Uint8Array(layout.headerBytes);
+    const view = new DataView(header.buffer);
+    header.set(NATIVE_MAGIC, 0);
+    writeFields(view, 0, PREAMBLE_FIELDS, { version: layout.version, headerBytes: layout.headerBytes });
+    writeFields(view, 0, HEADER_FIELDS, { ...fields, vectorsCrc: hasVectors && int8 === null ? crcs[0] : vectorsCrc(index) });
+    for (let s = 0; s < layout.sections.length; s++) {
+      writeFields(view, TABLE_OFFSET + s * TABLE_ENTRY_BYTES, SECTION_FIELDS, { id: s + 1, crc: crcs[s], offset: offsets[s], length: lengths[s] });
+    }
+    const headerCrc = headerCrcField(layout);
+    writeField(view, 0, headerCrc, crc32(header.subarray(0, headerCrc.at)));
+    yield { bytes: header, at: 0 };
+  }
+  return { size: end, steps: steps() };
 }
 
 function corrupt(message: string): never {
@@ -367,16 +424,21 @@ export function readNativeHeader(bytes: Uint8Array): NativeHeader {
   if (!(bytes instanceof Uint8Array)) {
     throw new SmallworldTypeError('INVALID_ARGUMENT', `\`bytes\` must be a Uint8Array or Buffer (got ${describeValue(bytes)})`);
   }
-  if (bytes.length < 16) corrupt(`${bytes.length} bytes is too short for a header (truncated file?)`);
+  return parseNativeHeader(bytes, bytes.length);
+}
+
+/** `readNativeHeader` of a file of `fileLength` bytes whose first bytes (the header, or all of a shorter file) are `head`. */
+function parseNativeHeader(head: Uint8Array, fileLength: number): NativeHeader {
+  if (fileLength < 16) corrupt(`${fileLength} bytes is too short for a header (truncated file?)`);
   for (let i = 0; i < NATIVE_MAGIC.length; i++) {
-    if (bytes[i] !== NATIVE_MAGIC[i]) corrupt('bad magic: not a smallworld index file');
+    if (head[i] !== NATIVE_MAGIC[i]) corrupt('bad magic: not a smallworld index file');
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const layout = LAYOUTS[readFields(view, 0, PREAMBLE_FIELDS, corrupt).version];
   const headerBytes = layout.headerBytes;
-  if (bytes.length < headerBytes) corrupt(`${bytes.length} bytes is shorter than the ${headerBytes}-byte header (truncated file)`);
+  if (fileLength < headerBytes) corrupt(`${fileLength} bytes is shorter than the ${headerBytes}-byte header (truncated file)`);
   const headerCrc = headerCrcField(layout);
-  if (crc32(bytes.subarray(0, headerCrc.at)) !== readField(view, 0, headerCrc)) corrupt('header checksum mismatch (corrupt header)');
+  if (crc32(head.subarray(0, headerCrc.at)) !== readField(view, 0, headerCrc)) corrupt('header checksum mismatch (corrupt header)');
   const h = readFields(view, 0, HEADER_FIELDS, corrupt);
   if (h.sectionCount !== layout.sections.length) {
     corrupt(`section count ${h.sectionCount} should be ${layout.sections.length} in version ${layout.version}`);
@@ -397,13 +459,14 @@ export function readNativeHeader(bytes: Uint8Array): NativeHeader {
     if (id !== s + 1) corrupt(`section ${s} has id ${id}, expected ${s + 1} (${name})`);
     if (offset !== end) corrupt(`${name} section at byte ${offset}, expected ${end}`);
     if (length !== lengths[s]) corrupt(`${name} section is ${length} bytes; the header's counts need ${lengths[s]}`);
-    if (offset + length > bytes.length) {
-      corrupt(`${name} section ends at byte ${offset + length} but the file has ${bytes.length} bytes (truncated file)`);
+    if (offset + length > fileLength) {
+      corrupt(`${name} section ends at byte ${offset + length} but the file has ${fileLength} bytes (truncated file)`);
     }
     sections.push({ offset, length, crc });
     end = align8(offset + length);
   }
-  if (end !== bytes.length) corrupt(`the file has ${bytes.length} bytes; its header describes ${end}`);
+  if (end > fileLength) corrupt(`the file ends at byte ${fileLength}, inside the padding after the ${layout.sections[layout.sections.length - 1]} section (truncated file)`);
+  if (end !== fileLength) corrupt(`the file has ${fileLength} bytes; its header describes ${end}`);
   return {
     version: layout.version,
     quantization: layout.version === NATIVE_VERSION_INT8 ? 'int8' : 'none',
@@ -422,20 +485,16 @@ export function readNativeHeader(bytes: Uint8Array): NativeHeader {
   };
 }
 
-/** The int8 parts of a version-2 file, checked. */
-interface Int8Sections {
+/** The ranges section of a version-2 file, checked. */
+interface SavedRanges {
   scale: number;
   clampedVectors: number;
   oversample: number;
   offsets: Float32Array;
-  /** The codes (views of the file), or null in a file saved without vectors. */
-  codes: Int8Array | null;
 }
 
-/** Reads and checks the codes and ranges sections of a version-2 file. */
-function readInt8Sections(header: NativeHeader, buffer: ArrayBufferLike, at: (s: number) => number): Int8Sections {
-  const { count, dim } = header;
-  const ranges = new Float64Array(buffer, at(8), RANGES_HEAD + dim);
+/** Checks the words of a version-2 ranges section: scale, clamped vectors, oversample, offset per dimension. */
+function checkRanges(ranges: Float64Array, count: number, dim: number): SavedRanges {
   const [scale, clampedVectors, oversample] = ranges;
   if (!((scale > 0 && Number.isFinite(scale)) || (scale === 0 && count === 0))) {
     corrupt(`int8 scale ${scale} is not a positive finite number (0 only in an empty index)`);
@@ -444,16 +503,43 @@ function readInt8Sections(header: NativeHeader, buffer: ArrayBufferLike, at: (s:
     corrupt(`clamped vector count ${clampedVectors} is not an integer in [0, ${count}]`);
   }
   if (!Number.isInteger(oversample) || oversample < 1 || oversample > 100) corrupt(`oversample ${oversample} is not an integer in [1, 100]`);
-  const offsets = Float32Array.from(ranges.subarray(RANGES_HEAD));
+  const offsets = Float32Array.from(ranges.subarray(RANGES_HEAD, RANGES_HEAD + dim));
   for (let d = 0; d < dim; d++) if (!Number.isFinite(offsets[d])) corrupt(`int8 offset of dimension ${d} is not finite (${offsets[d]})`);
-  let codes: Int8Array | null = null;
-  if (header.hasVectors) {
-    codes = new Int8Array(buffer, at(7), count * dim);
-    for (let i = 0; i < codes.length; i++) {
-      if (codes[i] < -CODE_MAX) corrupt(`code ${codes[i]} of node ${Math.floor(i / dim)} is outside [-${CODE_MAX}, ${CODE_MAX}]`);
+  return { scale, clampedVectors, oversample, offsets };
+}
+
+/**
+ * Reads a version-2 codes section a chunk of whole rows at a time into one
+ * scratch buffer, checks each code and stores the rows in `codes`; returns
+ * the section's CRC-32.
+ */
+function* readCodeRows(codes: Int8VectorStore, count: number, at: number): Generator<ReadStep, number, undefined> {
+  const dim = codes.dim;
+  const rowsPerStep = Math.max(1, Math.floor(fileStepTestHooks.stepBytes / dim));
+  const scratch = new Int8Array(Math.min(count, rowsPerStep) * dim);
+  let crc = 0;
+  for (let first = 0; first < count; first += rowsPerStep) {
+    const rows = Math.min(rowsPerStep, count - first);
+    const chunk = bytesOf(scratch, rows * dim);
+    yield { into: chunk, at: at + first * dim, section: 'codes section' };
+    crc = crc32(chunk, crc);
+    for (let i = 0; i < rows * dim; i++) {
+      if (scratch[i] < -CODE_MAX) corrupt(`code ${scratch[i]} of node ${first + Math.floor(i / dim)} is outside [-${CODE_MAX}, ${CODE_MAX}]`);
+    }
+    codes.writeCodeRows(first, scratch.subarray(0, rows * dim), rows);
+  }
+  return crc;
+}
+
+/** Notes in `nonFinite` the first non-finite component of `rows[0, length)` (if none noted yet). */
+function findNonFinite(rows: Float32Array, length: number, dim: number, nonFinite: { node: number; value: number }): void {
+  for (let i = 0; i < length && nonFinite.node < 0; i++) {
+    const v = rows[i];
+    if (v - v !== 0) {
+      nonFinite.node = Math.floor(i / dim);
+      nonFinite.value = v;
     }
   }
-  return { scale, clampedVectors, oversample, offsets, codes };
 }
 
 /** Index constructor options a loader passes to its factory. */
@@ -469,24 +555,42 @@ export interface RestoreOptions {
 }
 
 /**
- * Decodes a native file into an index made by `create`: checks the header,
- * every section's CRC-32 and the graph's consistency, then copies the
- * sections into the new index's buffers (bulk copies from typed-array views
- * of `bytes`; `bytes` is copied once first when its offset is not a
- * multiple of 8). The vectors are copied into the index's
- * WebAssembly.Memory, where the SIMD kernels read them: that copy cannot be
- * avoided.
+ * Decodes a native file in memory into an index made by `create` (see
+ * `nativeDecoder`; `bytes` may have any offset).
  */
 export function decodeNative<T extends BaseIndex>(
   bytes: Uint8Array, options: LoadOptions, kind: NativeHeader['kind'],
   create: (options: RestoreOptions, header: NativeHeader) => T,
 ): T {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new SmallworldTypeError('INVALID_ARGUMENT', `\`bytes\` must be a Uint8Array or Buffer (got ${describeValue(bytes)})`);
+  }
+  return decodeBuffer(bytes, nativeDecoder(bytes.length, options, kind, create), 'native index');
+}
+
+/**
+ * Decodes a native file of `fileLength` bytes, asking for its bytes step by
+ * step (see `FileDecoder`): the header first, checked against the file's
+ * length (so every size is bounded by the file before anything is
+ * allocated), then an index made by `create`, then each section read
+ * straight into its final array (the vectors a chunk of rows at a time,
+ * through `VectorStore.write`), its CRC-32 computed as it lands and checked
+ * at its end, then the graph's consistency and the labels. Peak memory is
+ * the index plus one chunk. Throws `CorruptFileError` naming the section.
+ */
+export function* nativeDecoder<T extends BaseIndex>(
+  fileLength: number, options: LoadOptions, kind: NativeHeader['kind'],
+  create: (options: RestoreOptions, header: NativeHeader) => T,
+): FileDecoder<T> {
   requireLittleEndian();
   if (typeof options !== 'object' || options === null) {
     throw new SmallworldTypeError('INVALID_OPTION', `load options must be an object (got ${describeValue(options)})`);
   }
   checkKnownKeys('load', options, ['vectors', 'kernel']);
-  const header = readNativeHeader(bytes);
+  // The longer (version 2) header's bytes, or the whole of a shorter file: the preamble says which layout applies.
+  const head = new Uint8Array(Math.min(fileLength, NATIVE_HEADER_BYTES_V2));
+  yield { into: head, at: 0, section: 'header' };
+  const header = parseNativeHeader(head, fileLength);
   if (header.kind !== kind) {
     throw new SmallworldTypeError('INVALID_ARGUMENT', `this file holds a ${header.kind} index, not a ${kind} index`);
   }
@@ -497,29 +601,72 @@ export function decodeNative<T extends BaseIndex>(
     throw new SmallworldTypeError('INVALID_OPTION',
       `this file was saved without vectors: pass its ${header.count} vectors of dimension ${header.dim} as \`vectors\``);
   }
-  const data = aligned(bytes, 8);
-  const sectionNames = LAYOUTS[header.version].sections;
-  for (let s = 0; s < sectionNames.length; s++) {
-    const { offset, length, crc } = header.sections[s];
-    if (crc32(data.subarray(offset, offset + length)) !== crc) corrupt(`${sectionNames[s]} section checksum mismatch`);
-    // The padding to the next section is outside every CRC: it must be zero.
-    for (let i = offset + length; i < align8(offset + length); i++) {
-      if (data[i] !== 0) corrupt(`padding byte ${i} after the ${sectionNames[s]} section is not zero`);
+  const { count, dim, upperInts } = header;
+  const m = header.hnsw === null ? 0 : header.hnsw.m;
+  let given: Float32Array | null = null;
+  if (!header.hasVectors && count > 0) {
+    given = toMatrix('vectors', options.vectors as MatrixLike, dim).data;
+    if (given.length !== count * dim) {
+      throw new SmallworldTypeError('INVALID_OPTION',
+        `\`vectors\` must have one row per stored node: ${count} (got ${given.length / dim})`);
     }
   }
-  const { count, dim } = header;
-  const m = header.hnsw === null ? 0 : header.hnsw.m;
-  const at = (s: number) => data.byteOffset + header.sections[s].offset;
-  const buffer = data.buffer;
+
+  // Version 2: the ranges first (small, last in the file), so the store is trained before its rows land.
+  const sectionNames = LAYOUTS[header.version].sections;
+  let int8: SavedRanges | null = null;
+  if (header.quantization === 'int8') {
+    const { offset, length, crc } = header.sections[8];
+    const words = new Float64Array(length / 8);
+    if ((yield* readChunks(bytesOf(words, words.length), offset, 'ranges section')) !== crc) corrupt('ranges section checksum mismatch');
+    int8 = checkRanges(words, count, dim);
+  }
+  const restore: RestoreOptions = { space: header.space, dim, capacity: Math.max(1, count), kernel: options.kernel };
+  if (int8 !== null) Object.assign(restore, { quantization: 'int8', rerank: header.rerank, ...(header.rerank ? { oversample: int8.oversample } : {}) });
+  const index = create(restore, header);
+  const store = index.store;
+  const codes = store.vectors instanceof Int8VectorStore ? store.vectors : null;
+  if (codes !== null && int8 !== null && int8.scale > 0) codes.train(null, 0, 0, { scale: int8.scale, offsets: int8.offsets });
+  store.reserveUpper(upperInts / store.strideUpper);
+  const targets = [
+    // int8 with kept originals: the float32 rows go straight to the store's originals.
+    codes !== null && header.hasVectors && header.rerank ? bytesOf(codes.originals!, count * dim) : null,
+    bytesOf(store.links0, count * store.stride0), bytesOf(store.upperOffsets, count),
+    bytesOf(store.upperLinks, upperInts), bytesOf(store.levels, count), bytesOf(store.labels, count), bytesOf(store.deleted, count),
+  ];
+  // A non-finite component is reported once the vectors' CRC holds (else the CRC mismatch is the news).
+  const nonFinite = { node: -1, value: 0 };
+  const padding = new Uint8Array(8);
+  for (let s = 0; s < sectionNames.length; s++) {
+    const { offset, length, crc } = header.sections[s];
+    const name = sectionNames[s];
+    if (s === 8) continue; // the ranges, read and checked above
+    const target = s < targets.length ? targets[s] : null;
+    let actual: number;
+    if (s === 7) actual = header.hasVectors ? yield* readCodeRows(codes!, count, offset) : 0;
+    else if (target === null) actual = header.hasVectors && header.quantization === 'none' ? yield* readVectorRows(index, count, offset, nonFinite) : 0;
+    else actual = yield* readChunks(target, offset, `${name} section`);
+    if (actual !== crc) corrupt(`${name} section checksum mismatch`);
+    if (s === 0 && codes !== null && target !== null) findNonFinite(codes.originals!, count * dim, dim, nonFinite);
+    // The padding to the next section is outside every CRC: it must be zero.
+    const end = offset + length;
+    if (align8(end) > end) {
+      const pad = padding.subarray(0, align8(end) - end);
+      yield { into: pad, at: end, section: `padding after the ${name} section` };
+      for (let i = 0; i < pad.length; i++) if (pad[i] !== 0) corrupt(`padding byte ${end + i} after the ${name} section is not zero`);
+    }
+    if (s === 0 && nonFinite.node >= 0) corrupt(`vector of node ${nonFinite.node} has a non-finite component (${nonFinite.value})`);
+  }
+
   const image: GraphImage = {
     count, dim, m,
     entryPoint: header.entryPoint,
     maxLevel: header.maxLevel,
-    links0: new Int32Array(buffer, at(1), count * (1 + 2 * m)),
-    upperOffsets: new Int32Array(buffer, at(2), count),
-    upperLinks: new Int32Array(buffer, at(3), header.upperInts),
-    levels: new Uint8Array(buffer, at(4), count),
-    deleted: new Uint8Array(buffer, at(6), count),
+    links0: store.links0.subarray(0, count * store.stride0),
+    upperOffsets: store.upperOffsets.subarray(0, count),
+    upperLinks: store.upperLinks.subarray(0, upperInts),
+    levels: store.levels.subarray(0, count),
+    deleted: store.deleted.subarray(0, count),
   };
   if (header.kind === 'hnsw') checkGraph(image, 'native index');
   else {
@@ -528,7 +675,7 @@ export function decodeNative<T extends BaseIndex>(
     }
     if (image.deleted.some((d) => d > 1)) corrupt('a deleted flag is not 0 or 1');
   }
-  const labels = new Float64Array(buffer, at(5), count);
+  const labels = store.labels;
   let deleted = 0;
   for (let node = 0; node < count; node++) {
     const label = labels[node];
@@ -537,45 +684,46 @@ export function decodeNative<T extends BaseIndex>(
     deleted += image.deleted[node];
   }
   if (deleted !== header.deletedCount) corrupt(`${deleted} nodes are marked deleted; the header says ${header.deletedCount}`);
-  const int8 = header.quantization === 'int8' ? readInt8Sections(header, buffer, at) : null;
-  let rows: Float32Array | null = null;
-  if (header.hasVectors && (int8 === null || header.rerank)) {
-    rows = new Float32Array(buffer, at(0), count * dim);
-    for (let i = 0; i < rows.length; i++) {
-      const v = rows[i];
-      if (v - v !== 0) corrupt(`vector of node ${Math.floor(i / dim)} has a non-finite component (${v})`);
-    }
-  } else if (!header.hasVectors && count > 0) {
-    rows = toMatrix('vectors', options.vectors as MatrixLike, dim).data;
-    if (rows.length !== count * dim) {
-      throw new SmallworldTypeError('INVALID_OPTION',
-        `\`vectors\` must have one row per stored node: ${count} (got ${rows.length / dim})`);
-    }
-  }
-
-  const restore: RestoreOptions = { space: header.space, dim, capacity: Math.max(1, count), kernel: options.kernel };
-  if (int8 !== null) Object.assign(restore, { quantization: 'int8', rerank: header.rerank, ...(header.rerank ? { oversample: int8.oversample } : {}) });
-  const index = create(restore, header);
-  const store = index.store;
-  fillStore(store, image, labels);
-  const vectors = store.vectors;
-  if (vectors instanceof Int8VectorStore && int8 !== null) {
-    if (int8.scale > 0) vectors.train(null, 0, 0, { scale: int8.scale, offsets: int8.offsets });
-    if (int8.codes !== null) vectors.writeCodes(int8.codes, count);
-    if (header.hasVectors && rows !== null) vectors.writeOriginals(rows, count);
-  }
-  // Rows given at load are normalised as at insert; a file's rows were stored normalised.
-  if (rows !== null && !(int8 !== null && header.hasVectors)) {
-    store.vectors.writeRows(rows, count, !header.hasVectors && METRICS[header.space].normalize);
-  }
-  if (vectors instanceof Int8VectorStore && int8 !== null) vectors.clampedVectors = int8.clampedVectors;
-  if (!header.hasVectors && count > 0) {
+  setGraphState(store, image);
+  if (given !== null) {
+    // Rows given at load are normalised as at insert (and encoded with the loaded ranges); a file's rows were stored normalised.
+    store.vectors.writeRows(given, count, METRICS[header.space].normalize);
     if (vectorsCrc(index) !== header.vectorsCrc) {
       throw new SmallworldTypeError('INVALID_OPTION',
         '`vectors` do not match the vectors this file was saved with (checksum mismatch): same rows, same order?');
     }
   }
+  if (codes !== null && int8 !== null) codes.clampedVectors = int8.clampedVectors;
   const duplicate = index.restoreLabels(header.nextLabel);
   if (duplicate >= 0) corrupt(`node ${duplicate} repeats the label ${labels[duplicate]} of an earlier node`);
   return index;
+}
+
+/**
+ * Reads the vectors section a chunk of whole rows at a time into one scratch
+ * buffer and stores each row through `VectorStore.write`; returns the
+ * section's CRC-32 and notes the first non-finite component in `nonFinite`.
+ */
+function* readVectorRows(
+  index: BaseIndex, count: number, at: number, nonFinite: { node: number; value: number },
+): Generator<ReadStep, number, undefined> {
+  const { dim, store } = index;
+  const rowsPerStep = Math.max(1, Math.floor(fileStepTestHooks.stepBytes / (4 * dim)));
+  const scratch = new Float32Array(Math.min(count, rowsPerStep) * dim);
+  let crc = 0;
+  for (let first = 0; first < count; first += rowsPerStep) {
+    const rows = Math.min(rowsPerStep, count - first);
+    const chunk = bytesOf(scratch, rows * dim);
+    yield { into: chunk, at: at + first * dim * 4, section: 'vectors section' };
+    crc = crc32(chunk, crc);
+    for (let i = 0; i < rows * dim; i++) {
+      const v = scratch[i];
+      if (v - v !== 0 && nonFinite.node < 0) {
+        nonFinite.node = first + Math.floor(i / dim);
+        nonFinite.value = v;
+      }
+    }
+    for (let r = 0; r < rows; r++) store.vectors.write(first + r, scratch, r * dim, false);
+  }
+  return crc;
 }

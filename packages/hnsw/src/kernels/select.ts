@@ -9,6 +9,7 @@ import { Int8JsKernel, Int8SimdKernel } from './int8-kernel.js';
 import { JsKernel } from './js-kernel.js';
 import type { Kernel } from './kernel.js';
 import { SimdKernel, simdModule } from './simd-kernel.js';
+import { WasmLoop } from './wasm-loop.js';
 
 /** Which distance kernel an index uses: 'auto' picks 'simd' where available. */
 export type KernelChoice = 'auto' | 'simd' | 'js';
@@ -42,4 +43,17 @@ export function createKernel(store: GraphStore, space: Space, choice: KernelChoi
     return useSimd ? new Int8SimdKernel(store, vectors, metric.int8, slot) : new Int8JsKernel(store, vectors, metric.int8);
   }
   throw new SmallworldRangeError('UNSUPPORTED', `no distance kernel reads '${(vectors as { encoding: string }).encoding}' vectors`);
+}
+
+/**
+ * The WebAssembly search loop for `slot` of `store`, or null where it cannot
+ * run: no graph memory (kernel 'js', past 4 GiB), a kernel that is not the
+ * float32 SIMD one (the loop computes its distances with the same SIMD code;
+ * its `distance()` has no int8 case yet, so int8 indexes run the TypeScript
+ * loop with the int8 SIMD kernels: correct, slower), or a slot not laid out.
+ */
+export function createLoop(store: GraphStore, space: Space, kernel: Kernel, slot: number): WasmLoop | null {
+  // The owner lays the slots out (`ensureSearchSlots`) before a thread uses one.
+  if (store.graphMemory === null || !(kernel instanceof SimdKernel) || slot >= store.searchSlots) return null;
+  return new WasmLoop(store, METRICS[space], kernel, slot);
 }
