@@ -17,6 +17,7 @@ import { DATA_NAMES, loadBenchData, loadFileData, type BenchData } from './data.
 import { runDemo } from './demo.js';
 import { formatFiles, runFiles } from './files.js';
 import { formatFilter, runFilter } from './filter.js';
+import { formatLarge, runLarge, serveLargeChild } from './large.js';
 import { LIBRARY_NAMES, loadHnswlibNode, smallworldPeer } from './peers.js';
 import { formatParams, plotParams, runParams } from './params.js';
 import { formatScaling, runScaling } from './scaling.js';
@@ -227,6 +228,27 @@ const files = command({
   },
 });
 
+const large = command({
+  usage: `a ShardedIndex as large as memory allows: build from generated data, recall, save, load in a child (docs/scale-out.md)
+--n N --dim D --shards S[,S...] [--m 8] [--ef-construction 40] [--ef-search 64] [--quantization int8]
+[--threads N] [--queries 200] [--rounds 3] [--chunk 100000] [--dir DIR] [--json]`,
+  options: ['n', 'dim', 'shards', 'm', 'ef-construction', 'ef-search', 'quantization', 'threads', 'queries', 'rounds', 'chunk', 'dir', 'json'],
+  parse(o) {
+    const dir = pathOption(o, 'dir');
+    const quantization = o.quantization === undefined ? undefined : choiceOption(o, 'quantization', ['int8'] as const, 'int8');
+    return {
+      n: intOption(o, 'n', 1_000_000, 10), dim: intOption(o, 'dim', 128), shards: intListOption(o, 'shards', [2]),
+      m: intOption(o, 'm', 8, 2), efConstruction: intOption(o, 'ef-construction', 40), efSearch: intOption(o, 'ef-search', 64),
+      quantization, threads: intOption(o, 'threads', cores, 1, 63), queries: intOption(o, 'queries', 200),
+      rounds: intOption(o, 'rounds', 3), chunk: intOption(o, 'chunk', 100_000), ...(dir !== undefined ? { dir } : {}),
+    };
+  },
+  async run(settings, asJson) {
+    const rows = await runLarge({ ...settings, ...(asJson ? { onRow: json } : {}) });
+    if (!asJson) console.log(formatLarge(rows));
+  },
+});
+
 /** The commands of `pnpm bench`, in the order of the usage text: a new command is one entry here. */
 export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   demo,
@@ -237,6 +259,7 @@ export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   filter,
   params,
   files,
+  large,
 };
 
 /** Options every command takes besides its own. */
@@ -313,6 +336,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (first === 'sweep-worker') {
     serveSweepJob();
+    return 0;
+  }
+  if (first === 'large-child') {
+    serveLargeChild();
     return 0;
   }
   const { name, settings, dryRun, json: asJson } = parseCommandLine(argv);

@@ -169,7 +169,7 @@ export abstract class BaseIndex {
    * @internal Checks a batch's labels: count, values, no repeats; without
    * labels, that `rows` default labels are left.
    */
-  protected checkBatchLabels(labels: ArrayLike<number> | undefined, rows: number): ArrayLike<number> | undefined {
+  checkBatchLabels(labels: ArrayLike<number> | undefined, rows: number): ArrayLike<number> | undefined {
     if (labels === undefined) {
       this.labelTable.defaultLabels(rows, 'labels');
       return undefined;

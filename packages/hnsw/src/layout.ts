@@ -32,7 +32,7 @@
 //   total                                     = 512 + 132 + 4.5 + 18 ~ 667 bytes.
 
 import {
-  F32VectorStore, attachVectorStore, paddedRowFloats, type VectorStore, type VectorStoreDescriptor,
+  F32VectorStore, WASM_MAX_BYTES, attachVectorStore, paddedRowFloats, type VectorStore, type VectorStoreDescriptor,
 } from './vector-store.js';
 
 /** Scratch slots: one per thread that may run a kernel on this index at once. */
@@ -42,6 +42,37 @@ export const MIN_SCRATCH_IDS = 1024;
 /** The top layer is capped so a level fits in a byte (reached with probability ~M^-255). */
 export const MAX_LEVEL = 255;
 const RESERVED_BYTES = 1024;
+
+/** Byte counts of an index's WebAssembly memory (the top box of the diagram above). */
+export interface WasmMemoryBytes {
+  /** Ids (and distances) one scratch slot's kernel batch holds. */
+  batchCapacity: number;
+  /** Bytes of one scratch slot: the query row, then the id and distance batches. */
+  scratchSlotBytes: number;
+  /** Bytes before row 0: the reserved KiB and one scratch slot per thread. */
+  headBytes: number;
+  /** Bytes per node: one f32 row padded to 8 floats. */
+  bytesPerNode: number;
+}
+
+/** The byte counts of the WebAssembly memory of an index of dimension `dim` and `m` links (f32 rows). */
+export function wasmMemoryBytes(dim: number, m: number): WasmMemoryBytes {
+  const batchCapacity = Math.max(MIN_SCRATCH_IDS, 2 * (2 * m + 1));
+  const rowBytes = 4 * paddedRowFloats(dim);
+  const scratchSlotBytes = rowBytes + 8 * batchCapacity;
+  return { batchCapacity, scratchSlotBytes, headBytes: RESERVED_BYTES + MAX_THREADS * scratchSlotBytes, bytesPerNode: rowBytes };
+}
+
+/**
+ * Most nodes an index of dimension `dim` and `m` links holds in one
+ * WebAssembly memory (wasm32 addresses 4 GiB), so on the SIMD kernels: past
+ * it the vectors move to a plain buffer and the TypeScript kernels. About
+ * 8.38M nodes at dim 128. `ShardedIndex` sizes its shards by it.
+ */
+export function maxNodesInWasmMemory(dim: number, m: number): number {
+  const { headBytes, bytesPerNode } = wasmMemoryBytes(dim, m);
+  return Math.floor((WASM_MAX_BYTES - headBytes) / bytesPerNode);
+}
 
 /** Indices into `meta`. */
 export const META_ENTRY_POINT = 0;
@@ -179,9 +210,9 @@ export class GraphStore implements GraphArrays {
     this.stride0 = 1 + this.m0;
     this.strideUpper = 1 + shape.m;
     this.shared = shape.shared;
-    this.batchCapacity = Math.max(MIN_SCRATCH_IDS, 2 * (this.m0 + 1));
-    // A slot: the query as an f32 row padded like the vectors, then the id and distance batches.
-    this.scratchSlotBytes = 4 * paddedRowFloats(shape.dim) + 8 * this.batchCapacity;
+    const bytes = wasmMemoryBytes(shape.dim, shape.m);
+    this.batchCapacity = bytes.batchCapacity;
+    this.scratchSlotBytes = bytes.scratchSlotBytes;
     const cap = Math.max(1, capacity);
     this.capacity = cap;
     const arrays = this as unknown as Record<GraphArrayName, GraphArrays[GraphArrayName]>;
@@ -193,7 +224,7 @@ export class GraphStore implements GraphArrays {
     }
     this.vectors = new F32VectorStore({
       dim: shape.dim, capacity: cap, shared: shape.shared, wasmMemory: shape.wasmMemory,
-      headBytes: RESERVED_BYTES + MAX_THREADS * this.scratchSlotBytes,
+      headBytes: bytes.headBytes,
     });
     for (const a of GRAPH_ARRAYS) {
       const length = a.perNode === null ? a.initialLength(this) : cap * a.perNode(this);
@@ -256,7 +287,12 @@ export class GraphStore implements GraphArrays {
   /** Grows every per-node buffer to hold at least `minCapacity` nodes (amortised doubling). */
   reserve(minCapacity: number): void {
     if (minCapacity <= this.capacity) return;
-    const cap = Math.max(minCapacity, Math.ceil(this.capacity * 2));
+    let cap = Math.max(minCapacity, Math.ceil(this.capacity * 2));
+    const { memory, baseAddress, rowBytes } = this.vectors;
+    // Doubling past what the wasm memory holds would move the vectors to the
+    // TypeScript kernels while the nodes asked for still fit: stop at the limit.
+    const fit = Math.floor((WASM_MAX_BYTES - baseAddress) / rowBytes);
+    if (memory !== null && minCapacity <= fit) cap = Math.min(cap, fit);
     this.vectors.grow(cap, this.count);
     const arrays = this as unknown as Record<GraphArrayName, GraphArrays[GraphArrayName]>;
     for (const a of GRAPH_ARRAYS) {
