@@ -284,7 +284,8 @@ function isTemporaryOf(entry: string, files: readonly GenerationFile[], manifest
 
 /**
  * @internal Tests only: called at each step of `commitGeneration` with its
- * name (`file:<i>` once data file i is in place, `manifest` before the
+ * name (`writing:<i>` once data file i is written but not yet renamed,
+ * `file:<i>` once it is in place, `manifest` before the
  * manifest is written, `committed` once it is renamed, `cleanup:<j>` once the
  * j-th old file is removed), so a test can end a child process at every
  * point of a commit in turn.
@@ -312,7 +313,13 @@ export async function commitGeneration(
   const keep = new Set(files.map((file) => generationFileName(file.name, generation)));
   const step = commitTestHooks.onStep;
   for (const [i, file] of files.entries()) {
-    await writeFileAtomic(join(folder, generationFileName(file.name, generation)), file.source);
+    const { source } = file;
+    const written: AtomicSource = step === undefined ? source : async (sink) => {
+      if (source instanceof Uint8Array) await sink.write(source);
+      else await source(sink);
+      step(`writing:${i}`);
+    };
+    await writeFileAtomic(join(folder, generationFileName(file.name, generation)), written);
     step?.(`file:${i}`);
   }
   step?.('manifest');
