@@ -245,7 +245,13 @@ export interface GenerationFile {
   /** The base name; written as `<stem>.g<generation><ext>`, e.g. `faces.g000012.hnsw`. */
   name: string;
   /** Its bytes, or a function that streams them (see `writeFileAtomic`). */
-  source: AtomicSource;
+  source?: AtomicSource;
+  /**
+   * Instead of `source`: a function that writes the file at `path`
+   * atomically itself, such as an index's `save` (which streams it and
+   * waits for the index's builds).
+   */
+  save?: (path: string) => Promise<void>;
 }
 
 /** Largest generation number (fits the 6+ digit name and stays a safe integer). */
@@ -284,8 +290,7 @@ function isTemporaryOf(entry: string, files: readonly GenerationFile[], manifest
 
 /**
  * @internal Tests only: called at each step of `commitGeneration` with its
- * name (`writing:<i>` once data file i is written but not yet renamed,
- * `file:<i>` once it is in place, `manifest` before the
+ * name (`file:<i>` once data file i is in place, `manifest` before the
  * manifest is written, `committed` once it is renamed, `cleanup:<j>` once the
  * j-th old file is removed), so a test can end a child process at every
  * point of a commit in turn.
@@ -312,14 +317,15 @@ export async function commitGeneration(
 ): Promise<void> {
   const keep = new Set(files.map((file) => generationFileName(file.name, generation)));
   const step = commitTestHooks.onStep;
+  for (const file of files) {
+    if ((file.source === undefined) === (file.save === undefined)) {
+      throw new SmallworldTypeError('INVALID_ARGUMENT', `generation file ${describeValue(file.name)} must have a \`source\` or a \`save\`, one of the two`);
+    }
+  }
   for (const [i, file] of files.entries()) {
-    const { source } = file;
-    const written: AtomicSource = step === undefined ? source : async (sink) => {
-      if (source instanceof Uint8Array) await sink.write(source);
-      else await source(sink);
-      step(`writing:${i}`);
-    };
-    await writeFileAtomic(join(folder, generationFileName(file.name, generation)), written);
+    const path = join(folder, generationFileName(file.name, generation));
+    if (file.save !== undefined) await file.save(path);
+    else await writeFileAtomic(path, file.source!);
     step?.(`file:${i}`);
   }
   step?.('manifest');

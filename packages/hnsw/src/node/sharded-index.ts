@@ -18,7 +18,7 @@ import type { Space } from '../metric.js';
 import { checkThreads, closePool } from '../parallel/pool.js';
 import type { SearchOptions } from '../search-query.js';
 import { BatchSearchResult, type SearchResult } from '../search-result.js';
-import { commitGeneration, generationFileName, type AtomicSink } from './atomic-file.js';
+import { commitGeneration, generationFileName } from './atomic-file.js';
 import { acquireFolderLock } from './folder-lock.js';
 import { HnswIndex, type AddBatchParallelOptions, type SearchBatchParallelOptions } from './hnsw-index-node.js';
 
@@ -120,7 +120,9 @@ function shardFileName(i: number): string {
  *
  * A point goes to the shard `shardOfLabel(label, shards)` says. A search
  * searches every shard for k and merges: nearest first, equal distances by
- * label, smaller first. Recall is about one index's at the same efSearch
+ * label, smaller first (among the shards' answers: a shard holding more
+ * points tied at its k-th distance than fit keeps the ones its search met
+ * first, as one index does). Recall is about one index's at the same efSearch
  * (each shard is a smaller graph); the cost is a search per shard.
  * `addBatchParallel` and `searchBatchParallel` run the shards on the one
  * shared worker pool. Saved as a folder (`save`/`ShardedIndex.load`).
@@ -249,8 +251,8 @@ export class ShardedIndex {
     return this.first().efSearch;
   }
 
+  /** Sets every shard's default `efSearch`: an integer >= 1 (checked by the first shard before any changes). */
   set efSearch(value: number) {
-    // The first shard checks the value before any shard changes.
     for (const shard of this.shards) shard.efSearch = value;
   }
 
@@ -503,12 +505,7 @@ export class ShardedIndex {
     try {
       await this.lastBuild;
       const generation = (await lastGeneration(folder)) + 1;
-      const files = this.shards.map((shard, i) => ({
-        name: shardFileName(i),
-        source: async (sink: AtomicSink) => {
-          await sink.write(shard.toBytes());
-        },
-      }));
+      const files = this.shards.map((shard, i) => ({ name: shardFileName(i), save: (path: string) => shard.save(path) }));
       await commitGeneration(folder, generation, files, SHARDED_MANIFEST_NAME, async (sink) => {
         const shards: ManifestShard[] = [];
         for (const [i, shard] of this.shards.entries()) {
