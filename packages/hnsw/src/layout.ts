@@ -67,7 +67,7 @@ export function wasmMemoryBytes(dim: number, m: number): WasmMemoryBytes {
  * Most nodes an index of dimension `dim` and `m` links holds in one
  * WebAssembly memory (wasm32 addresses 4 GiB), so on the SIMD kernels: past
  * it the vectors move to a plain buffer and the TypeScript kernels. About
- * 8.38M nodes at dim 128. `ShardedIndex` sizes its shards by it.
+ * 8.39M nodes at dim 128. `ShardedIndex` sizes its shards by it.
  */
 export function maxNodesInWasmMemory(dim: number, m: number): number {
   const { headBytes, bytesPerNode } = wasmMemoryBytes(dim, m);

@@ -38,7 +38,7 @@ export interface ShardedIndexOptions extends HnswIndexOptions {
   /**
    * Number of shards, 1 to 1024; fixed for the index's life (the routing of
    * labels depends on it). Each shard holds at most `maxShardSize` points
-   * (8.38M at dim 128: wasm32's 4 GiB of f32 rows); `ShardedIndex.minShards`
+   * (8.39M at dim 128: wasm32's 4 GiB of f32 rows); `ShardedIndex.minShards`
    * gives the fewest for a point count. More shards cost QPS (every query
    * searches every shard: docs/scale-out.md); use the fewest that fit.
    */
@@ -113,7 +113,7 @@ function shardFileName(i: number): string {
 
 /**
  * Several `HnswIndex` shards behind one index's interface, for indexes past
- * what one WebAssembly memory holds (wasm32: 4 GiB of vectors, about 8.38M
+ * what one WebAssembly memory holds (wasm32: 4 GiB of vectors, about 8.39M
  * points at dim 128): each shard has its own memory and stays on the SIMD
  * kernels, where one index that large would fall back to the TypeScript
  * kernels (several times slower).
