@@ -13,6 +13,7 @@ import {
   BruteForceIndex, CorruptFileError, SHARDED_MANIFEST_NAME, ShardedIndex, closePool, maxNodesInWasmMemory, shardOfLabel,
   type BatchSearchResult,
 } from '../src/index.node.js';
+import { commitTestHooks } from '../src/node/atomic-file.js';
 import { clustered, exactTopK, recallAt } from './helpers/data.js';
 
 let dir: string;
@@ -194,6 +195,34 @@ describe('saved as a folder', () => {
     const b = loaded.searchBatch(queries, 10);
     expect(Array.from(b.labels)).toEqual(Array.from(a.labels));
     expect(Array.from(b.distances)).toEqual(Array.from(a.distances));
+  });
+
+  it('keeps changes out of a save in progress: adds and deletes throw INDEX_BUSY, parallel builds wait', async () => {
+    const index = build();
+    const folder = join(dir, 'busy');
+    let late: Promise<void> | undefined;
+    const seen: string[] = [];
+    commitTestHooks.onStep = (step) => {
+      if (step !== 'file:0') return;
+      for (const change of [() => index.addBatch(data.subarray(0, dim), { labels: [5000] }), () => index.markDeleted(1)]) {
+        try {
+          change();
+        } catch (error) {
+          seen.push((error as { code?: string }).code ?? String(error));
+        }
+      }
+      late = index.addBatchParallel(data.subarray(0, 10 * dim), { labels: Array.from({ length: 10 }, (_, i) => 7000 + i), threads: 2 });
+    };
+    try {
+      await index.save(folder);
+    } finally {
+      commitTestHooks.onStep = undefined;
+    }
+    expect(seen).toEqual(['INDEX_BUSY', 'INDEX_BUSY']);
+    await late;
+    expect(index.size).toBe(610);
+    const loaded = await ShardedIndex.load(folder);
+    expect([loaded.size, loaded.deletedCount]).toEqual([600, 0]);
   });
 
   it('refuses shard files that do not belong to the manifest, naming the file', async () => {

@@ -143,6 +143,8 @@ export class ShardedIndex {
   private builds = 0;
   /** @internal Resolves when the parallel builds started so far have ended. */
   private lastBuild: Promise<void> = Promise.resolve();
+  /** @internal Resolves when the save running now (if any) has ended; null when none runs. */
+  private saving: Promise<void> | null = null;
 
   constructor(options: ShardedIndexOptions);
   /** @internal Wraps loaded shards. */
@@ -293,7 +295,7 @@ export class ShardedIndex {
    */
   addBatch(vectors: MatrixLike, options: AddBatchOptions = {}): void {
     checkKnownKeys('addBatch', options, ['labels']);
-    this.assertNoBuild();
+    this.assertWritable('add points', true);
     const parts = this.partition(vectors, options.labels);
     for (let s = 0; s < parts.length; s++) {
       const part = parts[s];
@@ -320,6 +322,8 @@ export class ShardedIndex {
     this.lastBuild = new Promise<void>((resolve) => (finish = resolve));
     try {
       await previous;
+      // A save writes shard after shard: the batch waits, so no file holds half of it.
+      while (this.saving !== null) await this.saving;
       await this.eachShard(parts, threads, (s, part, per) =>
         this.shards[s].addBatchParallel(part.data, { labels: part.labels, threads: per }));
     } finally {
@@ -328,10 +332,15 @@ export class ShardedIndex {
     }
   }
 
-  /** Throws 'INDEX_BUSY' while a parallel build runs (an add now would race it shard by shard). */
-  private assertNoBuild(): void {
-    if (this.builds > 0) {
-      throw new SmallworldError('INDEX_BUSY', 'cannot add points while addBatchParallel runs on this sharded index: await it first');
+  /**
+   * Throws 'INDEX_BUSY' while a save runs (it writes shard after shard: a
+   * change now would reach some files and not others) and, for adds, while
+   * a parallel build runs (an add now would race it shard by shard).
+   */
+  private assertWritable(what: string, isAdd: boolean): void {
+    if (this.saving !== null) throw new SmallworldError('INDEX_BUSY', `cannot ${what} while save runs on this sharded index: await it first`);
+    if (isAdd && this.builds > 0) {
+      throw new SmallworldError('INDEX_BUSY', `cannot ${what} while addBatchParallel runs on this sharded index: await it first`);
     }
   }
 
@@ -421,11 +430,13 @@ export class ShardedIndex {
 
   /** Marks `label` deleted in its shard (see `HnswIndex.markDeleted`). Throws 'UNKNOWN_LABEL' for an unknown label. */
   markDeleted(label: number): void {
+    this.assertWritable('mark a point deleted', false);
     this.shards[this.shardOf(label)].markDeleted(label);
   }
 
   /** Undoes `markDeleted`. Throws 'UNKNOWN_LABEL' for an unknown label. */
   unmarkDeleted(label: number): void {
+    this.assertWritable('unmark a deleted point', false);
     this.shards[this.shardOf(label)].unmarkDeleted(label);
   }
 
@@ -497,13 +508,17 @@ export class ShardedIndex {
    * then the previous generation's files removed. A crash at any point
    * leaves the previous complete version loadable. A lock file keeps a
    * second writer out ('INDEX_BUSY'); parallel builds started before are
-   * waited for.
+   * waited for, and later ones wait for the save; `add`, `addBatch`,
+   * `markDeleted` and `unmarkDeleted` throw 'INDEX_BUSY' while it runs.
    */
   async save(folder: string): Promise<void> {
     await mkdir(folder, { recursive: true });
     const lock = await acquireFolderLock(folder);
+    let done!: () => void;
     try {
       await this.lastBuild;
+      while (this.saving !== null) await this.saving;
+      this.saving = new Promise<void>((resolve) => (done = resolve));
       const generation = (await lastGeneration(folder)) + 1;
       const files = this.shards.map((shard, i) => ({ name: shardFileName(i), save: (path: string) => shard.save(path) }));
       await commitGeneration(folder, generation, files, SHARDED_MANIFEST_NAME, async (sink) => {
@@ -523,6 +538,10 @@ export class ShardedIndex {
         await sink.write(new TextEncoder().encode(JSON.stringify(manifest, null, 1) + '\n'));
       });
     } finally {
+      if (done !== undefined) {
+        this.saving = null;
+        done();
+      }
       await lock.release();
     }
   }
