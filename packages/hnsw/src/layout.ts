@@ -32,8 +32,9 @@
 //   total                                     = 512 + 132 + 4.5 + 18 ~ 667 bytes.
 
 import {
-  F32VectorStore, WASM_MAX_BYTES, attachVectorStore, paddedRowFloats, type VectorStore, type VectorStoreDescriptor,
+  F32VectorStore, attachVectorStore, paddedRowFloats, type VectorStore, type VectorStoreDescriptor,
 } from './vector-store.js';
+import { WASM_MAX_BYTES } from './vector-store.js';
 
 /** Scratch slots: one per thread that may run a kernel on this index at once. */
 export const MAX_THREADS = 64;
@@ -224,7 +225,7 @@ export class GraphStore implements GraphArrays {
     }
     this.vectors = new F32VectorStore({
       dim: shape.dim, capacity: cap, shared: shape.shared, wasmMemory: shape.wasmMemory,
-      headBytes: bytes.headBytes,
+      headBytes: RESERVED_BYTES + MAX_THREADS * this.scratchSlotBytes,
     });
     for (const a of GRAPH_ARRAYS) {
       const length = a.perNode === null ? a.initialLength(this) : cap * a.perNode(this);
