@@ -6,7 +6,7 @@ export type { HnswIndexOptions } from './hnsw-index.js';
 export { BruteForceIndex } from './brute-force.js';
 export type { BruteForceIndexOptions } from './brute-force.js';
 export { DEFAULT_CAPACITY } from './base-index.js';
-export { maxNodesInWasmMemory, wasmMemoryBytes } from './layout.js';
+export { maxNodesPerWasmMemory, wasmMemoryBytes } from './layout.js';
 export type { WasmMemoryBytes } from './layout.js';
 export type { AddBatchOptions, BaseIndexOptions } from './base-index.js';
 export type { SearchFilter } from './search-filter.js';

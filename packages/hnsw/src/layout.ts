@@ -70,7 +70,7 @@ export function wasmMemoryBytes(dim: number, m: number): WasmMemoryBytes {
  * it the vectors move to a plain buffer and the TypeScript kernels. About
  * 8.39M nodes at dim 128. `ShardedIndex` sizes its shards by it.
  */
-export function maxNodesInWasmMemory(dim: number, m: number): number {
+export function maxNodesPerWasmMemory(dim: number, m: number): number {
   const { headBytes, bytesPerNode } = wasmMemoryBytes(dim, m);
   return Math.floor((WASM_MAX_BYTES - headBytes) / bytesPerNode);
 }

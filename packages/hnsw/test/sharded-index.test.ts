@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BruteForceIndex, CorruptFileError, SHARDED_MANIFEST_NAME, ShardedIndex, closePool, maxNodesInWasmMemory, shardOfLabel,
+  BruteForceIndex, CorruptFileError, SHARDED_MANIFEST_NAME, ShardedIndex, closePool, maxNodesPerWasmMemory, shardOfLabel,
   type BatchSearchResult,
 } from '../src/index.node.js';
 import { commitTestHooks } from '../src/node/atomic-file.js';
@@ -64,7 +64,7 @@ describe('routing', () => {
 
   it('sizes shards from the layout byte counts and checks shards and capacity', () => {
     const index = new ShardedIndex({ shards: 2, space: 'l2', dim: 128 });
-    expect(index.maxShardSize).toBe(maxNodesInWasmMemory(128, 16));
+    expect(index.maxShardSize).toBe(maxNodesPerWasmMemory(128, 16));
     expect(index.maxShardSize * 512).toBeLessThanOrEqual(2 ** 32);
     expect(ShardedIndex.minShards(9_000_000, 128, 8)).toBe(2);
     expect(() => new ShardedIndex({ shards: 0, space: 'l2', dim })).toThrow(RangeError);

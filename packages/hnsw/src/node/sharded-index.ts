@@ -13,7 +13,7 @@ import { crc32 } from '../format/crc32.js';
 import { NATIVE_HEADER_BYTES } from '../format/native.js';
 import type { HnswIndexOptions } from '../hnsw-index.js';
 import { toMatrix, toVector, type MatrixLike, type VectorLike } from '../input.js';
-import { maxNodesInWasmMemory } from '../layout.js';
+import { maxNodesPerWasmMemory } from '../layout.js';
 import type { Space } from '../metric.js';
 import { checkThreads, closePool } from '../parallel/pool.js';
 import type { SearchOptions } from '../search-query.js';
@@ -137,7 +137,7 @@ function shardFileName(i: number): string {
 export class ShardedIndex {
   /** The shards, in routing order (read-only: add and delete through this index, which keeps the routing). */
   readonly shards: readonly HnswIndex[];
-  /** Most points one shard holds in its WebAssembly memory (`maxNodesInWasmMemory` of the layout). */
+  /** Most points one shard holds in its WebAssembly memory (`maxNodesPerWasmMemory` of the layout). */
   readonly maxShardSize: number;
   /** @internal Parallel builds running: adds on this thread wait for none, they throw. */
   private builds = 0;
@@ -158,11 +158,11 @@ export class ShardedIndex {
     if (capacity !== undefined) checkInteger('capacity', capacity, 1);
     if (loaded !== undefined) {
       this.shards = loaded;
-      this.maxShardSize = maxNodesInWasmMemory(loaded[0].dim, loaded[0].m);
+      this.maxShardSize = maxNodesPerWasmMemory(loaded[0].dim, loaded[0].m);
       return;
     }
     const first = new HnswIndex({ ...shardOptions, capacity: 1 });
-    this.maxShardSize = maxNodesInWasmMemory(first.dim, first.m);
+    this.maxShardSize = maxNodesPerWasmMemory(first.dim, first.m);
     let perShard: number | undefined;
     if (capacity !== undefined) {
       const even = Math.ceil(capacity / count);
@@ -179,12 +179,12 @@ export class ShardedIndex {
   /**
    * The fewest shards for `count` points of dimension `dim` at `m` links
    * (default 16): each shard's vectors must fit in one WebAssembly memory.
-   * Derived from the layout's byte counts (`maxNodesInWasmMemory`), with 3%
+   * Derived from the layout's byte counts (`maxNodesPerWasmMemory`), with 3%
    * kept free for the uneven split of labels.
    */
   static minShards(count: number, dim: number, m = 16): number {
     checkInteger('count', count, 0);
-    return Math.max(1, Math.ceil(count / Math.floor(maxNodesInWasmMemory(dim, m) * 0.97)));
+    return Math.max(1, Math.ceil(count / Math.floor(maxNodesPerWasmMemory(dim, m) * 0.97)));
   }
 
   private tooFew(capacity: number, shards: number, dim: number, m: number): SmallworldRangeError {
