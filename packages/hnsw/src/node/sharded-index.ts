@@ -2,7 +2,7 @@
 // memory, so an index past wasm32's 4 GiB stays on the SIMD kernels; searched
 // shard by shard and merged; saved as a folder whose manifest is renamed last.
 
-import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddBatchOptions } from '../base-index.js';
 import {
