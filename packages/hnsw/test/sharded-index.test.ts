@@ -235,6 +235,16 @@ describe('saved as a folder', () => {
     await expect(ShardedIndex.load(one)).rejects.toThrow(expect.objectContaining({
       code: 'CORRUPT_FILE', message: expect.stringMatching(new RegExp(`${shard1}: shard 1 does not match the manifest`)),
     }));
+    // A shard of the same length and counts from another save: only its content (the header's section CRCs) differs.
+    const three = join(dir, 'three');
+    const four = join(dir, 'four');
+    const other = build(3, 600);
+    other.add(data.subarray(0, dim), 1);
+    await build(3, 600).save(four);
+    await other.save(three);
+    const shard = `shard-000${other.shardOf(1)}.g000001.swi`;
+    await copyFile(join(three, shard), join(four, shard));
+    await expect(ShardedIndex.load(four)).rejects.toThrow(new RegExp(`${shard}: shard ${other.shardOf(1)} does not match the manifest`));
     // The manifest of another save (its generation names other files).
     await build().save(two);
     await copyFile(join(two, SHARDED_MANIFEST_NAME), join(one, SHARDED_MANIFEST_NAME));

@@ -57,7 +57,7 @@ interface ManifestShard {
   file: string;
   /** The file's length. */
   bytes: number;
-  /** CRC-32 of the file's first NATIVE_HEADER_BYTES: the header, which holds every section's CRC. */
+  /** CRC-32 of the file's header up to its own CRC field (the header's CRC, which covers every section's CRC). */
   headerCrc: number;
   /** Live points. */
   size: number;
@@ -632,12 +632,19 @@ function orderTies(part: BatchSearchResult, start: number, count: number): void 
   }
 }
 
-/** Length and CRC-32 of the header of a shard file (read without reading the rest). */
+/** Bytes of a native header before its own CRC field: their CRC-32 is the header's, which covers every section's CRC. */
+const FINGERPRINT_BYTES = NATIVE_HEADER_BYTES - 8;
+
+/**
+ * Length and header CRC of a shard file (read without reading the rest).
+ * The CRC stops before the header's own CRC field: a CRC over a message
+ * followed by its CRC is the same constant for every message.
+ */
 async function fingerprint(path: string): Promise<{ bytes: number; headerCrc: number }> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
-    const head = new Uint8Array(Math.min(size, NATIVE_HEADER_BYTES));
+    const head = new Uint8Array(Math.min(size, FINGERPRINT_BYTES));
     await handle.read(head, 0, head.length, 0);
     return { bytes: size, headerCrc: crc32(head) };
   } finally {
