@@ -256,14 +256,15 @@ export async function runLarge(options: LargeOptions): Promise<LargeRow[]> {
       }
     }
     for (const [i, entry] of built.entries()) {
-      const { shards, index } = entry;
+      const { shards } = entry;
       const folder = join(dir, `shards-${shards}`);
-      const saveS = await timeSecondsAsync(() => index.save(folder));
+      const saveS = await timeSecondsAsync(() => entry.index.save(folder));
       const fileBytes = folderBytes(folder);
-      const simdOnEveryShard = index.shards.every((shard) => shard.kernel === 'simd');
+      const simdOnEveryShard = entry.index.shards.every((shard) => shard.kernel === 'simd');
       const before = (entry.row as { before?: BatchSearchResult }).before!;
-      // Drop this index before the child loads its copy: the two together would need twice the memory.
-      await index.close();
+      // Drop this index before the child loads its copy (no variable may still hold it): the two together
+      // would need twice the memory.
+      await entry.index.close();
       built[i].index = null as unknown as ShardedIndex;
       collectGarbage();
       log(`large: saved ${shards} shard(s), ${(fileBytes / 2 ** 30).toFixed(2)} GiB in ${round(saveS, 1)} s; loading in a child process`);
