@@ -12,6 +12,7 @@ import {
   UsageError, command, choiceListOption, choiceOption, intListOption, intOption, numberOption, optionalIntOption, pathOption,
   stringOption, type BenchCommand, type RawOptions,
 } from './args.js';
+import { formatBigFile, runBigFile } from './big-file.js';
 import { compare, formatComparison, qpsAtRecall } from './compare.js';
 import { DATA_NAMES, loadBenchData, loadFileData, type BenchData } from './data.js';
 import { runDemo } from './demo.js';
@@ -23,6 +24,7 @@ import { formatParams, plotParams, runParams } from './params.js';
 import { formatScaling, runScaling } from './scaling.js';
 import { formatSeed, runSeed, type SeedOptions } from './seed.js';
 import { log } from './stats.js';
+import { formatTraceOverhead, runTraceOverhead } from './trace-overhead.js';
 import { DEFAULT_EF_SEARCH, formatSweep, runSweep } from './sweep.js';
 import { serveSweepJob } from './sweep-worker.js';
 
@@ -73,7 +75,8 @@ const compareCommand = command({
       const b = qpsAtRecall(rows, peer.name, s.target);
       json({
         summary: true, data: s.data, target: s.target, buildRatio: rows[0].buildS / rows.find((r) => r.lib === peer.name)!.buildS,
-        qpsRatioAtTarget: a && b ? a.qps / b.qps : null,
+        buildCpuRatio: rows[0].buildCpuS / rows.find((r) => r.lib === peer.name)!.buildCpuS,
+        qpsRatioAtTarget: a && b ? a.qps / b.qps : null, qpsCpuRatioAtTarget: a && b ? a.qpsCpu / b.qpsCpu : null,
       });
     } else {
       console.log(`${s.data}: ${bench.base.length / bench.dim} x ${bench.dim}, ${bench.queries.length / bench.dim} queries, k 10`);
@@ -109,11 +112,11 @@ const seed = command({
 });
 
 const sweep = command({
-  usage: `ann-benchmarks-style recall/QPS sweep, one child process per library
+  usage: `ann-benchmarks-style recall/QPS sweep, one child process per library, their passes taking turns
 [--base FILE --queries FILE [--gt FILE]] or [--data clustered|seed|mnist --n 100000 --dim 128 --nq 1000]
 [--k 10] [--libs smallworld,hnswlib-node,usearch,hnsw] [--m 16] [--ef-construction 100]
-[--threads N] [--ef-search 10,20,40,80,160,320] [--rounds 3] [--out DIR (bench/results/sweep)] [--json]`,
-  options: ['base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'out', 'mnist-dir', 'json'],
+[--threads N] [--ef-search 10,20,40,80,160,320] [--rounds 3] [--repeat 1] [--out DIR (bench/results/sweep)] [--json]`,
+  options: ['base', 'queries', 'gt', 'data', 'n', 'dim', 'nq', 'k', 'libs', 'm', 'ef-construction', 'threads', 'ef-search', 'rounds', 'repeat', 'out', 'mnist-dir', 'json'],
   parse(o) {
     const base = sourceOption(o, 'base');
     const queries = sourceOption(o, 'queries');
@@ -131,6 +134,7 @@ const sweep = command({
       libs: choiceListOption(o, 'libs', LIBRARY_NAMES, LIBRARY_NAMES), m: intOption(o, 'm', 16, 2),
       efConstruction: intOption(o, 'ef-construction', 100), threads: intOption(o, 'threads', cores, 1, 63),
       efSearch: intListOption(o, 'ef-search', DEFAULT_EF_SEARCH), rounds: intOption(o, 'rounds', 3),
+      repeat: intOption(o, 'repeat', 1),
       out: pathOption(o, 'out') ?? resolve(RESULTS, 'sweep'),
     };
   },
@@ -249,6 +253,41 @@ const large = command({
   },
 });
 
+const traceOverhead = command({
+  usage: `what the tracer's hooks cost the TypeScript algorithms with no tracer set (hooked vs hooks stripped)
+[--n 10000] [--dim 16] [--queries 2000] [--m 16] [--ef-construction 100] [--ef-search 64] [--rounds 7] [--json]`,
+  options: ['n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'rounds', 'json'],
+  parse: (o) => ({
+    n: intOption(o, 'n', 10000), dim: intOption(o, 'dim', 16), queries: intOption(o, 'queries', 2000),
+    m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100), efSearch: intOption(o, 'ef-search', 64),
+    rounds: intOption(o, 'rounds', 7),
+  }),
+  async run(settings, asJson) {
+    const result = await runTraceOverhead(settings);
+    if (asJson) json(result);
+    else console.log(formatTraceOverhead(result));
+  },
+});
+
+const bigFile = command({
+  usage: `an index file past 2 GiB: save, load in a fresh process (peak RSS), the drop-in's readIndexSync/writeIndexSync
+[--n 2200000] [--dim 256] [--m 4] [--ef-construction 8] [--threads N] [--queries 100] [--dir DIR] [--json]`,
+  options: ['n', 'dim', 'm', 'ef-construction', 'threads', 'queries', 'dir', 'json'],
+  parse(o) {
+    const dir = pathOption(o, 'dir');
+    return {
+      n: intOption(o, 'n', 2_200_000), dim: intOption(o, 'dim', 256), m: intOption(o, 'm', 4, 2),
+      efConstruction: intOption(o, 'ef-construction', 8), threads: intOption(o, 'threads', cores, 1, 63),
+      queries: intOption(o, 'queries', 100), ...(dir !== undefined ? { dir } : {}),
+    };
+  },
+  async run(settings, asJson) {
+    const result = await runBigFile(settings);
+    if (asJson) json(result);
+    else console.log(formatBigFile(result));
+  },
+});
+
 /** The commands of `pnpm bench`, in the order of the usage text: a new command is one entry here. */
 export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   demo,
@@ -260,6 +299,8 @@ export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   params,
   files,
   large,
+  'trace-overhead': traceOverhead,
+  'big-file': bigFile,
 };
 
 /** Options every command takes besides its own. */

@@ -31,6 +31,12 @@ export interface Peer {
   begin?(n: number, dim: number, options: PeerBuildOptions): void;
   /** Adds rows to the index `begin` started, labels `first`, `first + 1`, ... */
   addRows?(rows: Float32Array, first: number): void;
+  /**
+   * Gets ready to search at `efSearch` (libraries that fix it at load time
+   * reload here), so that a timed `searchAll` measures the searches alone;
+   * `searchAll` calls it too when needed.
+   */
+  prepare?(efSearch: number): void;
   /** Runs every query at `efSearch`, one after the other on this thread; writes k labels per query into `out` (-1 where fewer). */
   searchAll(queries: Float32Array, k: number, efSearch: number, out: Float64Array): void;
   /** Releases worker threads or temporary files, if any. */
@@ -49,6 +55,12 @@ export function smallworldPeer(kernel: KernelChoice = 'auto'): Peer & { index():
   let index: HnswIndex | null = null;
   return {
     name: kernel === 'js' ? 'smallworld (js kernel)' : 'smallworld',
+    begin(n, dim, { m, efConstruction, space }) {
+      index = new HnswIndex({ space, dim, m, efConstruction, kernel, capacity: n });
+    },
+    addRows(rows) {
+      index!.addBatch(rows);
+    },
     async build(data, dim, { m, efConstruction, space, threads = 1, onProgress }) {
       const n = data.length / dim;
       index = new HnswIndex({ space, dim, m, efConstruction, kernel, capacity: n });
@@ -140,8 +152,8 @@ interface UsearchModule { Index: new (config: UsearchConfig) => UsearchIndex }
 /**
  * USearch (C++ through N-API), or null when not installed. Its JavaScript
  * binding sets the search expansion only at construction, so the built index
- * is saved once to a temporary file and reloaded for each efSearch (outside
- * the timed searches).
+ * is saved once to a temporary file and reloaded for each efSearch (in
+ * `prepare`, outside the timed searches).
  */
 export async function loadUsearch(): Promise<Peer | null> {
   let mod: UsearchModule;
@@ -156,6 +168,12 @@ export async function loadUsearch(): Promise<Peer | null> {
   let currentEf = -1;
   let folder: string | null = null;
   const file = () => join(folder!, 'usearch.index');
+  const prepare = (efSearch: number) => {
+    if (efSearch === currentEf) return;
+    index = new mod.Index({ ...config!, expansion_search: efSearch });
+    index.load(file());
+    currentEf = efSearch;
+  };
   return {
     name: 'usearch',
     build(data, dim, { m, efConstruction, space, threads = 1, onProgress }) {
@@ -173,12 +191,9 @@ export async function loadUsearch(): Promise<Peer | null> {
       index.save(file());
       currentEf = -1;
     },
+    prepare,
     searchAll(queries, k, efSearch, out) {
-      if (efSearch !== currentEf) {
-        index = new mod.Index({ ...config!, expansion_search: efSearch });
-        index.load(file());
-        currentEf = efSearch;
-      }
+      prepare(efSearch);
       const { keys } = index!.search(queries, k, 1);
       out.fill(-1);
       // usearch marks missing results with the maximum key.

@@ -44,10 +44,13 @@ export interface RecallQpsPoint {
   efSearch: number;
   recall: number;
   qps: number;
+  /** The range of QPS over repeated runs, drawn as an error bar when it is not a single value. */
+  qpsMin?: number;
+  qpsMax?: number;
 }
 
-/** What every chart here shares: a white line chart with points, of `points` as they are. */
-function lineChart(title: string, width: number, height: number, points: readonly object[]) {
+/** What every chart here shares: a white chart of `points` as they are. */
+function chart(title: string, width: number, height: number, points: readonly object[]) {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -55,21 +58,62 @@ function lineChart(title: string, width: number, height: number, points: readonl
     height,
     background: 'white',
     data: { values: points.map((p) => ({ ...p })) },
-    mark: { type: 'line' as const, point: true },
   };
 }
 
-/** ann-benchmarks' plot: recall@k on x, queries per second on a log y axis, one line per library. */
+/** A line chart with points. */
+function lineChart(title: string, width: number, height: number, points: readonly object[]) {
+  return { ...chart(title, width, height, points), mark: { type: 'line' as const, point: true } };
+}
+
+/** ann-benchmarks' plot: recall@k on x, queries per second on a log y axis, one line per library, QPS ranges as error bars. */
 export function recallQpsSpec(points: readonly RecallQpsPoint[], title: string, k: number): TopLevelSpec {
+  const x = { field: 'recall', type: 'quantitative' as const, title: `recall@${k}`, scale: { zero: false } };
+  const color = { field: 'lib', type: 'nominal' as const, title: 'library', legend: { labelLimit: 400 } };
+  const encoding = {
+    x,
+    y: { field: 'qps', type: 'quantitative' as const, title: 'queries per second (one thread, log scale)', scale: { type: 'log' as const } },
+    color,
+    order: { field: 'efSearch', type: 'quantitative' as const },
+    tooltip: [{ field: 'lib' }, { field: 'efSearch' }, { field: 'recall' }, { field: 'qps' }, { field: 'qpsMin' }, { field: 'qpsMax' }],
+  };
+  if (!points.some((p) => p.qpsMin !== undefined && p.qpsMax !== undefined && p.qpsMin !== p.qpsMax)) return { ...lineChart(title, 520, 340, points), encoding };
   return {
-    ...lineChart(title, 520, 340, points),
-    encoding: {
-      x: { field: 'recall', type: 'quantitative', title: `recall@${k}`, scale: { zero: false } },
-      y: { field: 'qps', type: 'quantitative', title: 'queries per second (one thread, log scale)', scale: { type: 'log' } },
-      color: { field: 'lib', type: 'nominal', title: 'library', legend: { labelLimit: 400 } },
-      order: { field: 'efSearch', type: 'quantitative' },
-      tooltip: [{ field: 'lib' }, { field: 'efSearch' }, { field: 'recall' }, { field: 'qps' }],
-    },
+    ...chart(title, 520, 340, points),
+    layer: [
+      { mark: { type: 'line', point: true }, encoding },
+      { mark: { type: 'rule' }, encoding: { x, y: { field: 'qpsMin', type: 'quantitative' }, y2: { field: 'qpsMax' }, color } },
+    ],
+  };
+}
+
+/** One point of a QPS-ratio curve: the reference library's QPS over `lib`'s at one efSearch, median and range over repeats. */
+export interface QpsRatioPoint {
+  lib: string;
+  efSearch: number;
+  ratio: number;
+  ratioMin: number;
+  ratioMax: number;
+}
+
+/** The reference's QPS over each other library's (y, log) against efSearch (x, log), with ranges as error bars and a dashed line at 1. */
+export function qpsRatioSpec(points: readonly QpsRatioPoint[], title: string, reference: string): TopLevelSpec {
+  const x = { field: 'efSearch', type: 'quantitative' as const, title: 'efSearch (log scale)', scale: { type: 'log' as const, nice: false } };
+  const color = { field: 'lib', type: 'nominal' as const, title: `${reference} vs`, legend: { labelLimit: 400 } };
+  return {
+    ...chart(title, 520, 300, points),
+    layer: [
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          x, color,
+          y: { field: 'ratio', type: 'quantitative', title: `${reference} QPS / library's QPS (log scale)`, scale: { type: 'log' } },
+          tooltip: [{ field: 'lib' }, { field: 'efSearch' }, { field: 'ratio' }, { field: 'ratioMin' }, { field: 'ratioMax' }],
+        },
+      },
+      { mark: { type: 'rule' }, encoding: { x, y: { field: 'ratioMin', type: 'quantitative' }, y2: { field: 'ratioMax' }, color } },
+      { data: { values: [{}] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y: { datum: 1 } } },
+    ],
   };
 }
 

@@ -13,6 +13,18 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The median of a non-empty list and its range: how a repeated measure is quoted. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** Median, lowest and highest of a non-empty list. */
+export function spread(values: readonly number[]): Spread {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
 /** Seconds taken by `fn` (wall clock). */
 export function timeSeconds(fn: () => void): number {
   const start = performance.now();

@@ -17,7 +17,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** Runs `pnpm bench ...` as the root script does; relative paths resolve against INIT_CWD. */
 function bench(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, INIT_CWD: scratch }, timeout: 180_000,
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, INIT_CWD: scratch }, timeout: 290_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -108,26 +108,46 @@ describe('seed', () => {
 });
 
 describe('sweep', () => {
-  it('writes one JSON line per (library, efSearch), results.json, and the plot as SVG and PNG', () => {
+  it('writes one JSON line per (library, efSearch) with ranges and ratios over --repeat runs, results.json, and both plots as SVG and PNG', () => {
     const out = 'sweep-out';
     const run = bench('sweep', '--n', '1500', '--nq', '50', '--dim', '16', '--libs', 'smallworld,hnswlib-node',
-      '--ef-search', '10,40', '--rounds', '1', '--threads', '1', '--out', out, '--json');
+      '--ef-search', '10,40', '--rounds', '1', '--repeat', '2', '--threads', '1', '--out', out, '--json');
     expect(run.status, run.stderr).toBe(0);
     const lines = jsonLines(run.stdout);
     expect(lines.map((l) => [l.lib, l.efSearch])).toEqual([['smallworld', 10], ['smallworld', 40], ['hnswlib-node', 10], ['hnswlib-node', 40]]);
+    const ranges = ['qpsMin', 'qpsMax', 'buildSMin', 'buildSMax'];
     for (const line of lines) {
-      expect(Object.keys(line)).toEqual(['lib', 'efSearch', 'recall', 'qps', 'buildS', 'memoryMB']);
+      // The fields of one-run sweeps first, as they were; ranges and ratios after them.
+      const ratio = line.lib === 'hnswlib-node' ? ['ratioOf', 'qpsRatio', 'qpsRatioMin', 'qpsRatioMax'] : [];
+      expect(Object.keys(line)).toEqual(['lib', 'efSearch', 'recall', 'qps', 'buildS', 'memoryMB', ...ranges, ...ratio]);
       expect(line.recall as number).toBeGreaterThan(0.8);
       expect(line.qps as number).toBeGreaterThan(0);
+      expect(line.qpsMin as number).toBeLessThanOrEqual(line.qps as number);
+      expect(line.qpsMax as number).toBeGreaterThanOrEqual(line.qps as number);
+      if (line.lib === 'hnswlib-node') {
+        expect(line.ratioOf).toBe('smallworld');
+        expect(line.qpsRatioMin as number).toBeLessThanOrEqual(line.qpsRatio as number);
+        expect(line.qpsRatioMax as number).toBeGreaterThanOrEqual(line.qpsRatio as number);
+      }
     }
     // --out is relative: it lands in INIT_CWD, the folder the user ran pnpm in.
     const dir = join(scratch, out);
     const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     expect(results.rows).toEqual(lines);
     expect(results.data).toMatchObject({ name: 'clustered', n: 1500, dim: 16, queries: 50, k: 10 });
+    expect(results.parameters).toMatchObject({ rounds: 1, repeat: 2 });
+    // Every repeat as measured: both libraries, one pass per efSearch.
+    expect(results.runs).toHaveLength(2);
+    for (const repeat of results.runs) {
+      expect(repeat.libraries.map((l: { lib: string }) => l.lib)).toEqual(['smallworld', 'hnswlib-node']);
+      expect(repeat.libraries[0].passes.map((p: { seconds: number[] }) => p.seconds.length)).toEqual([1, 1]);
+    }
     expect(readFileSync(join(dir, 'recall-qps.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*smallworld[\s\S]*hnswlib-node[\s\S]*<\/svg>$/);
-    expect([...readFileSync(join(dir, 'recall-qps.png')).subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  });
+    expect(readFileSync(join(dir, 'qps-ratio.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*hnswlib-node[\s\S]*<\/svg>$/);
+    for (const png of ['recall-qps.png', 'qps-ratio.png']) {
+      expect([...readFileSync(join(dir, png)).subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    }
+  }, 300_000); // four child processes, each loading the sources through tsx: minutes on a loaded machine
 });
 
 describe('scaling', () => {

@@ -62,7 +62,8 @@ const CHECKS: [RegExp, Check][] = [
   [/^pnpm datasets groundtruth .*seed-1m/, { kind: 'parse', why: 'exact k-NN over 1M vectors' }],
   [/^pnpm datasets mnist\b/, { kind: 'parse', why: 'writes into datasets/data/mnist by default, which the test leaves alone' }],
   [/^node --import tsx examples\/nmslib-port\.ts \d+/, { kind: 'file', why: 'a 100,000-vector build; the examples test runs it at its default size' }],
-  [/^node examples\/browser\/serve\.mjs\b/, { kind: 'server' }],
+  [/^node examples\/(browser|face-search)\/serve\.mjs\b/, { kind: 'server' }],
+  [/^node examples\/face-search\/check-browser\.mjs$/, { kind: 'file', why: 'minutes of embedding in Node and Chromium; CI runs it' }],
   [/^pnpm face (index|find|verify-pairs|export)\b/, {
     kind: 'pending',
     why: 'a minute of embedding (65 photos, 300 pairs; find and export need that index) and the face CLI has no parse-only path yet',

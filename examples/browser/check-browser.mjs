@@ -5,40 +5,19 @@
 // (shared memory). Exits non-zero on a wrong result.
 // Run: node examples/browser/check-browser.mjs   (after `pnpm build`)
 
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { startServer } from './serve.mjs';
 
-const FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run',
-];
 const PAGE_TIMEOUT_MS = 60_000;
-
-/** Debian's chromium: $CHROMIUM, else the first `chromium` on PATH. */
-function findChromium() {
-  if (process.env.CHROMIUM) return process.env.CHROMIUM;
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
 
 const dist = fileURLToPath(new URL('../../packages/hnsw/dist/index.js', import.meta.url));
 if (!existsSync(dist)) {
   console.error(`browser check: ${dist} is missing; run \`pnpm build\` first`);
   process.exit(1);
 }
-const executablePath = findChromium();
-if (!executablePath) {
-  console.error('browser check: no chromium on PATH (apt-get install -y chromium), or set CHROMIUM');
-  process.exit(1);
-}
-
-const browser = await chromium.launch({ executablePath, args: FLAGS, headless: true });
+const browser = await launchChromium('browser check');
 let failures = 0;
 try {
   for (const isolated of [false, true]) {

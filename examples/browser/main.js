@@ -2,28 +2,17 @@
 // queries it and checks the answers against BruteForceIndex (exact search).
 
 import { BruteForceIndex, HnswIndex } from '@smallworld/hnsw';
+import { mulberry32 } from './random.js';
 
 const status = document.getElementById('status');
 const output = document.getElementById('result');
-
-/** Seeded uniform numbers in [0, 1) (mulberry32): the same data on every load. */
-function generator(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function run() {
   const dim = 32;
   const n = 2_000;
   const queryCount = 50;
   const k = 10;
-  const random = generator(5);
+  const random = mulberry32(5);
   const data = Float32Array.from({ length: (n + queryCount) * dim }, () => random());
   const vectors = data.subarray(0, n * dim);
   const queries = data.subarray(n * dim);

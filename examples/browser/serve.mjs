@@ -20,6 +20,11 @@ const TYPES = {
   '.json': 'application/json',
   '.css': 'text/css',
   '.wasm': 'application/wasm',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.csv': 'text/csv',
 };
 
 /**

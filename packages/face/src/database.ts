@@ -13,8 +13,9 @@ import {
 } from './db-file.js';
 import { describeInput, type ImageInput } from './decode.js';
 import { DESCRIPTOR_DIM, FaceEmbedder, type EmbedderSignature, type FaceBox } from './embedder.js';
-import { FaceError, FaceRangeError, FaceTypeError } from './errors.js';
+import { FaceError, FaceRangeError } from './errors.js';
 import { FACE_MODEL } from './model.js';
+import { checkSameSignature } from './pipeline.js';
 import { embedPhoto, isImageFile, listFiles } from './photos.js';
 import { progressReporter, type ProgressOption } from './progress.js';
 import { DEFAULT_THRESHOLD, checkThreshold } from './verify.js';
@@ -543,13 +544,7 @@ export class FaceDatabase {
       this.signatureValue = signature;
       return;
     }
-    for (const key of ['decoder', 'model', 'backend'] as const) {
-      if (this.signatureValue[key] !== signature[key]) {
-        throw new FaceTypeError('INCOMPATIBLE_EMBEDDER',
-          `this face database holds descriptors made with ${key} ${JSON.stringify(this.signatureValue[key])}; `
-          + `the embedder uses ${JSON.stringify(signature[key])}: descriptors would not be comparable (re-index into a new database)`);
-      }
-    }
+    checkSameSignature(this.signatureValue, signature, 'this face database');
   }
 }
 

@@ -1,10 +1,12 @@
 // Decodes a photo (path, encoded bytes or raw pixels) into RGB bytes with sharp:
-// EXIF rotation applied, any format libvips reads (JPEG, PNG, WebP, AVIF, ...), long side capped.
+// EXIF rotation applied, any format libvips reads (JPEG, PNG, WebP, AVIF, ...), long side
+// capped by the package's own resize rule (resize.ts), the one the browser entry uses too.
 
 import sharp, { type Sharp } from 'sharp';
 import { SmallworldRangeError, SmallworldTypeError } from '@smallworld/hnsw';
 import { checkInteger, describeValue } from './check.js';
 import { FaceRangeError, FaceTypeError } from './errors.js';
+import { COLOUR_RULE, RESIZE_RULE, resizeToRgb } from './resize.js';
 
 /** Raw interleaved pixels, row by row: RGB (3 channels, the default) or RGBA (4). */
 export interface RawImage {
@@ -52,7 +54,7 @@ export interface DecodedImage {
 
 /** The decoder's identity, recorded with descriptors (they depend on it). */
 export function decoderId(maxSide: number): string {
-  return `sharp@${sharp.versions.sharp}/libvips@${sharp.versions.vips}/max-side-${maxSide}`;
+  return `sharp@${sharp.versions.sharp}/libvips@${sharp.versions.vips}/${COLOUR_RULE}/${RESIZE_RULE}-max-side-${maxSide}`;
 }
 
 /** Short description of an input for error messages. */
@@ -79,7 +81,8 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   if (typeof input === 'string' || input instanceof Uint8Array) {
     // failOn 'error' (not 'warning'): photos from phones often carry minor
     // warnings (truncated EXIF) and decode fine.
-    image = sharp(input, { limitInputPixels: maxInputPixels, failOn: 'error' });
+    // ignoreIcc: the package's colour rule (resize.ts), the browser's too.
+    image = sharp(input, { limitInputPixels: maxInputPixels, failOn: 'error', ignoreIcc: true });
   } else if (isRawImage(input)) {
     const channels = input.channels ?? 3;
     if (channels !== 3 && channels !== 4) {
@@ -111,9 +114,10 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
     const originalHeight = metadata.autoOrient?.height ?? metadata.height;
     // Checked here for a message with the size; sharp's own limit stays as the backstop.
     if (originalWidth * originalHeight > maxInputPixels) throw tooLarge(describeInput(input), originalWidth * originalHeight, maxInputPixels);
+    // Decoded at full size, then shrunk by resize.ts (not sharp's resize): the
+    // browser entry runs the same code on the platform's pixels, so both agree.
     const { data, info } = await image
       .rotate()
-      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
@@ -121,10 +125,11 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
     if (info.channels !== 3) {
       throw new FaceTypeError('UNREADABLE_IMAGE', `cannot decode ${describeInput(input)}: got ${info.channels} channels after conversion to RGB`);
     }
-    const rgb = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const full = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const shrunk = resizeToRgb(full, info.width, info.height, 3, maxSide);
     return {
-      data: rgb, width: info.width, height: info.height, originalWidth, originalHeight,
-      scale: Math.max(originalWidth, originalHeight) / Math.max(info.width, info.height),
+      data: shrunk.data, width: shrunk.width, height: shrunk.height, originalWidth, originalHeight,
+      scale: Math.max(originalWidth, originalHeight) / Math.max(shrunk.width, shrunk.height),
     };
   } catch (error) {
     if (error instanceof SmallworldTypeError || error instanceof SmallworldRangeError) throw error;

@@ -1,54 +1,19 @@
-// FaceEmbedder: photo in, faces out (box, score, 68 landmarks, 128-D descriptor),
-// through face-api's detect -> landmarks -> align -> ResNet descriptor pipeline.
+// FaceEmbedder (Node): photo in, faces out (box, score, 68 landmarks, 128-D descriptor),
+// decoded by sharp and run through face-api's pipeline (pipeline.ts, shared with the browser entry).
 
 import { SmallworldTypeError } from '@smallworld/hnsw';
-import { checkBoolean, checkFraction, checkInteger, checkKnownKeys, describeValue } from './check.js';
+import { checkFraction, checkInteger, checkKnownKeys, describeValue } from './check.js';
 import {
   DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SIDE, decodeImage, decoderId, describeInput, type ImageInput,
 } from './decode.js';
-import { FaceRangeError } from './errors.js';
-import { FACE_MODEL } from './model.js';
+import {
+  DEFAULT_MIN_CONFIDENCE, LazyRuntime, checkRepresentOptions, detectFaces, verifyInputs,
+  type EmbedderSignature, type Face, type RepresentOptions,
+} from './pipeline.js';
 import {
   checkBackendChoice, defaultModelDir, loadRuntime, type FaceBackend, type FaceBackendChoice, type FaceRuntime,
 } from './runtime.js';
-import { DEFAULT_THRESHOLD, checkThreshold, verify, type VerifyResult } from './verify.js';
-
-/** Length of a face descriptor: the model's (`FACE_MODEL.descriptorLength`, 128). */
-export const DESCRIPTOR_DIM = FACE_MODEL.descriptorLength;
-/** Default detector confidence below which a detection is dropped. */
-export const DEFAULT_MIN_CONFIDENCE = 0.5;
-
-/** A rectangle in the original photo's pixels (after EXIF rotation). */
-export interface FaceBox {
-  /** Left edge, pixels of the original image. */
-  x: number;
-  /** Top edge, pixels of the original image. */
-  y: number;
-  /** Width, pixels. */
-  width: number;
-  /** Height, pixels. */
-  height: number;
-}
-
-/** A point in the original photo's pixels. */
-export interface Point {
-  /** Horizontal position, pixels of the original image. */
-  x: number;
-  /** Vertical position, pixels of the original image. */
-  y: number;
-}
-
-/** One face found in a photo. */
-export interface Face {
-  /** Where the detector found the face. */
-  box: FaceBox;
-  /** Detector confidence, in (0, 1]. */
-  score: number;
-  /** The 68 landmarks (iBUG 300-W order: jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67). */
-  landmarks: Point[];
-  /** 128-D descriptor: faces of one person lie within ~0.6 (Euclidean) of each other. */
-  descriptor: Float32Array;
-}
+import { DEFAULT_THRESHOLD, type VerifyResult } from './verify.js';
 
 /** Options of `new FaceEmbedder(...)`. */
 export interface FaceEmbedderOptions {
@@ -75,22 +40,6 @@ export interface FaceEmbedderOptions {
   modelDir?: string;
 }
 
-/** Options of `represent`. */
-export interface RepresentOptions {
-  /** Every face, largest first, instead of the largest only. Default false. */
-  all?: boolean;
-}
-
-/** What produced a descriptor: descriptors from different decoders, models or backends must not be mixed. */
-export interface EmbedderSignature {
-  /** The image decoder and its downscaling (`maxSide`). */
-  decoder: string;
-  /** The face model that computed the descriptors. */
-  model: string;
-  /** The TensorFlow.js backend it ran on. */
-  backend: FaceBackend;
-}
-
 const OPTION_KEYS = ['backend', 'minConfidence', 'maxSide', 'maxInputPixels', 'modelDir'] as const;
 
 /**
@@ -114,8 +63,7 @@ export class FaceEmbedder {
   readonly maxInputPixels: number;
   /** Folder of the face-api model weights. */
   readonly modelDir: string;
-  private runtime: Promise<FaceRuntime> | undefined;
-  private loaded: FaceRuntime | undefined;
+  private readonly runtime = new LazyRuntime<FaceRuntime>(() => loadRuntime(this.backendChoice, this.modelDir));
 
   constructor(options: FaceEmbedderOptions = {}) {
     checkKnownKeys('FaceEmbedder', options, OPTION_KEYS);
@@ -131,30 +79,25 @@ export class FaceEmbedder {
 
   /** Loads backend and weights (idempotent); resolves to what descriptors will depend on. */
   async ready(): Promise<EmbedderSignature> {
-    this.runtime ??= loadRuntime(this.backendChoice, this.modelDir);
-    try {
-      this.loaded = await this.runtime;
-    } catch (error) {
-      this.runtime = undefined;
-      throw error;
-    }
+    await this.runtime.get();
     return this.signature!;
   }
 
   /** The backend in use, once `ready()` resolved. */
   get backend(): FaceBackend | undefined {
-    return this.loaded?.backend;
+    return this.runtime.value?.backend;
   }
 
   /** Why a faster backend was skipped (e.g. "tfjs-node not available"), once `ready()` resolved. */
   get backendNotes(): readonly string[] {
-    return this.loaded?.notes ?? [];
+    return this.runtime.value?.notes ?? [];
   }
 
   /** Decoder, model and backend, once `ready()` resolved. */
   get signature(): EmbedderSignature | undefined {
-    if (this.loaded === undefined) return undefined;
-    return { decoder: decoderId(this.maxSide), model: this.loaded.model, backend: this.loaded.backend };
+    const loaded = this.runtime.value;
+    if (loaded === undefined) return undefined;
+    return { decoder: decoderId(this.maxSide), model: loaded.model, backend: loaded.backend };
   }
 
   /**
@@ -163,8 +106,7 @@ export class FaceEmbedder {
    * `UNREADABLE_IMAGE` errors for files that cannot be decoded (see `decodeImage`).
    */
   async represent(image: ImageInput, options: RepresentOptions = {}): Promise<Face[]> {
-    checkKnownKeys('represent', options, ['all']);
-    return (await this.detect(image, checkBoolean('all', options.all, false))).faces;
+    return (await this.detect(image, checkRepresentOptions(options))).faces;
   }
 
   /**
@@ -173,23 +115,8 @@ export class FaceEmbedder {
    */
   async detect(image: ImageInput, all: boolean): Promise<{ faces: Face[]; detected: number }> {
     const decoded = await decodeImage(image, { maxSide: this.maxSide, maxInputPixels: this.maxInputPixels });
-    const { faceapi } = this.loaded ?? (await this.ready(), this.loaded!);
-    const tf = faceapi.tf;
-    const tensor = tf.tensor3d(decoded.data, [decoded.height, decoded.width, 3], 'int32');
-    try {
-      const detectorOptions = new faceapi.SsdMobilenetv1Options({ minConfidence: this.minConfidence });
-      const found: FoundFace[] = await faceapi.detectAllFaces(tensor, detectorOptions).withFaceLandmarks();
-      found.sort((a, b) => area(b.detection.box) - area(a.detection.box));
-      const chosen = all ? found : found.slice(0, 1);
-      if (chosen.length === 0) return { faces: [], detected: 0 };
-      // face-api's own descriptor step (dlib alignment from the landmarks,
-      // crop, ResNet), run on the chosen faces only: a group photo's
-      // background faces cost nothing when only the largest is wanted.
-      const described = await new faceapi.ComputeAllFaceDescriptorsTask(Promise.resolve(chosen), tensor);
-      return { faces: described.map((f: FoundFace & { descriptor: Float32Array }) => toFace(f, decoded.scale)), detected: found.length };
-    } finally {
-      tensor.dispose();
-    }
+    const { faceapi } = await this.runtime.get();
+    return detectFaces(faceapi, decoded, this.minConfidence, all);
   }
 
   /**
@@ -198,35 +125,9 @@ export class FaceEmbedder {
    * `FaceRangeError` with code `NO_FACE` when a photo has no face.
    */
   async verify(a: ImageInput | Float32Array, b: ImageInput | Float32Array, threshold = DEFAULT_THRESHOLD): Promise<VerifyResult> {
-    checkThreshold(threshold);
-    const [da, db] = [await this.descriptorOf('a', a), await this.descriptorOf('b', b)];
-    return verify(da, db, threshold);
-  }
-
-  private async descriptorOf(argument: string, input: ImageInput | Float32Array): Promise<Float32Array> {
-    if (input instanceof Float32Array) return input;
-    const [face] = await this.represent(input);
-    if (face === undefined) throw new FaceRangeError('NO_FACE', `\`${argument}\`: no face found in ${describeInput(input)}`);
-    return face.descriptor;
+    return verifyInputs(a, b, threshold, (input) => this.represent(input), describeInput);
   }
 }
 
-/** The part of face-api's result we read. */
-interface FoundFace {
-  detection: { score: number; box: FaceBox };
-  landmarks: { positions: Point[] };
-}
-
-function area(box: FaceBox): number {
-  return box.width * box.height;
-}
-
-function toFace(found: FoundFace & { descriptor: Float32Array }, scale: number): Face {
-  const { box, score } = found.detection;
-  return {
-    box: { x: box.x * scale, y: box.y * scale, width: box.width * scale, height: box.height * scale },
-    score,
-    landmarks: found.landmarks.positions.map((p) => ({ x: p.x * scale, y: p.y * scale })),
-    descriptor: Float32Array.from(found.descriptor),
-  };
-}
+export { DESCRIPTOR_DIM, DEFAULT_MIN_CONFIDENCE } from './pipeline.js';
+export type { EmbedderSignature, Face, FaceBox, Point, RepresentOptions } from './pipeline.js';

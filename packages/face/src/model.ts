@@ -49,3 +49,10 @@ export const FACE_MODELS: Readonly<Record<FaceModelId, FaceModel>> = {
 
 /** The model `FaceEmbedder` runs. */
 export const FACE_MODEL: FaceModel = FACE_MODELS['face-api-resnet'];
+
+/** @internal face-api's object for each network a model names (`faceapi.nets[...]`). */
+export const FACE_API_NETS: Readonly<Record<FaceApiNet, string>> = {
+  ssd_mobilenetv1: 'ssdMobilenetv1',
+  face_landmark_68: 'faceLandmark68Net',
+  face_recognition: 'faceRecognitionNet',
+};

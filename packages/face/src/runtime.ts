@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SmallworldTypeError } from '@smallworld/hnsw';
 import { describeValue } from './check.js';
-import { FACE_MODEL, type FaceApiNet } from './model.js';
+import { FACE_API_NETS, FACE_MODEL } from './model.js';
+import type { FaceApi } from './pipeline.js';
 
 const require = createRequire(import.meta.url);
 
@@ -24,18 +25,6 @@ export type FaceBackendChoice = 'auto' | FaceBackend;
 
 /** Every accepted `backend` option: 'auto' tries 'tensorflow' (tfjs-node, when installed), then 'wasm', then 'cpu'. */
 export const FACE_BACKENDS: readonly FaceBackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
-
-/** face-api's object for each network a model names (`faceapi.nets[...]`). */
-const FACE_API_NETS: Record<FaceApiNet, string> = {
-  ssd_mobilenetv1: 'ssdMobilenetv1',
-  face_landmark_68: 'faceLandmark68Net',
-  face_recognition: 'faceRecognitionNet',
-};
-
-// face-api's node-wasm bundle is CommonJS typed by its own .d.ts; we keep the
-// surface we use loose rather than import its types into our public API.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type FaceApi = any;
 
 /** The loaded stack: face-api, its TensorFlow.js, and what was chosen. */
 export interface FaceRuntime {

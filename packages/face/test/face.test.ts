@@ -52,7 +52,7 @@ describe('FaceEmbedder.represent', () => {
   it('runs on a named backend and records decoder, model and backend', () => {
     expect(['tensorflow', 'wasm', 'cpu']).toContain(embedder.backend);
     expect(embedder.signature).toEqual({
-      decoder: expect.stringMatching(/^sharp@[\d.]+\/libvips@[\d.]+\/max-side-1280$/),
+      decoder: expect.stringMatching(/^sharp@[\d.]+\/libvips@[\d.]+\/no-icc\/area-max-side-1280$/),
       model: expect.stringMatching(/^face-api@[\d.]+\/ssd_mobilenetv1\+face_landmark_68\+face_recognition$/),
       backend: embedder.backend,
     });

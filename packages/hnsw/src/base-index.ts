@@ -6,10 +6,11 @@
 import { SearchContext } from './algorithms/context.js';
 import { METRICS, SPACES, type Space } from './metric.js';
 import {
-  SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, checkLabel, describeValue,
+  SmallworldError, SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, checkLabel, describeValue,
 } from './errors.js';
 import { toMatrix, toVector, type MatrixLike, type VectorLike } from './input.js';
 import type { Kernel } from './kernels/kernel.js';
+import type { Tracer } from './algorithms/tracer.js';
 import { createKernel, simdSupported, type KernelChoice } from './kernels/select.js';
 import { LabelTable, type RowPlan } from './label-table.js';
 import { GraphStore, canShareMemory } from './layout.js';
@@ -103,6 +104,19 @@ export abstract class BaseIndex {
     return createKernel(this.store, this.space, this.kernelChoice, slot);
   }
 
+  /**
+   * @internal Runs `run` with `tracer` observing the TypeScript algorithms
+   * on the calling thread, then removes it (the entry points are in trace.ts).
+   */
+  withTracer<T>(tracer: Tracer, run: () => T): T {
+    this.ctx.trace = tracer;
+    try {
+      return run();
+    } finally {
+      this.ctx.trace = null;
+    }
+  }
+
   /** The distance kernel in use: 'simd' or 'js'. */
   get kernel(): 'simd' | 'js' {
     return this.ctx.kernel.name;
@@ -132,6 +146,7 @@ export abstract class BaseIndex {
   /** @internal */
   protected grow(capacity: number): void {
     if (capacity <= this.store.capacity) return;
+    this.assertNotSaving('grow the index');
     const hadSimd = this.ctx.kernel.name === 'simd';
     this.store.reserve(capacity);
     if (hadSimd && this.store.vectors.memory === null) this.ctx.kernel = this.newKernel(0);
@@ -211,6 +226,7 @@ export abstract class BaseIndex {
    * consecutive ids from `firstNew`.
    */
   protected allocateRows(data: Float32Array, rows: number, labels: ArrayLike<number> | undefined): RowPlan {
+    this.assertNotSaving('add points');
     const table = this.labelTable;
     const first = labels === undefined ? table.defaultLabels(rows, 'labels') : 0;
     const plan = table.plan(labels, rows, this.reusesDeletedSlots());
@@ -275,12 +291,30 @@ export abstract class BaseIndex {
    * returned. Throws for an unknown label; deleting twice is a no-op.
    */
   markDeleted(label: number): void {
-    this.labelTable.markDeleted(this.labelTable.nodeOf('label', label));
+    const node = this.labelTable.nodeOf('label', label);
+    this.assertNotSaving('delete points');
+    this.labelTable.markDeleted(node);
   }
 
   /** Undoes `markDeleted`. Throws for an unknown label. */
   unmarkDeleted(label: number): void {
-    this.labelTable.unmarkDeleted(this.labelTable.nodeOf('label', label));
+    const node = this.labelTable.nodeOf('label', label);
+    this.assertNotSaving('undelete points');
+    this.labelTable.unmarkDeleted(node);
+  }
+
+  /**
+   * @internal Streamed saves (`save`, `saveHnswlib` in Node.js) of this index
+   * in flight: they read the index between awaits, so nothing may change it
+   * until they finish.
+   */
+  protected savesInFlight = 0;
+
+  /** @internal Throws 'INDEX_BUSY' while a streamed save of this index runs. */
+  protected assertNotSaving(operation: string): void {
+    if (this.savesInFlight > 0) {
+      throw new SmallworldError('INDEX_BUSY', `cannot ${operation} while save or saveHnswlib runs on this index: await it first`);
+    }
   }
 
   /** True when `label` is in the index and marked deleted. */

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'UNKNOWN_LABEL'
   | 'CORRUPT_FILE'
   | 'UNSUPPORTED'
+  // An index too large for one in-memory buffer (toBytes): save it to a file instead.
+  | 'TOO_LARGE'
   // Worker threads (parallel build and search):
   | 'WORKER_FAILED'
   | 'INDEX_BUSY'

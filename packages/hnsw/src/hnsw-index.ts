@@ -1,12 +1,13 @@
 // HnswIndex: the public HNSW index (Malkov & Yashunin, 2018) over typed-array
 // buffers. Construction options are checked once here.
 
-import { insert } from './algorithms/insert.js';
-import { knnSearch } from './algorithms/knn-search.js';
-import { update } from './algorithms/update.js';
+import { insertNode, nearestNodes, updateNode } from './algorithms/dispatch.js';
 import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } from './base-index.js';
 import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
-import { decodeNative, encodeNative, type HnswParams, type LoadOptions, type SaveOptions } from './format/native.js';
+import {
+  decodeNative, encodeNative, type HnswParams, type LoadOptions, type NativeHeader, type RestoreOptions, type SaveOptions,
+} from './format/native.js';
+import { createLoop } from './kernels/select.js';
 import { MAX_LEVEL } from './layout.js';
 import { MAX_EF, MAX_SEED, M_MAX, M_MIN } from './limits.js';
 import { Random, drawLevel } from './random.js';
@@ -107,6 +108,21 @@ export class HnswIndex extends BaseIndex {
     this.allowReplaceDeleted = options.allowReplaceDeleted ?? false;
     this.random = new Random(this.seed);
     this.levelMultiplier = 1 / Math.log(m);
+    this.ctx.loop = createLoop(this.store, this.space, this.ctx.kernel, 0);
+  }
+
+  /**
+   * @internal Which loop runs inserts and searches on this thread: 'wasm'
+   * (assembly/search.ts; the default wherever the graph is in the wasm
+   * memory) or 'ts' (src/algorithms/, the reference). Tests compare them.
+   */
+  setSearchLoop(loop: 'wasm' | 'ts'): void {
+    this.ctx.loop = loop === 'ts' ? null : createLoop(this.store, this.space, this.ctx.kernel, 0);
+  }
+
+  /** @internal Whether inserts and searches run the WebAssembly loop (workers follow the main thread). */
+  get usesWasmLoop(): boolean {
+    return this.ctx.loop !== null && this.store.graphMemory !== null;
   }
 
   /** Default `efSearch` of `search` (`ef` in the paper), >= 1. Default 64. */
@@ -128,9 +144,17 @@ export class HnswIndex extends BaseIndex {
    * graph, labels, deleted marks, the level generator's state (a loaded
    * index keeps growing exactly as this one would), and the vectors unless
    * `{ vectors: false }`. A copy: the index may change once this returns.
+   * One buffer holds at most `MAX_BUFFER_BYTES` (4 GiB - 1): past it this
+   * throws `SmallworldRangeError` 'TOO_LARGE'; `save` (Node.js) writes a
+   * file of any size in chunks.
    */
   toBytes(options: SaveOptions = {}): Uint8Array {
-    return encodeNative(this, {
+    return encodeNative(this, this.nativeParams(), options);
+  }
+
+  /** @internal The parameters the native file keeps (`toBytes`, `save`). */
+  protected nativeParams(): HnswParams {
+    return {
       m: this.m,
       efConstruction: this.efConstruction,
       efSearch: this.efSearchValue,
@@ -138,18 +162,23 @@ export class HnswIndex extends BaseIndex {
       prngState: this.random.getState(),
       neighborSelection: this.neighborSelection,
       allowReplaceDeleted: this.allowReplaceDeleted,
-    }, options);
+    };
   }
 
   /**
-   * An index from `toBytes`/`save` output (any Uint8Array or Buffer view;
-   * copied once when its offset is not a multiple of 8). Every byte is
-   * checked first: a corrupt, truncated or hostile buffer throws
-   * `CorruptFileError` saying what is wrong. Called on a subclass, it
-   * returns that subclass.
+   * An index from `toBytes`/`save` output (any Uint8Array or Buffer view).
+   * Every byte is checked first: a corrupt, truncated or hostile buffer
+   * throws `CorruptFileError` saying what is wrong. Called on a subclass, it
+   * returns that subclass. Holds the bytes and the index at once: past a few
+   * hundred MB, `load` (Node.js) reads a file in chunks instead.
    */
   static fromBytes<T extends typeof HnswIndex>(this: T, bytes: Uint8Array, options: LoadOptions = {}): InstanceType<T> {
-    return decodeNative(bytes, options, 'hnsw', (restore, header) => {
+    return decodeNative(bytes, options, 'hnsw', this.nativeFactory());
+  }
+
+  /** @internal What the native decoder makes: an index of the class called on, with the file's parameters and generator state. */
+  static nativeFactory<T extends typeof HnswIndex>(this: T): (restore: RestoreOptions, header: NativeHeader) => InstanceType<T> {
+    return (restore, header) => {
       const h = header.hnsw as HnswParams;
       const index = new this({
         ...restore, m: h.m, efConstruction: h.efConstruction, efSearch: h.efSearch, seed: h.seed,
@@ -157,7 +186,7 @@ export class HnswIndex extends BaseIndex {
       });
       index.random.setState(h.prngState);
       return index as InstanceType<T>;
-    });
+    };
   }
 
   protected override drawLevel(): number {
@@ -165,11 +194,11 @@ export class HnswIndex extends BaseIndex {
   }
 
   protected override linkNode(node: number): void {
-    insert(this.ctx, node, this.efConstruction);
+    insertNode(this.ctx, node, this.efConstruction);
   }
 
   protected override relinkNode(node: number): void {
-    update(this.ctx, node, this.efConstruction);
+    updateNode(this.ctx, node, this.efConstruction);
   }
 
   protected override reusesDeletedSlots(): boolean {
@@ -177,6 +206,6 @@ export class HnswIndex extends BaseIndex {
   }
 
   protected override nearest(k: number, efSearch: number, filtered: boolean): number {
-    return knnSearch(this.ctx, k, efSearch, filtered);
+    return nearestNodes(this.ctx, k, efSearch, filtered);
   }
 }

@@ -3,11 +3,15 @@
 export { HnswIndex, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_M, DEFAULT_SEED } from './hnsw-index.js';
 export { LITTLE_ENDIAN, MAX_ABS_VALUE, MAX_COUNT, MAX_DIM, MAX_EF, MAX_SEED, M_MAX, M_MIN } from './limits.js';
 export type { HnswIndexOptions } from './hnsw-index.js';
+export { TraceRecorder, readGraph, replayTrace, traceAdd, traceSearch } from './trace.js';
+export type {
+  GraphView, TraceEntryPointEvent, TraceEvent, TraceLevelEvent, TraceLinkEvent, TraceNodeEvent, TraceSearchEvent, TraceSelectEvent,
+  TraceState, TraceVisitEvent, Tracer,
+} from './trace.js';
 export { BruteForceIndex } from './brute-force.js';
 export type { BruteForceIndexOptions } from './brute-force.js';
 export { DEFAULT_CAPACITY } from './base-index.js';
-export { maxNodesPerWasmMemory, wasmMemoryBytes } from './layout.js';
-export type { WasmMemoryBytes } from './layout.js';
+export { bytesPerNode, maxNodesPerWasmMemory } from './layout.js';
 export type { AddBatchOptions, BaseIndexOptions } from './base-index.js';
 export type { SearchFilter } from './search-filter.js';
 export { EXACT_FILTER_FRACTION } from './search-query.js';
@@ -21,6 +25,7 @@ export { simdSupported } from './kernels/select.js';
 export type { KernelChoice } from './kernels/select.js';
 export type { MatrixLike, NdArrayLike, VectorLike } from './input.js';
 export { NATIVE_HEADER_BYTES, NATIVE_MAGIC, NATIVE_VERSION, readNativeHeader } from './format/native.js';
+export { MAX_BUFFER_BYTES, STEP_BYTES } from './format/file-steps.js';
 export type { HnswParams, LoadOptions, NativeHeader, SaveOptions } from './format/native.js';
 export { HNSWLIB_HEADER_BYTES, fromHnswlibBytes, readHnswlibHeader, toHnswlibBytes } from './format/hnswlib.js';
 export type { HnswlibHeader, HnswlibLoadOptions, HnswlibSaveOptions } from './format/hnswlib.js';

@@ -84,6 +84,7 @@ export function useAllowList(ctx: SearchContext, list: AllowList): void {
   ctx.allowedNodes = list.marks;
   ctx.allowedIds = list.ids;
   ctx.allowedIdCount = list.count;
+  ctx.filterStamp++;
 }
 
 /**
@@ -100,6 +101,7 @@ export function attachAllowList(
   ctx.allowedNodes = new Uint8Array(marks);
   ctx.allowedIds = new Int32Array(ids);
   ctx.allowedIdCount = count;
+  ctx.filterStamp++;
 }
 
 /** Removes any filter from `ctx` (the marks themselves are cleared by their owner). */

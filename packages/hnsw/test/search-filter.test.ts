@@ -92,6 +92,9 @@ describe('a selective allow-list', () => {
 describe('a wide allow-list', () => {
   it('is answered by the graph, never by a scan of every point', () => {
     const index = build();
+    // Distances are counted at the JS kernel, which only the TypeScript loop calls
+    // (the WebAssembly loop takes the same branch: test/wasm-loop.test.ts compares them).
+    index.setSearchLoop('ts');
     const { kernel } = internals(index);
     const wide: number[] = [];
     for (let label = 0; label < n; label += 10) wide.push(label);

@@ -10,8 +10,8 @@ import {
 import { MAX_EF } from '@smallworld/hnsw';
 import { nativeError, nativeTypeError } from './errors.js';
 import { ReplaceableHnswIndex, initialCapacity } from './engine.js';
-import { hnswlibError, readWholeFileSync, writeWholeFileSync } from './files.js';
-import { decodeHnswlib, encodeHnswlib, loadHnswlibFile, saveHnswlibFile, type LoadedHnsw } from './hnswlib-file.js';
+import { hnswlibError } from './files.js';
+import { loadHnswlibFile, loadHnswlibFileSync, saveHnswlibFile, saveHnswlibFileSync, type LoadedHnsw } from './hnswlib-file.js';
 import { checkK, checkSpaceName, emptyResult, toSearchResult, type FilterFunction, type SearchResult, type SpaceName } from './search.js';
 
 /** Options of the parallel extras (`addPointsParallel`, `searchKnnBatch`). */
@@ -202,7 +202,7 @@ export class HierarchicalNSW {
     checkArgCountRange(arguments.length, 1, 2);
     checkString(filename, 0);
     checkOptionalBoolean(allowReplaceDeleted, 1);
-    this.#use(decodeHnswlib(readWholeFileSync(filename), this.#space, this.#dim, allowReplaceDeleted ?? false));
+    this.#use(loadHnswlibFileSync(filename, this.#space, this.#dim, allowReplaceDeleted ?? false));
     return NOTHING;
   }
 
@@ -225,7 +225,7 @@ export class HierarchicalNSW {
   writeIndexSync(filename: string): void {
     checkFilenameArgument(arguments.length, filename);
     if (this.#index === null) throw nativeError('NOT_INITIALIZED', 'Search index is not constructed.');
-    writeWholeFileSync(filename, encodeHnswlib(this.#index, this.#maxElements));
+    saveHnswlibFileSync(this.#index, this.#maxElements, filename);
     return NOTHING;
   }
 

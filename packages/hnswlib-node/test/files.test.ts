@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ours from '../src/index.js';
+import { fileStepTestHooks } from '../../hnsw/src/format/file-steps.js';
 import { clusteredPoints, loadNative, overlap, type HnswlibModule } from './helpers.js';
 
 const { native, reason } = loadNative();
@@ -60,6 +61,29 @@ describe('HierarchicalNSW files', () => {
     const plain = new ours.HierarchicalNSW('l2', DIM);
     plain.readIndexSync(file);
     expect(() => plain.addPoint(points[5], 99999, true)).toThrow('Hnswlib Error: Replacement of deleted elements is disabled in constructor');
+  });
+
+  it('reads and writes its files in chunks (many steps per file): every sync and async form gives the same bytes', async () => {
+    const index = buildHnsw(ours, 'l2', [17]);
+    const file = join(directory, 'chunked.bin');
+    index.writeIndexSync(file);
+    const bytes = readFileSync(file);
+    fileStepTestHooks.stepBytes = 700;
+    try {
+      const loaded = new ours.HierarchicalNSW('l2', DIM);
+      loaded.readIndexSync(file);
+      loaded.writeIndexSync(join(directory, 'chunked-sync.bin'));
+      expect(readFileSync(join(directory, 'chunked-sync.bin')).equals(bytes)).toBe(true);
+      const loadedAsync = new ours.HierarchicalNSW('l2', DIM);
+      await loadedAsync.readIndex(file);
+      await loadedAsync.writeIndex(join(directory, 'chunked-async.bin'));
+      expect(readFileSync(join(directory, 'chunked-async.bin')).equals(bytes)).toBe(true);
+      index.setEf(64);
+      loaded.setEf(64);
+      for (const q of queries.slice(0, 10)) expect(loaded.searchKnn(q, 10)).toEqual(index.searchKnn(q, 10));
+    } finally {
+      fileStepTestHooks.stepBytes = 8 * 2 ** 20;
+    }
   });
 
   it('turns a missing, corrupt or mismatched file into hnswlib-node errors', async () => {

@@ -2,13 +2,17 @@
 // and selection buffers, allocated once and reused by every insert and query.
 
 import type { Kernel } from '../kernels/kernel.js';
+import type { WasmLoop } from '../kernels/wasm-loop.js';
 import type { GraphStore } from '../layout.js';
 import { MaxHeap, MinHeap } from '../heap.js';
 import { VisitedSet } from '../visited.js';
+import type { Tracer } from './tracer.js';
 
 export class SearchContext {
   readonly store: GraphStore;
   kernel: Kernel;
+  /** The WebAssembly twin of these algorithms for this thread, or null (algorithms/dispatch.ts chooses). */
+  loop: WasmLoop | null = null;
   readonly visited: VisitedSet;
   /** C: candidates to expand, closest first. */
   readonly candidates: MinHeap;
@@ -39,7 +43,16 @@ export class SearchContext {
   /** With `allowedNodes`: the allowed node ids, the first `allowedIdCount` entries (the exact scan reads them). */
   allowedIds: Int32Array | null = null;
   allowedIdCount = 0;
+  /** Bumped whenever an allow-list is set, so a copy of it (the wasm loop's bits) knows it is stale. */
+  filterStamp = 0;
   allowedLabel: ((label: number) => boolean) | null = null;
+  /**
+   * The observer of the TypeScript algorithms (the explorer's tracer), null
+   * when nobody watches: each hook is one test of this field.
+   */
+  trace: Tracer | null = null;
+  /** With a tracer: per selection candidate, the kept node that rejected it, or -1. */
+  rejectedBy = new Int32Array(0);
 
   constructor(store: GraphStore, kernel: Kernel) {
     this.store = store;

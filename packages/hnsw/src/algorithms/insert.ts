@@ -9,6 +9,7 @@ import type { SearchContext } from './context.js';
 import { greedySearch } from './greedy-search.js';
 import { searchLayer } from './search-layer.js';
 import { selectNeighbors } from './select-neighbors.js';
+import type { Tracer } from './tracer.js';
 
 /**
  * Links node `q` into the graph. With `ctx.concurrent`, other threads may
@@ -38,16 +39,20 @@ export function insert(ctx: SearchContext, q: number, efConstruction: number): v
     else releaseLock(meta, META_GLOBAL_LOCK);
     acquireLock(store.locks, q);
   }
+  const t = ctx.trace;
   try {
+    if (t !== null) t.insertStarted(q, l);
     const L = Atomics.load(meta, META_MAX_LEVEL);
     let ep = Atomics.load(meta, META_ENTRY_POINT);
     if (ep < 0) {
       setEntryPoint(meta, q, l);
+      if (t !== null) t.entryPointChanged(q, l);
       return;
     }
     const kernel = ctx.kernel;
     kernel.setQueryNode(q);
     let epDist = kernel.distanceToNode(ep);
+    if (t !== null) traceMeasured(t, ep, epDist);
     if (L > l) {
       greedySearch(ctx, ep, epDist, L, l);
       ep = ctx.epNode;
@@ -59,7 +64,10 @@ export function insert(ctx: SearchContext, q: number, efConstruction: number): v
       epDist = ctx.epDist;
       kernel.setQueryNode(q);
     }
-    if (l > L) setEntryPoint(meta, q, l);
+    if (l > L) {
+      setEntryPoint(meta, q, l);
+      if (t !== null) t.entryPointChanged(q, l);
+    }
   } finally {
     if (ctx.concurrent) releaseLock(store.locks, q);
     if (holdsGlobal) releaseLock(meta, META_GLOBAL_LOCK);
@@ -85,6 +93,8 @@ export function connectNewNode(ctx: SearchContext, q: number, lc: number, isUpda
   const nearest = ctx.sortedIds[0];
   ctx.epDist = ctx.sortedDists[0];
   const size = selectNeighbors(ctx, ctx.sortedIds, ctx.sortedDists, count, store.m);
+  const t = ctx.trace;
+  if (t !== null) t.neighborsSelected(q, lc, ctx.sortedIds, ctx.sortedDists, count, ctx.selectedIds, size, ctx.rejectedBy);
   const neighbors = ctx.linkIds;
   neighbors.set(ctx.selectedIds.subarray(0, size));
 
@@ -96,6 +106,7 @@ export function connectNewNode(ctx: SearchContext, q: number, lc: number, isUpda
   for (let i = 0; i < size; i++) links[offset + 1 + i] = neighbors[i];
   links[offset] = size;
   if (lockQ) releaseLock(store.locks, q);
+  if (t !== null) for (let i = 0; i < size; i++) t.linkAdded(q, neighbors[i], lc);
 
   const mMax = lc === 0 ? store.m0 : store.m;
   for (let i = 0; i < size; i++) addLink(ctx, neighbors[i], q, lc, mMax, isUpdate);
@@ -120,6 +131,7 @@ function addLink(ctx: SearchContext, e: number, q: number, lc: number, mMax: num
     if (count < mMax) {
       links[offset + 1 + count] = q;
       links[offset] = count + 1;
+      if (ctx.trace !== null) ctx.trace.linkAdded(e, q, lc);
       return;
     }
     const ids = kernel.ids;
@@ -134,7 +146,31 @@ function addLink(ctx: SearchContext, e: number, q: number, lc: number, mMax: num
     const size = selectNeighbors(ctx, ctx.sortedIds, ctx.sortedDists, sorted, mMax);
     for (let j = 0; j < size; j++) links[offset + 1 + j] = ctx.selectedIds[j];
     links[offset] = size;
+    if (ctx.trace !== null) traceShrink(ctx, ctx.trace, e, q, lc, sorted, size);
   } finally {
     if (ctx.concurrent) releaseLock(store.locks, e);
+  }
+}
+
+/** Tracer hook: the distance from the node being inserted to `node` was computed. */
+function traceMeasured(t: Tracer, node: number, distance: number): void {
+  t.nodeVisited(node);
+  t.distanceComputed(node, distance);
+}
+
+/**
+ * Tracer hook of a shrunk list: the selection over e's old links plus q,
+ * then q's link (kept) or the links the selection dropped, each with the
+ * kept neighbour that rejected it.
+ */
+function traceShrink(ctx: SearchContext, t: Tracer, e: number, q: number, lc: number, count: number, size: number): void {
+  const ids = ctx.sortedIds;
+  const kept = ctx.selectedIds;
+  t.neighborsSelected(e, lc, ids, ctx.sortedDists, count, kept, size, ctx.rejectedBy);
+  for (let i = 0; i < count; i++) {
+    let isKept = false;
+    for (let j = 0; j < size; j++) if (kept[j] === ids[i]) isKept = true;
+    if (isKept && ids[i] === q) t.linkAdded(e, q, lc);
+    else if (!isKept) t.linkPruned(e, ids[i], lc, ctx.rejectedBy[i]);
   }
 }

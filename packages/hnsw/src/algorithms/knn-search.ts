@@ -6,6 +6,7 @@ import { META_ENTRY_POINT, META_MAX_LEVEL } from '../layout.js';
 import type { SearchContext } from './context.js';
 import { greedySearch } from './greedy-search.js';
 import { searchLayer } from './search-layer.js';
+import type { Tracer } from './tracer.js';
 
 /**
  * Leaves the K nearest elements in W, furthest on top, and returns how many
@@ -20,10 +21,23 @@ export function knnSearch(ctx: SearchContext, k: number, ef: number, filtered: b
   const L = Atomics.load(store.meta, META_MAX_LEVEL);
   const ep = Atomics.load(store.meta, META_ENTRY_POINT);
   if (ep < 0) return 0;
+  const t = ctx.trace;
   // A concurrent insert may publish a new entry point between the two loads.
   const top = Math.min(L, store.levels[ep]);
-  greedySearch(ctx, ep, ctx.kernel.distanceToNode(ep), top, 0);
+  const epDist = ctx.kernel.distanceToNode(ep);
+  if (t !== null) traceStart(t, k, Math.max(ef, k), ep, epDist);
+  greedySearch(ctx, ep, epDist, top, 0);
   searchLayer(ctx, ctx.epNode, ctx.epDist, Math.max(ef, k), 0, filtered);
-  while (W.size > k) W.pop();
+  while (W.size > k) {
+    if (t !== null) t.resultRemoved(W.topValue(), W.topKey());
+    W.pop();
+  }
   return W.size;
+}
+
+/** Tracer hook: the search starts, from the entry point (measured). */
+function traceStart(t: Tracer, k: number, ef: number, ep: number, epDist: number): void {
+  t.searchStarted(k, ef);
+  t.nodeVisited(ep);
+  t.distanceComputed(ep, epDist);
 }

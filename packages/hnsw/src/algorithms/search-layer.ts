@@ -4,6 +4,7 @@
 
 import { acquireLock, releaseLock } from '../locks.js';
 import type { SearchContext } from './context.js';
+import { traceVisits, type Tracer } from './tracer.js';
 
 /**
  * Best-first search of one layer from `ep`; leaves the (up to) `ef` nearest
@@ -27,6 +28,7 @@ export function searchLayer(
   const visited = ctx.visited;
   const C = ctx.candidates;
   const W = ctx.results;
+  const t = ctx.trace;
   visited.reset(store.capacity);
   C.clear();
   W.clear();
@@ -35,11 +37,14 @@ export function searchLayer(
   C.reserve(room);
   W.reserve(room);
 
+  if (t !== null) t.layerEntered(level, ef);
   visited.visit(ep);
   C.push(epDist, ep);
+  if (t !== null) traceEntry(t, ep, epDist);
   let furthest = Infinity;
   if (!filtered || ctx.accepts(ep)) {
     W.push(epDist, ep);
+    if (t !== null) t.resultAdded(ep, epDist);
     furthest = epDist;
   }
 
@@ -48,6 +53,7 @@ export function searchLayer(
     if (cDist > furthest && (W.size >= ef || !filtered)) break;
     const c = C.topValue();
     C.pop();
+    if (t !== null) t.candidatePopped(c, cDist);
 
     // Gather the unvisited neighbourhood of c, then one kernel call for all of it.
     const offset = store.linksOffset(c, level);
@@ -62,18 +68,30 @@ export function searchLayer(
     if (n === 0) continue;
     kernel.distancesToIds(n);
     const out = kernel.out;
+    if (t !== null) traceVisits(t, ids, out, n);
 
     for (let j = 0; j < n; j++) {
       const eDist = out[j];
       if (W.size < ef || eDist < furthest) {
         const e = ids[j];
         C.push(eDist, e);
+        if (t !== null) t.candidatePushed(e, eDist);
         if (!filtered || ctx.accepts(e)) {
           W.push(eDist, e);
-          if (W.size > ef) W.pop();
+          if (t !== null) t.resultAdded(e, eDist);
+          if (W.size > ef) {
+            if (t !== null) t.resultRemoved(W.topValue(), W.topKey());
+            W.pop();
+          }
           furthest = W.topKey();
         }
       }
     }
   }
+}
+
+/** Tracer hook: the entry point is visited, measured and queued. */
+function traceEntry(t: Tracer, ep: number, epDist: number): void {
+  t.nodeVisited(ep);
+  t.candidatePushed(ep, epDist);
 }

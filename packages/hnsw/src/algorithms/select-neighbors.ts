@@ -36,6 +36,7 @@ export function selectNeighborsHeuristic(
     for (let r = 0; r < size; r++) {
       if (kernel.distanceBetween(e, R[r]) < eDist) {
         good = false;
+        if (ctx.trace !== null) ctx.rejectedBy[i] = R[r];
         break;
       }
     }
@@ -64,6 +65,10 @@ export function selectNeighborsSimple(
 export function selectNeighbors(
   ctx: SearchContext, ids: Int32Array, dists: Float64Array, count: number, m: number,
 ): number {
+  if (ctx.trace !== null) {
+    if (ctx.rejectedBy.length < count) ctx.rejectedBy = new Int32Array(Math.max(count, ctx.sortedIds.length));
+    ctx.rejectedBy.fill(-1, 0, count);
+  }
   return ctx.heuristic
     ? selectNeighborsHeuristic(ctx, ids, dists, count, m)
     : selectNeighborsSimple(ctx, ids, dists, count, m);

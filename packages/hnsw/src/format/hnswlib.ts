@@ -18,7 +18,10 @@ import type { KernelChoice } from '../kernels/select.js';
 import { MAX_LEVEL } from '../layout.js';
 import { MAX_COUNT, MAX_EF, M_MAX, M_MIN } from '../limits.js';
 import { readFields, writeFields, type HeaderTable } from './header-fields.js';
-import { aligned, checkGraph, fillStore, requireLittleEndian, type GraphImage } from './store-io.js';
+import {
+  decodeBuffer, fileStepTestHooks, planToBuffer, readChunks, type FileDecoder, type FilePlan, type WriteStep,
+} from './file-steps.js';
+import { checkGraph, fillStore, requireLittleEndian, type GraphImage } from './store-io.js';
 
 /** Bytes of hnswlib's header. */
 export const HNSWLIB_HEADER_BYTES = 96;
@@ -129,14 +132,22 @@ const HNSWLIB_FIELDS: HeaderTable<HnswlibField> = {
 };
 
 /**
- * Reads and checks hnswlib's header against the file's length. Allocates
- * nothing; reads no record.
+ * Reads and checks hnswlib's header against the file's length: `bytes` is
+ * the file, or its first 96 bytes at least with `fileLength` the file's
+ * size. Allocates nothing; reads no record.
  */
-export function readHnswlibHeader(bytes: Uint8Array): HnswlibHeader {
+export function readHnswlibHeader(bytes: Uint8Array, fileLength = bytes?.length): HnswlibHeader {
   if (!(bytes instanceof Uint8Array)) {
     throw new SmallworldTypeError('INVALID_ARGUMENT', `\`bytes\` must be a Uint8Array or Buffer (got ${describeValue(bytes)})`);
   }
-  if (bytes.length < HNSWLIB_HEADER_BYTES) corrupt(`${bytes.length} bytes is shorter than the 96-byte header (truncated file?)`);
+  if (typeof fileLength !== 'number' || !Number.isSafeInteger(fileLength) || fileLength < bytes.length) {
+    throw new SmallworldRangeError('INVALID_ARGUMENT',
+      `\`fileLength\` must be an integer >= the ${bytes.length} bytes given (got ${describeValue(fileLength)})`);
+  }
+  if (fileLength < HNSWLIB_HEADER_BYTES) corrupt(`${fileLength} bytes is shorter than the 96-byte header (truncated file?)`);
+  if (bytes.length < HNSWLIB_HEADER_BYTES) {
+    throw new SmallworldRangeError('INVALID_ARGUMENT', `\`bytes\` must hold the ${HNSWLIB_HEADER_BYTES}-byte header (got ${bytes.length} bytes)`);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const {
     maxElements, count, recordBytes, labelOffset, offsetData, maxLevel, entryPoint, maxM, maxM0, m, efConstruction,
@@ -151,58 +162,82 @@ export function readHnswlibHeader(bytes: Uint8Array): HnswlibHeader {
     corrupt(`record layout (data at ${offsetData}, label at ${labelOffset}, ${recordBytes} bytes) is not hnswlib's`);
   }
   // Each node takes its record and at least a 4-byte link-list size.
-  if (HNSWLIB_HEADER_BYTES + count * (recordBytes + 4) > bytes.length) {
-    corrupt(`${count} elements need at least ${HNSWLIB_HEADER_BYTES + count * (recordBytes + 4)} bytes; the file has ${bytes.length} (truncated file?)`);
+  if (HNSWLIB_HEADER_BYTES + count * (recordBytes + 4) > fileLength) {
+    corrupt(`${count} elements need at least ${HNSWLIB_HEADER_BYTES + count * (recordBytes + 4)} bytes; the file has ${fileLength} (truncated file?)`);
   }
   return { maxElements, count, dim: vectorBytes / 4, m, efConstruction: Math.max(efConstruction, 1), maxLevel, entryPoint, recordBytes };
 }
 
 /**
- * Decodes an hnswlib file into an index made by `create`. Every size is
- * checked against the file's length before the index is allocated, and
- * every link, vector and label before it is returned.
+ * Decodes an hnswlib file in memory into an index made by `create` (see `hnswlibDecoder`).
  * @internal The Node subclass passes its own constructor; use `fromHnswlibBytes`.
  */
 export function decodeHnswlib<T extends HnswIndex>(
   bytes: Uint8Array, options: HnswlibLoadOptions, create: (options: HnswIndexOptions) => T,
 ): T {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new SmallworldTypeError('INVALID_ARGUMENT', `\`bytes\` must be a Uint8Array or Buffer (got ${describeValue(bytes)})`);
+  }
+  return decodeBuffer(bytes, hnswlibDecoder(bytes.length, options, create), 'hnswlib index');
+}
+
+/**
+ * Decodes an hnswlib file of `fileLength` bytes into an index made by
+ * `create`, asking for its bytes step by step (see `FileDecoder`). Every
+ * size is checked against the file's length before the index is allocated,
+ * and every link, vector and label before it is returned. The upper-level
+ * lists (after the level-0 records, a small part of the file) are read
+ * first, whole, for the levels; then the level-0 records a chunk at a time,
+ * each checked and copied into the store. Peak memory: the index, the
+ * upper lists once more, one chunk.
+ * @internal The Node subclass passes its own constructor.
+ */
+export function* hnswlibDecoder<T extends HnswIndex>(
+  fileLength: number, options: HnswlibLoadOptions, create: (options: HnswIndexOptions) => T,
+): FileDecoder<T> {
   requireLittleEndian();
   checkBaseOptions(options, LOAD_KEYS, 'loadHnswlib');
-  const header = readHnswlibHeader(bytes);
+  const head = new Uint8Array(Math.min(fileLength, HNSWLIB_HEADER_BYTES));
+  yield { into: head, at: 0, section: 'header' };
+  const header = readHnswlibHeader(head, fileLength);
   const { count, m, recordBytes } = header;
   const dim = options.dim;
   if (header.dim !== dim) throw new DimensionMismatchError('dim', header.dim, dim);
-  if (bytes.length % 4 !== 0) corrupt(`${bytes.length} bytes is not a whole number of 4-byte words`);
-  const data = aligned(bytes, 4);
-  const words = new Int32Array(data.buffer, data.byteOffset, data.length / 4);
+  if (fileLength % 4 !== 0) corrupt(`${fileLength} bytes is not a whole number of 4-byte words`);
   const m0 = 2 * m;
   const stride0 = 1 + m0;
   const strideUpper = 1 + m;
   const upperBytesPerLevel = 4 * strideUpper;
 
+  // The upper lists, bounded by the file's length (checked above to hold every record).
+  const upperStart = HNSWLIB_HEADER_BYTES + count * recordBytes;
+  const upper = new Uint8Array(fileLength - upperStart);
+  yield* readChunks(upper, upperStart, 'upper-level link lists');
+  const words = new Int32Array(upper.buffer, 0, upper.length / 4);
+
   // Pass 1: the upper-level list sizes give each node's level and arena offset.
   const levels = new Uint8Array(count);
   const upperOffsets = new Int32Array(count);
-  let pos = HNSWLIB_HEADER_BYTES + count * recordBytes;
+  let pos = 0;
   let upperInts = 0;
   for (let node = 0; node < count; node++) {
-    if (pos + 4 > data.length) corrupt(`the file ends inside the link lists of node ${node} (truncated file)`);
+    if (pos + 4 > upper.length) corrupt(`the file ends inside the link lists of node ${node} (truncated file)`);
     const size = words[pos / 4] >>> 0;
     if (size % upperBytesPerLevel !== 0 || size / upperBytesPerLevel > MAX_LEVEL) {
       corrupt(`node ${node} has ${size} bytes of upper link lists, not a whole number (<= ${MAX_LEVEL}) of ${upperBytesPerLevel}-byte levels`);
     }
-    if (pos + 4 + size > data.length) corrupt(`the link lists of node ${node} run past the end of the file (truncated file)`);
+    if (pos + 4 + size > upper.length) corrupt(`the link lists of node ${node} run past the end of the file (truncated file)`);
     const level = size / upperBytesPerLevel;
     levels[node] = level;
     upperOffsets[node] = level === 0 ? -1 : upperInts;
     upperInts += level * strideUpper;
     pos += 4 + size;
   }
-  if (pos !== data.length) corrupt(`${data.length - pos} bytes follow the last link list`);
+  if (pos !== upper.length) corrupt(`${upper.length - pos} bytes follow the last link list`);
 
   // Pass 2: the upper lists, copied into one arena (count words keep their low 16 bits, as hnswlib reads them).
   const upperLinks = new Int32Array(upperInts);
-  pos = HNSWLIB_HEADER_BYTES + count * recordBytes;
+  pos = 0;
   for (let node = 0; node < count; node++) {
     const ints = levels[node] * strideUpper;
     if (ints > 0) {
@@ -237,38 +272,46 @@ export function decodeHnswlib<T extends HnswIndex>(
   const labels = new Float64Array(count);
   const recordWords = recordBytes / 4;
   const labelWord = (recordBytes - 8) / 4;
-  const floats = new Float32Array(data.buffer, data.byteOffset, data.length / 4);
+  const recordsPerStep = Math.max(1, Math.floor(fileStepTestHooks.stepBytes / recordBytes));
+  const chunk = new Uint8Array(Math.min(count, recordsPerStep) * recordBytes);
+  const chunkWords = new Int32Array(chunk.buffer);
+  const floats = new Float32Array(chunk.buffer);
   let maxLabel = -1;
-  for (let node = 0; node < count; node++) {
-    const base = HNSWLIB_HEADER_BYTES / 4 + node * recordWords;
-    const word = words[base];
-    const degree = word & 0xffff;
-    deleted[node] = (word >>> 16) & DELETE_MARK;
-    if (degree > m0) corrupt(`node ${node} has ${degree} links at level 0 (at most maxM0 = ${m0})`);
-    for (let j = 1; j <= degree; j++) {
-      const id = words[base + j] >>> 0;
-      if (id >= count) corrupt(`node ${node} links to node ${id} at level 0; there are ${count} elements`);
+  for (let first = 0; first < count; first += recordsPerStep) {
+    const records = Math.min(recordsPerStep, count - first);
+    yield { into: chunk.subarray(0, records * recordBytes), at: HNSWLIB_HEADER_BYTES + first * recordBytes, section: 'level-0 records' };
+    for (let r = 0; r < records; r++) {
+      const node = first + r;
+      const base = r * recordWords;
+      const word = chunkWords[base];
+      const degree = word & 0xffff;
+      deleted[node] = (word >>> 16) & DELETE_MARK;
+      if (degree > m0) corrupt(`node ${node} has ${degree} links at level 0 (at most maxM0 = ${m0})`);
+      for (let j = 1; j <= degree; j++) {
+        const id = chunkWords[base + j] >>> 0;
+        if (id >= count) corrupt(`node ${node} links to node ${id} at level 0; there are ${count} elements`);
+      }
+      // Slots past the degree are never read; copied as hnswlib left them, so the file round-trips byte for byte.
+      links0.set(chunkWords.subarray(base, base + stride0), node * stride0);
+      links0[node * stride0] = degree;
+      const dataAt = base + stride0;
+      for (let j = 0; j < dim; j++) {
+        const v = floats[dataAt + j];
+        if (v - v !== 0) corrupt(`vector of node ${node} has a non-finite component (${v})`);
+      }
+      // Taken as stored: hnswlib-node and Python hnswlib store 'cosine' vectors already normalised.
+      vectors.write(node, floats, dataAt, false);
+      const lo = chunkWords[base + labelWord] >>> 0;
+      const hi = chunkWords[base + labelWord + 1] >>> 0;
+      if (hi >= 2 ** 21) {
+        const label = (BigInt(hi) << 32n) | BigInt(lo);
+        throw new SmallworldRangeError('INVALID_LABEL',
+          `hnswlib index: node ${node} has label ${label}, 2^53 or more; smallworld labels must be safe integers (<= 2^53 - 1)`);
+      }
+      const label = hi * 2 ** 32 + lo;
+      labels[node] = label;
+      if (label > maxLabel) maxLabel = label;
     }
-    // Slots past the degree are never read; copied as hnswlib left them, so the file round-trips byte for byte.
-    links0.set(words.subarray(base, base + stride0), node * stride0);
-    links0[node * stride0] = degree;
-    const dataAt = base + stride0;
-    for (let j = 0; j < dim; j++) {
-      const v = floats[dataAt + j];
-      if (v - v !== 0) corrupt(`vector of node ${node} has a non-finite component (${v})`);
-    }
-    // Taken as stored: hnswlib-node and Python hnswlib store 'cosine' vectors already normalised.
-    vectors.write(node, floats, dataAt, false);
-    const lo = words[base + labelWord] >>> 0;
-    const hi = words[base + labelWord + 1] >>> 0;
-    if (hi >= 2 ** 21) {
-      const label = (BigInt(hi) << 32n) | BigInt(lo);
-      throw new SmallworldRangeError('INVALID_LABEL',
-        `hnswlib index: node ${node} has label ${label}, 2^53 or more; smallworld labels must be safe integers (<= 2^53 - 1)`);
-    }
-    const label = hi * 2 ** 32 + lo;
-    labels[node] = label;
-    if (label > maxLabel) maxLabel = label;
   }
   fillStore(store, image, labels);
   const duplicate = index.restoreLabels(maxLabel + 1);
@@ -293,9 +336,19 @@ export function fromHnswlibBytes(bytes: Uint8Array, options: HnswlibLoadOptions)
  * (`loadIndex`, hnswlib-node `readIndex`): level-0 links, vectors (unit
  * length for 'cosine', as hnswlib-node stores them), labels, deleted marks
  * and upper levels. hnswlib keeps no space, seed or efSearch: loaders must
- * be told the space. A copy.
+ * be told the space. A copy. Throws `SmallworldRangeError` 'TOO_LARGE'
+ * past `MAX_BUFFER_BYTES` (use `saveHnswlib`).
  */
 export function toHnswlibBytes(index: HnswIndex, options: HnswlibSaveOptions = {}): Uint8Array {
+  return planToBuffer(planHnswlib(index, options), 'toHnswlibBytes', 'saveHnswlib (or saveHnswlibSync)');
+}
+
+/**
+ * An index's hnswlib file as write steps (see `FilePlan`): the header, then
+ * the level-0 records and the upper lists, each assembled a chunk at a time
+ * in one scratch buffer. The index must not change until the last step is taken.
+ */
+export function planHnswlib(index: HnswIndex, options: HnswlibSaveOptions = {}): FilePlan {
   requireLittleEndian();
   if (!(index instanceof HnswIndex)) {
     throw new SmallworldTypeError('INVALID_ARGUMENT', `\`index\` must be an HnswIndex (got ${describeValue(index)})`);
@@ -311,8 +364,8 @@ export function toHnswlibBytes(index: HnswIndex, options: HnswlibSaveOptions = {
   const recordBytes = 4 * stride0 + 4 * dim + 8;
   let upperBytes = 0;
   for (let node = 0; node < count; node++) upperBytes += 4 + 4 * strideUpper * store.levels[node];
-  const out = new Uint8Array(HNSWLIB_HEADER_BYTES + count * recordBytes + upperBytes);
-  writeFields(new DataView(out.buffer), 0, HNSWLIB_FIELDS, {
+  const header = new Uint8Array(HNSWLIB_HEADER_BYTES);
+  writeFields(new DataView(header.buffer), 0, HNSWLIB_FIELDS, {
     offsetLevel0: 0, maxElements, count, recordBytes,
     labelOffset: 4 * stride0 + 4 * dim,
     offsetData: 4 * stride0,
@@ -323,25 +376,42 @@ export function toHnswlibBytes(index: HnswIndex, options: HnswlibSaveOptions = {
     efConstruction: index.efConstruction,
   });
 
-  const words = new Int32Array(out.buffer);
-  const floats = new Float32Array(out.buffer);
-  const recordWords = recordBytes / 4;
-  const { links0, vectors, labels, deleted, upperLinks, upperOffsets, levels } = store;
-  for (let node = 0; node < count; node++) {
-    const base = HNSWLIB_HEADER_BYTES / 4 + node * recordWords;
-    words.set(links0.subarray(node * stride0, (node + 1) * stride0), base);
-    words[base] = links0[node * stride0] | (deleted[node] !== 0 ? DELETE_MARK << 16 : 0);
-    vectors.read(node, floats, base + stride0);
-    const label = labels[node];
-    words[base + stride0 + dim] = label % 2 ** 32;
-    words[base + stride0 + dim + 1] = Math.floor(label / 2 ** 32);
+  function* steps(): Generator<WriteStep, void, undefined> {
+    yield { bytes: header, at: null };
+    const { links0, vectors, labels, deleted, upperLinks, upperOffsets, levels } = store;
+    // A chunk holds a record and the upper lists of the highest node (4 + 4(1 + M) bytes per level) at least.
+    const largest = Math.max(recordBytes, 4 + Math.max(0, store.maxLevel) * 4 * strideUpper);
+    const chunk = new Uint8Array(4 * Math.ceil(Math.max(largest, Math.min(fileStepTestHooks.stepBytes, Math.max(count * recordBytes, upperBytes))) / 4));
+    const words = new Int32Array(chunk.buffer);
+    const floats = new Float32Array(chunk.buffer);
+    const recordWords = recordBytes / 4;
+    const recordsPerStep = Math.floor(chunk.length / recordBytes);
+    for (let first = 0; first < count; first += recordsPerStep) {
+      const records = Math.min(recordsPerStep, count - first);
+      for (let r = 0; r < records; r++) {
+        const node = first + r;
+        const base = r * recordWords;
+        words.set(links0.subarray(node * stride0, (node + 1) * stride0), base);
+        words[base] = links0[node * stride0] | (deleted[node] !== 0 ? DELETE_MARK << 16 : 0);
+        vectors.read(node, floats, base + stride0);
+        const label = labels[node];
+        words[base + stride0 + dim] = label % 2 ** 32;
+        words[base + stride0 + dim + 1] = Math.floor(label / 2 ** 32);
+      }
+      yield { bytes: chunk.subarray(0, records * recordBytes), at: null };
+    }
+    let pos = 0;
+    for (let node = 0; node < count; node++) {
+      const ints = levels[node] * strideUpper;
+      if (4 * (pos + 1 + ints) > chunk.length) {
+        yield { bytes: chunk.subarray(0, 4 * pos), at: null };
+        pos = 0;
+      }
+      words[pos] = 4 * ints;
+      if (ints > 0) words.set(upperLinks.subarray(upperOffsets[node], upperOffsets[node] + ints), pos + 1);
+      pos += 1 + ints;
+    }
+    if (pos > 0) yield { bytes: chunk.subarray(0, 4 * pos), at: null };
   }
-  let pos = (HNSWLIB_HEADER_BYTES + count * recordBytes) / 4;
-  for (let node = 0; node < count; node++) {
-    const ints = levels[node] * strideUpper;
-    words[pos] = 4 * ints;
-    if (ints > 0) words.set(upperLinks.subarray(upperOffsets[node], upperOffsets[node] + ints), pos + 1);
-    pos += 1 + ints;
-  }
-  return out;
+  return { size: HNSWLIB_HEADER_BYTES + count * recordBytes + upperBytes, steps: steps() };
 }

@@ -21,7 +21,10 @@ import { MAX_LEVEL } from '../layout.js';
 import { MAX_COUNT, MAX_DIM, MAX_EF, M_MAX, M_MIN } from '../limits.js';
 import { crc32 } from './crc32.js';
 import { readField, readFields, writeField, writeFields, type HeaderField, type HeaderTable } from './header-fields.js';
-import { aligned, align8, checkGraph, fillStore, requireLittleEndian, type GraphImage } from './store-io.js';
+import {
+  bytesOf, decodeBuffer, planToBuffer, readChunks, fileStepTestHooks, writeChunks, type FileDecoder, type FilePlan, type ReadStep, type WriteStep,
+} from './file-steps.js';
+import { align8, checkGraph, requireLittleEndian, setGraphState, type GraphImage } from './store-io.js';
 
 /** First 8 bytes of every file: a non-ASCII byte (catches 7-bit transfers), "SWHNSW", a newline (catches CRLF conversion). */
 export const NATIVE_MAGIC = Uint8Array.of(0x89, 0x53, 0x57, 0x48, 0x4e, 0x53, 0x57, 0x0a);
@@ -224,9 +227,21 @@ function vectorsCrc(index: BaseIndex): number {
 /**
  * Serialises an index into one new buffer in the native format. `hnsw` is
  * null for a brute-force index. The copy is taken synchronously, so the
- * index may change as soon as this returns.
+ * index may change as soon as this returns. Throws `SmallworldRangeError`
+ * 'TOO_LARGE' past `MAX_BUFFER_BYTES` (use `save`).
  */
 export function encodeNative(index: BaseIndex, hnsw: HnswParams | null, options: SaveOptions = {}): Uint8Array {
+  return planToBuffer(planNative(index, hnsw, options), 'toBytes', 'save (or saveSync)');
+}
+
+/**
+ * The native file of an index as write steps (see `FilePlan`): a zeroed
+ * header, the sections in order (chunked views of the store's arrays; the
+ * vectors through `VectorStore.readRows` into one scratch chunk), each
+ * section's CRC-32 computed as it goes, then the header written at byte 0.
+ * The index must not change until the last step is taken.
+ */
+export function planNative(index: BaseIndex, hnsw: HnswParams | null, options: SaveOptions = {}): FilePlan {
   requireLittleEndian();
   if (typeof options !== 'object' || options === null) {
     throw new SmallworldTypeError('INVALID_OPTION', `save options must be an object (got ${describeValue(options)})`);
@@ -246,26 +261,7 @@ export function encodeNative(index: BaseIndex, hnsw: HnswParams | null, options:
     offsets.push(end);
     end = align8(end + length);
   }
-  const out = new Uint8Array(end);
-  const buffer = out.buffer;
-
-  // Sections: typed-array copies straight into the output buffer.
-  const vectorsAt = offsets[0];
-  if (hasVectors) {
-    store.vectors.readRows(0, count, new Float32Array(buffer, vectorsAt, count * dim), 0);
-  }
-  new Int32Array(buffer, offsets[1], count * store.stride0).set(store.links0.subarray(0, count * store.stride0));
-  new Int32Array(buffer, offsets[2], count).set(store.upperOffsets.subarray(0, count));
-  new Int32Array(buffer, offsets[3], store.upperUsed).set(store.upperLinks.subarray(0, store.upperUsed));
-  out.set(store.levels.subarray(0, count), offsets[4]);
-  new Float64Array(buffer, offsets[5], count).set(store.labels.subarray(0, count));
-  out.set(store.deleted.subarray(0, count), offsets[6]);
-
-  const crcs = offsets.map((offset, s) => crc32(out.subarray(offset, offset + lengths[s])));
-  const view = new DataView(buffer);
-  out.set(NATIVE_MAGIC, 0);
-  writeFields(view, 0, PREAMBLE_FIELDS, { version: NATIVE_VERSION, headerBytes: NATIVE_HEADER_BYTES });
-  writeFields(view, 0, HEADER_FIELDS, {
+  const fields: Record<NativeField, number> = {
     kind: hnsw === null ? KIND_BRUTE_FORCE : KIND_HNSW,
     space: METRICS[index.space].nativeCode,
     selection: hnsw !== null && hnsw.neighborSelection === 'simple' ? 1 : 0,
@@ -282,15 +278,58 @@ export function encodeNative(index: BaseIndex, hnsw: HnswParams | null, options:
     upperInts: store.upperUsed,
     deletedCount: index.deletedCount,
     nextLabel: index.nextDefaultLabel,
-    vectorsCrc: hasVectors ? crcs[0] : vectorsCrc(index),
+    vectorsCrc: 0,
     sectionCount: SECTION_COUNT,
     reservedTail: 0,
-  });
-  for (let s = 0; s < SECTION_COUNT; s++) {
-    writeFields(view, TABLE_OFFSET + s * TABLE_ENTRY_BYTES, SECTION_FIELDS, { id: s + 1, crc: crcs[s], offset: offsets[s], length: lengths[s] });
+  };
+
+  function* sectionBytes(s: number): Generator<WriteStep, number, undefined> {
+    switch (s) {
+      case 0: return hasVectors ? yield* vectorRows() : 0;
+      case 1: return yield* writeChunks(bytesOf(store.links0, count * store.stride0));
+      case 2: return yield* writeChunks(bytesOf(store.upperOffsets, count));
+      case 3: return yield* writeChunks(bytesOf(store.upperLinks, store.upperUsed));
+      case 4: return yield* writeChunks(bytesOf(store.levels, count));
+      case 5: return yield* writeChunks(bytesOf(store.labels, count));
+      default: return yield* writeChunks(bytesOf(store.deleted, count));
+    }
   }
-  writeField(view, 0, HEADER_CRC, crc32(out.subarray(0, HEADER_CRC.at)));
-  return out;
+
+  // Rows unpadded, as the section holds them, a scratch chunk of whole rows at a time.
+  function* vectorRows(): Generator<WriteStep, number, undefined> {
+    const rowsPerStep = Math.max(1, Math.floor(fileStepTestHooks.stepBytes / (4 * dim)));
+    const scratch = new Float32Array(Math.min(count, rowsPerStep) * dim);
+    let crc = 0;
+    for (let first = 0; first < count; first += rowsPerStep) {
+      const rows = Math.min(rowsPerStep, count - first);
+      store.vectors.readRows(first, rows, scratch, 0);
+      const chunk = bytesOf(scratch, rows * dim);
+      crc = crc32(chunk, crc);
+      yield { bytes: chunk, at: null };
+    }
+    return crc;
+  }
+
+  function* steps(): Generator<WriteStep, void, undefined> {
+    yield { bytes: new Uint8Array(NATIVE_HEADER_BYTES), at: null };
+    const crcs: number[] = [];
+    for (let s = 0; s < SECTION_COUNT; s++) {
+      crcs.push(yield* sectionBytes(s));
+      const padding = align8(offsets[s] + lengths[s]) - (offsets[s] + lengths[s]);
+      if (padding > 0) yield { bytes: new Uint8Array(padding), at: null };
+    }
+    const header = new Uint8Array(NATIVE_HEADER_BYTES);
+    const view = new DataView(header.buffer);
+    header.set(NATIVE_MAGIC, 0);
+    writeFields(view, 0, PREAMBLE_FIELDS, { version: NATIVE_VERSION, headerBytes: NATIVE_HEADER_BYTES });
+    writeFields(view, 0, HEADER_FIELDS, { ...fields, vectorsCrc: hasVectors ? crcs[0] : vectorsCrc(index) });
+    for (let s = 0; s < SECTION_COUNT; s++) {
+      writeFields(view, TABLE_OFFSET + s * TABLE_ENTRY_BYTES, SECTION_FIELDS, { id: s + 1, crc: crcs[s], offset: offsets[s], length: lengths[s] });
+    }
+    writeField(view, 0, HEADER_CRC, crc32(header.subarray(0, HEADER_CRC.at)));
+    yield { bytes: header, at: 0 };
+  }
+  return { size: end, steps: steps() };
 }
 
 function corrupt(message: string): never {
@@ -306,14 +345,19 @@ export function readNativeHeader(bytes: Uint8Array): NativeHeader {
   if (!(bytes instanceof Uint8Array)) {
     throw new SmallworldTypeError('INVALID_ARGUMENT', `\`bytes\` must be a Uint8Array or Buffer (got ${describeValue(bytes)})`);
   }
-  if (bytes.length < 16) corrupt(`${bytes.length} bytes is too short for a header (truncated file?)`);
+  return parseNativeHeader(bytes, bytes.length);
+}
+
+/** `readNativeHeader` of a file of `fileLength` bytes whose first bytes (the header, or all of a shorter file) are `head`. */
+function parseNativeHeader(head: Uint8Array, fileLength: number): NativeHeader {
+  if (fileLength < 16) corrupt(`${fileLength} bytes is too short for a header (truncated file?)`);
   for (let i = 0; i < NATIVE_MAGIC.length; i++) {
-    if (bytes[i] !== NATIVE_MAGIC[i]) corrupt('bad magic: not a smallworld index file');
+    if (head[i] !== NATIVE_MAGIC[i]) corrupt('bad magic: not a smallworld index file');
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   readFields(view, 0, PREAMBLE_FIELDS, corrupt);
-  if (bytes.length < NATIVE_HEADER_BYTES) corrupt(`${bytes.length} bytes is shorter than the ${NATIVE_HEADER_BYTES}-byte header (truncated file)`);
-  if (crc32(bytes.subarray(0, HEADER_CRC.at)) !== readField(view, 0, HEADER_CRC)) corrupt('header checksum mismatch (corrupt header)');
+  if (fileLength < NATIVE_HEADER_BYTES) corrupt(`${fileLength} bytes is shorter than the ${NATIVE_HEADER_BYTES}-byte header (truncated file)`);
+  if (crc32(head.subarray(0, HEADER_CRC.at)) !== readField(view, 0, HEADER_CRC)) corrupt('header checksum mismatch (corrupt header)');
   const h = readFields(view, 0, HEADER_FIELDS, corrupt);
   const isHnsw = h.kind === KIND_HNSW;
   const hasVectors = (h.flags & FLAG_HAS_VECTORS) !== 0;
@@ -328,13 +372,14 @@ export function readNativeHeader(bytes: Uint8Array): NativeHeader {
     if (id !== s + 1) corrupt(`section ${s} has id ${id}, expected ${s + 1} (${name})`);
     if (offset !== end) corrupt(`${name} section at byte ${offset}, expected ${end}`);
     if (length !== lengths[s]) corrupt(`${name} section is ${length} bytes; the header's counts need ${lengths[s]}`);
-    if (offset + length > bytes.length) {
-      corrupt(`${name} section ends at byte ${offset + length} but the file has ${bytes.length} bytes (truncated file)`);
+    if (offset + length > fileLength) {
+      corrupt(`${name} section ends at byte ${offset + length} but the file has ${fileLength} bytes (truncated file)`);
     }
     sections.push({ offset, length, crc });
     end = align8(offset + length);
   }
-  if (end !== bytes.length) corrupt(`the file has ${bytes.length} bytes; its header describes ${end}`);
+  if (end > fileLength) corrupt(`the file ends at byte ${fileLength}, inside the padding after the deleted section (truncated file)`);
+  if (end !== fileLength) corrupt(`the file has ${fileLength} bytes; its header describes ${end}`);
   return {
     kind: isHnsw ? 'hnsw' : 'brute-force',
     space: (metricOfNativeCode(h.space) as Metric).space,
@@ -359,24 +404,41 @@ export interface RestoreOptions {
 }
 
 /**
- * Decodes a native file into an index made by `create`: checks the header,
- * every section's CRC-32 and the graph's consistency, then copies the
- * sections into the new index's buffers (bulk copies from typed-array views
- * of `bytes`; `bytes` is copied once first when its offset is not a
- * multiple of 8). The vectors are copied into the index's
- * WebAssembly.Memory, where the SIMD kernels read them: that copy cannot be
- * avoided.
+ * Decodes a native file in memory into an index made by `create` (see
+ * `nativeDecoder`; `bytes` may have any offset).
  */
 export function decodeNative<T extends BaseIndex>(
   bytes: Uint8Array, options: LoadOptions, kind: NativeHeader['kind'],
   create: (options: RestoreOptions, header: NativeHeader) => T,
 ): T {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new SmallworldTypeError('INVALID_ARGUMENT', `\`bytes\` must be a Uint8Array or Buffer (got ${describeValue(bytes)})`);
+  }
+  return decodeBuffer(bytes, nativeDecoder(bytes.length, options, kind, create), 'native index');
+}
+
+/**
+ * Decodes a native file of `fileLength` bytes, asking for its bytes step by
+ * step (see `FileDecoder`): the header first, checked against the file's
+ * length (so every size is bounded by the file before anything is
+ * allocated), then an index made by `create`, then each section read
+ * straight into its final array (the vectors a chunk of rows at a time,
+ * through `VectorStore.write`), its CRC-32 computed as it lands and checked
+ * at its end, then the graph's consistency and the labels. Peak memory is
+ * the index plus one chunk. Throws `CorruptFileError` naming the section.
+ */
+export function* nativeDecoder<T extends BaseIndex>(
+  fileLength: number, options: LoadOptions, kind: NativeHeader['kind'],
+  create: (options: RestoreOptions, header: NativeHeader) => T,
+): FileDecoder<T> {
   requireLittleEndian();
   if (typeof options !== 'object' || options === null) {
     throw new SmallworldTypeError('INVALID_OPTION', `load options must be an object (got ${describeValue(options)})`);
   }
   checkKnownKeys('load', options, ['vectors', 'kernel']);
-  const header = readNativeHeader(bytes);
+  const head = new Uint8Array(Math.min(fileLength, NATIVE_HEADER_BYTES));
+  yield { into: head, at: 0, section: 'header' };
+  const header = parseNativeHeader(head, fileLength);
   if (header.kind !== kind) {
     throw new SmallworldTypeError('INVALID_ARGUMENT', `this file holds a ${header.kind} index, not a ${kind} index`);
   }
@@ -387,28 +449,54 @@ export function decodeNative<T extends BaseIndex>(
     throw new SmallworldTypeError('INVALID_OPTION',
       `this file was saved without vectors: pass its ${header.count} vectors of dimension ${header.dim} as \`vectors\``);
   }
-  const data = aligned(bytes, 8);
-  for (let s = 0; s < SECTION_COUNT; s++) {
-    const { offset, length, crc } = header.sections[s];
-    if (crc32(data.subarray(offset, offset + length)) !== crc) corrupt(`${SECTION_NAMES[s]} section checksum mismatch`);
-    // The padding to the next section is outside every CRC: it must be zero.
-    for (let i = offset + length; i < align8(offset + length); i++) {
-      if (data[i] !== 0) corrupt(`padding byte ${i} after the ${SECTION_NAMES[s]} section is not zero`);
+  const { count, dim, upperInts } = header;
+  const m = header.hnsw === null ? 0 : header.hnsw.m;
+  let given: Float32Array | null = null;
+  if (!header.hasVectors && count > 0) {
+    given = toMatrix('vectors', options.vectors as MatrixLike, dim).data;
+    if (given.length !== count * dim) {
+      throw new SmallworldTypeError('INVALID_OPTION',
+        `\`vectors\` must have one row per stored node: ${count} (got ${given.length / dim})`);
     }
   }
-  const { count, dim } = header;
-  const m = header.hnsw === null ? 0 : header.hnsw.m;
-  const at = (s: number) => data.byteOffset + header.sections[s].offset;
-  const buffer = data.buffer;
+
+  const index = create({ space: header.space, dim, capacity: Math.max(1, count), kernel: options.kernel }, header);
+  const store = index.store;
+  store.reserveUpper(upperInts / store.strideUpper);
+  const targets = [
+    null, bytesOf(store.links0, count * store.stride0), bytesOf(store.upperOffsets, count),
+    bytesOf(store.upperLinks, upperInts), bytesOf(store.levels, count), bytesOf(store.labels, count), bytesOf(store.deleted, count),
+  ];
+  // A non-finite component is reported once the vectors' CRC holds (else the CRC mismatch is the news).
+  const nonFinite = { node: -1, value: 0 };
+  const padding = new Uint8Array(8);
+  for (let s = 0; s < SECTION_COUNT; s++) {
+    const { offset, length, crc } = header.sections[s];
+    const name = SECTION_NAMES[s];
+    const target = targets[s];
+    const actual = target === null
+      ? (header.hasVectors ? yield* readVectorRows(index, count, offset, nonFinite) : 0)
+      : yield* readChunks(target, offset, `${name} section`);
+    if (actual !== crc) corrupt(`${name} section checksum mismatch`);
+    // The padding to the next section is outside every CRC: it must be zero.
+    const end = offset + length;
+    if (align8(end) > end) {
+      const pad = padding.subarray(0, align8(end) - end);
+      yield { into: pad, at: end, section: `padding after the ${name} section` };
+      for (let i = 0; i < pad.length; i++) if (pad[i] !== 0) corrupt(`padding byte ${end + i} after the ${name} section is not zero`);
+    }
+    if (s === 0 && nonFinite.node >= 0) corrupt(`vector of node ${nonFinite.node} has a non-finite component (${nonFinite.value})`);
+  }
+
   const image: GraphImage = {
     count, dim, m,
     entryPoint: header.entryPoint,
     maxLevel: header.maxLevel,
-    links0: new Int32Array(buffer, at(1), count * (1 + 2 * m)),
-    upperOffsets: new Int32Array(buffer, at(2), count),
-    upperLinks: new Int32Array(buffer, at(3), header.upperInts),
-    levels: new Uint8Array(buffer, at(4), count),
-    deleted: new Uint8Array(buffer, at(6), count),
+    links0: store.links0.subarray(0, count * store.stride0),
+    upperOffsets: store.upperOffsets.subarray(0, count),
+    upperLinks: store.upperLinks.subarray(0, upperInts),
+    levels: store.levels.subarray(0, count),
+    deleted: store.deleted.subarray(0, count),
   };
   if (header.kind === 'hnsw') checkGraph(image, 'native index');
   else {
@@ -417,7 +505,7 @@ export function decodeNative<T extends BaseIndex>(
     }
     if (image.deleted.some((d) => d > 1)) corrupt('a deleted flag is not 0 or 1');
   }
-  const labels = new Float64Array(buffer, at(5), count);
+  const labels = store.labels;
   let deleted = 0;
   for (let node = 0; node < count; node++) {
     const label = labels[node];
@@ -426,27 +514,10 @@ export function decodeNative<T extends BaseIndex>(
     deleted += image.deleted[node];
   }
   if (deleted !== header.deletedCount) corrupt(`${deleted} nodes are marked deleted; the header says ${header.deletedCount}`);
-  let rows: Float32Array | null = null;
-  if (header.hasVectors) {
-    rows = new Float32Array(buffer, at(0), count * dim);
-    for (let i = 0; i < rows.length; i++) {
-      const v = rows[i];
-      if (v - v !== 0) corrupt(`vector of node ${Math.floor(i / dim)} has a non-finite component (${v})`);
-    }
-  } else if (count > 0) {
-    rows = toMatrix('vectors', options.vectors as MatrixLike, dim).data;
-    if (rows.length !== count * dim) {
-      throw new SmallworldTypeError('INVALID_OPTION',
-        `\`vectors\` must have one row per stored node: ${count} (got ${rows.length / dim})`);
-    }
-  }
-
-  const index = create({ space: header.space, dim, capacity: Math.max(1, count), kernel: options.kernel }, header);
-  const store = index.store;
-  fillStore(store, image, labels);
-  // Rows given at load are normalised as at insert; a file's rows were stored normalised.
-  if (rows !== null) store.vectors.writeRows(rows, count, !header.hasVectors && METRICS[header.space].normalize);
-  if (!header.hasVectors && count > 0) {
+  setGraphState(store, image);
+  if (given !== null) {
+    // Rows given at load are normalised as at insert; a file's rows were stored normalised.
+    store.vectors.writeRows(given, count, METRICS[header.space].normalize);
     if (vectorsCrc(index) !== header.vectorsCrc) {
       throw new SmallworldTypeError('INVALID_OPTION',
         '`vectors` do not match the vectors this file was saved with (checksum mismatch): same rows, same order?');
@@ -455,4 +526,33 @@ export function decodeNative<T extends BaseIndex>(
   const duplicate = index.restoreLabels(header.nextLabel);
   if (duplicate >= 0) corrupt(`node ${duplicate} repeats the label ${labels[duplicate]} of an earlier node`);
   return index;
+}
+
+/**
+ * Reads the vectors section a chunk of whole rows at a time into one scratch
+ * buffer and stores each row through `VectorStore.write`; returns the
+ * section's CRC-32 and notes the first non-finite component in `nonFinite`.
+ */
+function* readVectorRows(
+  index: BaseIndex, count: number, at: number, nonFinite: { node: number; value: number },
+): Generator<ReadStep, number, undefined> {
+  const { dim, store } = index;
+  const rowsPerStep = Math.max(1, Math.floor(fileStepTestHooks.stepBytes / (4 * dim)));
+  const scratch = new Float32Array(Math.min(count, rowsPerStep) * dim);
+  let crc = 0;
+  for (let first = 0; first < count; first += rowsPerStep) {
+    const rows = Math.min(rowsPerStep, count - first);
+    const chunk = bytesOf(scratch, rows * dim);
+    yield { into: chunk, at: at + first * dim * 4, section: 'vectors section' };
+    crc = crc32(chunk, crc);
+    for (let i = 0; i < rows * dim; i++) {
+      const v = scratch[i];
+      if (v - v !== 0 && nonFinite.node < 0) {
+        nonFinite.node = first + Math.floor(i / dim);
+        nonFinite.value = v;
+      }
+    }
+    for (let r = 0; r < rows; r++) store.vectors.write(first + r, scratch, r * dim, false);
+  }
+  return crc;
 }

@@ -19,11 +19,6 @@ export function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
 
-/** `bytes` itself when its offset is a multiple of `alignment`, else one copy that is. */
-export function aligned(bytes: Uint8Array, alignment: number): Uint8Array {
-  return bytes.byteOffset % alignment === 0 ? bytes : bytes.slice();
-}
-
 /**
  * The graph of a file, as views over its bytes (or arrays decoded from them),
  * before anything is allocated for the index.
@@ -131,11 +126,16 @@ export function fillStore(store: GraphStore, g: GraphImage, labels: Float64Array
   store.upperOffsets.set(g.upperOffsets);
   store.reserveUpper(g.upperLinks.length / store.strideUpper);
   store.upperLinks.set(g.upperLinks);
-  store.upperUsed = g.upperLinks.length;
   store.levels.set(g.levels);
   store.labels.set(labels.subarray(0, count));
   store.deleted.set(g.deleted);
+  setGraphState(store, g);
+}
+
+/** Makes a store whose arrays hold graph `g` (read in place, or copied by `fillStore`) an index of it: count, entry point, top level, arena use. */
+export function setGraphState(store: GraphStore, g: GraphImage): void {
+  store.upperUsed = g.upperLinks.length;
   store.meta[META_ENTRY_POINT] = g.entryPoint;
   store.meta[META_MAX_LEVEL] = g.maxLevel;
-  store.meta[META_COUNT] = count;
+  store.meta[META_COUNT] = g.count;
 }

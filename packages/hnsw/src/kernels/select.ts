@@ -8,6 +8,7 @@ import { F32VectorStore } from '../vector-store.js';
 import { JsKernel } from './js-kernel.js';
 import type { Kernel } from './kernel.js';
 import { SimdKernel, simdModule } from './simd-kernel.js';
+import { WasmLoop } from './wasm-loop.js';
 
 /** Which distance kernel an index uses: 'auto' picks 'simd' where available. */
 export type KernelChoice = 'auto' | 'simd' | 'js';
@@ -37,4 +38,16 @@ export function createKernel(store: GraphStore, space: Space, choice: KernelChoi
     );
   }
   return choice !== 'js' && simd ? new SimdKernel(store, vectors, metric, slot) : new JsKernel(store, vectors, metric);
+}
+
+/**
+ * The WebAssembly search loop for `slot` of `store`, or null where it cannot
+ * run: no graph memory (kernel 'js', past 4 GiB), a kernel that is not the
+ * SIMD one (the loop computes its distances with the same SIMD code), or a
+ * slot not laid out.
+ */
+export function createLoop(store: GraphStore, space: Space, kernel: Kernel, slot: number): WasmLoop | null {
+  // The owner lays the slots out (`ensureSearchSlots`) before a thread uses one.
+  if (store.graphMemory === null || !(kernel instanceof SimdKernel) || slot >= store.searchSlots) return null;
+  return new WasmLoop(store, METRICS[space], kernel, slot);
 }

@@ -84,6 +84,11 @@ export class SimdKernel implements Kernel {
     this.refresh();
   }
 
+  /** Byte address of the current query row (the wasm loop reads it there). */
+  get queryAddress(): number {
+    return this.query;
+  }
+
   refresh(): void {
     const buffer = this.memory.buffer;
     this.queryView = new Float32Array(buffer, this.scratchQueryAddress, this.rowBytes / 4);

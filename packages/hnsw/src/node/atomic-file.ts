@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import {
   closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync,
 } from 'node:fs';
-import { open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SmallworldRangeError, SmallworldTypeError, describeValue } from '../errors.js';
 
@@ -15,7 +15,9 @@ import { SmallworldRangeError, SmallworldTypeError, describeValue } from '../err
 export interface AtomicSink {
   /** Appends `chunk`; resolves once the bytes are handed to the file. */
   write(chunk: Uint8Array): Promise<void>;
-  /** Bytes written so far. */
+  /** Writes `chunk` at byte `position` without moving the append position (a header filled in once the checksums are known). */
+  writeAt(chunk: Uint8Array, position: number): Promise<void>;
+  /** Bytes appended so far. */
   readonly bytesWritten: number;
 }
 
@@ -23,7 +25,9 @@ export interface AtomicSink {
 export interface AtomicSinkSync {
   /** Appends `chunk`. */
   write(chunk: Uint8Array): void;
-  /** Bytes written so far. */
+  /** Writes `chunk` at byte `position` without moving the append position. */
+  writeAt(chunk: Uint8Array, position: number): void;
+  /** Bytes appended so far. */
   readonly bytesWritten: number;
 }
 
@@ -160,7 +164,13 @@ export async function writeFileAtomic(path: string, source: AtomicSource): Promi
   const file = await openFileAtomic(path);
   try {
     if (source instanceof Uint8Array) await file.write(source);
-    else await source({ write: (chunk) => file.write(chunk), get bytesWritten() { return file.bytesWritten; } });
+    else {
+      await source({
+        write: (chunk) => file.write(chunk),
+        writeAt: (chunk, position) => file.writeAt(chunk, position),
+        get bytesWritten() { return file.bytesWritten; },
+      });
+    }
     await file.commit();
   } catch (error) {
     await file.abort();
@@ -176,12 +186,17 @@ export function writeFileAtomicSync(path: string, source: AtomicSourceSync): voi
     const fd = openSync(temp, 'wx', 0o644);
     try {
       let bytesWritten = 0;
+      const writeAt = (chunk: Uint8Array, position: number | null): void => {
+        for (let at = 0; at < chunk.length;) {
+          at += writeSync(fd, chunk, at, Math.min(chunk.length - at, MAX_WRITE_BYTES), position === null ? null : position + at);
+        }
+      };
       const write = (chunk: Uint8Array): void => {
-        for (let at = 0; at < chunk.length;) at += writeSync(fd, chunk, at, Math.min(chunk.length - at, MAX_WRITE_BYTES));
+        writeAt(chunk, null);
         bytesWritten += chunk.length;
       };
       if (source instanceof Uint8Array) write(source);
-      else source({ write, get bytesWritten() { return bytesWritten; } });
+      else source({ write, writeAt, get bytesWritten() { return bytesWritten; } });
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -233,11 +248,6 @@ function syncFolderSync(folder: string): void {
   } finally {
     closeSync(fd);
   }
-}
-
-/** The whole file as a Uint8Array (a Buffer, offset 0 for files over Node's 4 KiB pool size). */
-export async function readFileBytes(path: string): Promise<Uint8Array> {
-  return readFile(path);
 }
 
 /** One data file of a generation: its base name (`faces.hnsw`) and its content. */

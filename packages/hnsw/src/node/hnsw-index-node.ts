@@ -2,10 +2,11 @@
 // the methods that need Node.js (worker threads and files).
 
 import type { AddBatchOptions } from '../base-index.js';
-import { SmallworldTypeError, checkKnownKeys, decodingFile, describeValue } from '../errors.js';
-import { readFileBytes, writeFileAtomic } from './atomic-file.js';
-import { decodeHnswlib, toHnswlibBytes as encodeHnswlib, type HnswlibLoadOptions, type HnswlibSaveOptions } from '../format/hnswlib.js';
-import type { LoadOptions, SaveOptions } from '../format/native.js';
+import { SmallworldTypeError, checkKnownKeys, describeValue } from '../errors.js';
+import {
+  decodeHnswlib, hnswlibDecoder, planHnswlib, toHnswlibBytes as encodeHnswlib, type HnswlibLoadOptions, type HnswlibSaveOptions,
+} from '../format/hnswlib.js';
+import { nativeDecoder, planNative, type LoadOptions, type SaveOptions } from '../format/native.js';
 import { HnswIndex as PortableHnswIndex } from '../hnsw-index.js';
 import { toMatrix, type MatrixLike } from '../input.js';
 import { AllowList } from '../search-filter.js';
@@ -15,6 +16,7 @@ import { checkThreads, closePool, runTasks } from '../parallel/pool.js';
 import { describeStore, type InsertTask, type SearchTask } from '../parallel/protocol.js';
 import { repairAfterWorkerFailure } from '../parallel/repair.js';
 import { ParallelState } from '../parallel/state.js';
+import { readDecoded, readDecodedSync, writePlan, writePlanSync } from './streamed-file.js';
 
 /** Options of `addBatchParallel`. */
 export interface AddBatchParallelOptions extends AddBatchOptions {
@@ -135,7 +137,9 @@ export class HnswIndex extends PortableHnswIndex {
     if (remaining > 0) {
       const slots = state.claimSlots(Math.min(threads, remaining));
       const counter = new SharedArrayBuffer(4);
-      const descriptor = describeStore(state.id, store, this.space, this.kernel, this.neighborSelection === 'heuristic');
+      const descriptor = describeStore(state.id, this.store, {
+        space: this.space, kernel: this.kernel, heuristic: this.neighborSelection === 'heuristic', loop: this.usesWasmLoop, slots,
+      });
       const tasks: InsertTask[] = slots.map((slot) => ({
         type: 'insert', store: descriptor, slot, efConstruction: this.efConstruction, first, count,
         counter, done: done.buffer as SharedArrayBuffer,
@@ -224,7 +228,9 @@ export class HnswIndex extends PortableHnswIndex {
       const counts = new Uint32Array(new SharedArrayBuffer(rows * 4));
       const chunk = Math.max(1, Math.min(MAX_SEARCH_CHUNK, Math.floor(rows / (threads * 8))));
       const slots = state.claimSlots(Math.min(threads, Math.ceil(rows / chunk)));
-      const descriptor = describeStore(state.id, this.store, this.space, this.kernel, this.neighborSelection === 'heuristic');
+      const descriptor = describeStore(state.id, this.store, {
+        space: this.space, kernel: this.kernel, heuristic: this.neighborSelection === 'heuristic', loop: this.usesWasmLoop, slots,
+      });
       const counter = new SharedArrayBuffer(4);
       const tasks: SearchTask[] = slots.map((slot) => ({
         type: 'search', store: descriptor, slot, queries: shared.buffer as SharedArrayBuffer, rows, k, ef,
@@ -301,44 +307,84 @@ export class HnswIndex extends PortableHnswIndex {
   }
 
   /**
-   * Saves the index to `path` in the native format (see `toBytes`),
-   * atomically: a temporary file in the same folder, fsynced, renamed over
-   * `path`. A crash or full disk midway leaves any previous file intact.
-   * `{ vectors: false }` saves the graph without the vectors. Waits for
-   * parallel builds already started, so the file never holds half a batch.
+   * Saves the index to `path` in the native format (see `toBytes`), a
+   * section at a time through a file handle (files of any size; never one
+   * buffer for the whole file), atomically: a temporary file in the same
+   * folder, fsynced, renamed over `path`. A crash or full disk midway leaves
+   * any previous file intact. `{ vectors: false }` saves the graph without
+   * the vectors. Waits for parallel builds already started, so the file
+   * never holds half a batch; until it resolves, calls that change the
+   * index (`add`, `addBatch`, `markDeleted`, ...) throw 'INDEX_BUSY'.
    */
   async save(path: string, options: SaveOptions = {}): Promise<void> {
     await this.parallel.whenNoBuilds();
-    await writeFileAtomic(path, this.toBytes(options));
+    await this.whileSaving(() => writePlan(path, planNative(this, this.nativeParams(), options)));
+  }
+
+  /** `save` on the calling thread (blocks it for the whole write; the index cannot change meanwhile). */
+  saveSync(path: string, options: SaveOptions = {}): void {
+    this.parallel.assertNoBuild('save the index (saveSync)');
+    writePlanSync(path, planNative(this, this.nativeParams(), options));
   }
 
   /**
-   * Loads an index saved by `save` (see `fromBytes`); pass `vectors` for a
-   * file saved with `{ vectors: false }`. Throws `CorruptFileError` for a
-   * corrupt, truncated or foreign file, its message starting with `path`.
+   * Loads an index saved by `save` (or `toBytes`), reading each section
+   * straight into the new index's arrays a chunk at a time: files of any
+   * size, peak memory about the index itself. Every section's CRC-32 is
+   * checked as it is read; pass `vectors` for a file saved with `{ vectors:
+   * false }`. Throws `CorruptFileError` for a corrupt, truncated or foreign
+   * file, its message starting with `path` and naming the section.
    */
   static async load<T extends typeof HnswIndex>(this: T, path: string, options: LoadOptions = {}): Promise<InstanceType<T>> {
-    const bytes = await readFileBytes(path);
-    return decodingFile(path, () => this.fromBytes(bytes, options) as InstanceType<T>);
+    return readDecoded(path, 'native index', (fileLength) => nativeDecoder(fileLength, options, 'hnsw', this.nativeFactory()));
+  }
+
+  /** `load` on the calling thread. */
+  static loadSync<T extends typeof HnswIndex>(this: T, path: string, options: LoadOptions = {}): InstanceType<T> {
+    return readDecodedSync(path, 'native index', (fileLength) => nativeDecoder(fileLength, options, 'hnsw', this.nativeFactory()));
   }
 
   /**
-   * Saves the index in hnswlib's `.bin` layout (see `toHnswlibBytes`),
-   * atomically, for hnswlib (Python, C++) and hnswlib-node's `readIndex`.
+   * Saves the index in hnswlib's `.bin` layout (see `toHnswlibBytes`), in
+   * chunks and atomically, for hnswlib (Python, C++) and hnswlib-node's
+   * `readIndex`; waits and guards the index as `save` does.
    */
   async saveHnswlib(path: string, options: HnswlibSaveOptions = {}): Promise<void> {
     await this.parallel.whenNoBuilds();
-    await writeFileAtomic(path, this.toHnswlibBytes(options));
+    await this.whileSaving(() => writePlan(path, planHnswlib(this, options)));
+  }
+
+  /** `saveHnswlib` on the calling thread. */
+  saveHnswlibSync(path: string, options: HnswlibSaveOptions = {}): void {
+    this.parallel.assertNoBuild('save the index (saveHnswlibSync)');
+    writePlanSync(path, planHnswlib(this, options));
   }
 
   /**
    * Loads an hnswlib `.bin` file (hnswlib 0.7/0.8, 64-bit; see
-   * `fromHnswlibBytes`): pass the `space` and `dim` it was built with.
+   * `fromHnswlibBytes`) in chunks: pass the `space` and `dim` it was built
+   * with. Peak memory: the index plus its upper-level lists once more.
    */
   static async loadHnswlib<T extends typeof HnswIndex>(
     this: T, path: string, options: HnswlibLoadOptions,
   ): Promise<InstanceType<T>> {
-    const bytes = await readFileBytes(path);
-    return decodingFile(path, () => this.fromHnswlibBytes(bytes, options) as InstanceType<T>);
+    return readDecoded(path, 'hnswlib index',
+      (fileLength) => hnswlibDecoder(fileLength, options, (o) => new this(o) as InstanceType<T>));
+  }
+
+  /** `loadHnswlib` on the calling thread. */
+  static loadHnswlibSync<T extends typeof HnswIndex>(this: T, path: string, options: HnswlibLoadOptions): InstanceType<T> {
+    return readDecodedSync(path, 'hnswlib index',
+      (fileLength) => hnswlibDecoder(fileLength, options, (o) => new this(o) as InstanceType<T>));
+  }
+
+  /** Runs a streamed save with the index guarded against changes (`assertNotSaving`). */
+  private async whileSaving(write: () => Promise<void>): Promise<void> {
+    this.savesInFlight++;
+    try {
+      await write();
+    } finally {
+      this.savesInFlight--;
+    }
   }
 }

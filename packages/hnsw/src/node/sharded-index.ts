@@ -2,6 +2,7 @@
 // memory, so an index past wasm32's 4 GiB stays on the SIMD kernels; searched
 // shard by shard and merged; saved as a folder whose manifest is renamed last.
 
+import { availableParallelism } from 'node:os';
 import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddBatchOptions } from '../base-index.js';
@@ -21,6 +22,15 @@ import { BatchSearchResult, type SearchResult } from '../search-result.js';
 import { commitGeneration, generationFileName } from './atomic-file.js';
 import { acquireFolderLock } from './folder-lock.js';
 import { HnswIndex, type AddBatchParallelOptions, type SearchBatchParallelOptions } from './hnsw-index-node.js';
+
+/**
+ * Most points one shard holds in its WebAssembly memory: the layout's count
+ * for f32 rows with a search slot for the calling thread and one per core
+ * (each thread that runs the loop on a shard adds its visited set and heaps).
+ */
+function shardLimit(dim: number, m: number): number {
+  return maxNodesPerWasmMemory(dim, m, 'f32', availableParallelism() + 1);
+}
 
 /** Most shards of one index. */
 export const MAX_SHARDS = 1024;
@@ -158,11 +168,11 @@ export class ShardedIndex {
     if (capacity !== undefined) checkInteger('capacity', capacity, 1);
     if (loaded !== undefined) {
       this.shards = loaded;
-      this.maxShardSize = maxNodesPerWasmMemory(loaded[0].dim, loaded[0].m);
+      this.maxShardSize = shardLimit(loaded[0].dim, loaded[0].m);
       return;
     }
     const first = new HnswIndex({ ...shardOptions, capacity: 1 });
-    this.maxShardSize = maxNodesPerWasmMemory(first.dim, first.m);
+    this.maxShardSize = shardLimit(first.dim, first.m);
     let perShard: number | undefined;
     if (capacity !== undefined) {
       const even = Math.ceil(capacity / count);
@@ -184,7 +194,7 @@ export class ShardedIndex {
    */
   static minShards(count: number, dim: number, m = 16): number {
     checkInteger('count', count, 0);
-    return Math.max(1, Math.ceil(count / Math.floor(maxNodesPerWasmMemory(dim, m) * 0.97)));
+    return Math.max(1, Math.ceil(count / Math.floor(shardLimit(dim, m) * 0.97)));
   }
 
   private tooFew(capacity: number, shards: number, dim: number, m: number): SmallworldRangeError {

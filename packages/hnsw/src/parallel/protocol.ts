@@ -17,6 +17,8 @@ export interface StoreDescriptor {
   space: Space;
   kernel: 'simd' | 'js';
   heuristic: boolean;
+  /** Run the WebAssembly loop (assembly/search.ts) where the store allows it, as the main thread does. */
+  loop: boolean;
   /** The store's vectors (a vector-store descriptor) and arrays (`GRAPH_ARRAYS` in layout.ts). */
   buffers: GraphBuffers;
 }
@@ -71,11 +73,22 @@ export interface SearchTask {
 
 export type ParallelTask = InsertTask | SearchTask;
 
+/** How the workers of one call run on an index, besides its buffers. */
+export interface DescribeOptions {
+  space: Space;
+  kernel: 'simd' | 'js';
+  heuristic: boolean;
+  loop: boolean;
+  /** The scratch slots the call's tasks use: their search slots are laid out first. */
+  slots: readonly number[];
+}
+
 /** Describes `store` for the workers. Every buffer must be shared. */
-export function describeStore(
-  id: number, store: GraphStore, space: Space, kernel: 'simd' | 'js', heuristic: boolean,
-): StoreDescriptor {
-  return { id, generation: store.generation, space, kernel, heuristic, buffers: store.buffers() };
+export function describeStore(id: number, store: GraphStore, options: DescribeOptions): StoreDescriptor {
+  const { space, kernel, heuristic, loop, slots } = options;
+  // Appended at the end of the memory: tasks already running keep valid views.
+  store.ensureSearchSlots(Math.max(0, ...slots) + 1);
+  return { id, generation: store.generation, space, kernel, heuristic, loop, buffers: store.buffers() };
 }
 
 /**

@@ -2,12 +2,11 @@
 // and buffer generation) and runs insert and search tasks over them in place.
 
 import { SearchContext } from '../algorithms/context.js';
-import { insert } from '../algorithms/insert.js';
-import { knnSearch } from '../algorithms/knn-search.js';
+import { insertNode, nearestNodes } from '../algorithms/dispatch.js';
 import { attachAllowList, clearContextFilter } from '../search-filter.js';
 import { searchQueryInto, type QueryParams } from '../search-query.js';
 import type { Kernel } from '../kernels/kernel.js';
-import { createKernel } from '../kernels/select.js';
+import { createKernel, createLoop } from '../kernels/select.js';
 import type { GraphStore } from '../layout.js';
 import { attachStore, type InsertTask, type ParallelTask, type SearchTask, type StoreDescriptor } from './protocol.js';
 
@@ -37,6 +36,7 @@ function contextFor(d: StoreDescriptor, slot: number): SearchContext {
   if (ctx === undefined) {
     const kernel: Kernel = createKernel(entry.store, d.space, d.kernel, slot);
     ctx = new SearchContext(entry.store, kernel);
+    if (d.loop) ctx.loop = createLoop(entry.store, d.space, kernel, slot);
     ctx.concurrent = true;
     ctx.heuristic = d.heuristic;
     entry.contexts.set(slot, ctx);
@@ -55,7 +55,7 @@ function runInsert(task: InsertTask): number {
     if (i === task.crashAt) process.exit(70);
     // Nodes the main thread linked alone before fanning out are marked done already.
     if (Atomics.load(done, i) === 1) continue;
-    insert(ctx, task.first + i, task.efConstruction);
+    insertNode(ctx, task.first + i, task.efConstruction);
     Atomics.store(done, i, 1);
     linked++;
   }
@@ -76,7 +76,7 @@ function runSearch(task: SearchTask): number {
   const params: QueryParams = {
     k: task.k, ef: task.ef, allowedCount: task.allowedCount, size: task.size, hasDeleted: task.hasDeleted,
     space: d.space, dim: d.buffers.dim, queryRow: new Float32Array(d.buffers.dim),
-    nearest: (c, k, ef, filtered) => knnSearch(c, k, ef, filtered),
+    nearest: (c, k, ef, filtered) => nearestNodes(c, k, ef, filtered),
   };
   attachAllowList(ctx, task.allowedMarks, task.allowedIds, task.allowedCount);
   ctx.concurrent = task.concurrent;
