@@ -17,6 +17,7 @@ import { GraphStore, canShareMemory } from './layout.js';
 import { AllowList, checkFilter, clearContextFilter, useAllowList, type SearchFilter } from './search-filter.js';
 import { searchQueryInto, type QueryParams, type SearchOptions } from './search-query.js';
 import { MAX_COUNT, MAX_DIM, MAX_EF } from './limits.js';
+import { renumberNodes } from './renumber.js';
 import { BatchSearchResult, type SearchResult } from './search-result.js';
 
 /** Capacity of a new index unless `capacity` says otherwise; it doubles as needed. */
@@ -316,6 +317,79 @@ export abstract class BaseIndex {
       throw new SmallworldError('INDEX_BUSY', `cannot ${operation} while save or saveHnswlib runs on this index: await it first`);
     }
   }
+
+  /**
+   * Removes `label` for good (a hard delete; see `removeBatch`). Throws
+   * 'UNKNOWN_LABEL' for a label not in the index (a soft-deleted one is
+   * in it). Each call is a pass over the whole index: remove many labels
+   * with one `removeBatch`.
+   */
+  remove(label: number): void {
+    this.removeBatch([label]);
+  }
+
+  /**
+   * Removes `labels` for good, live or soft-deleted (`markDeleted`), in one
+   * pass: the lists that linked to them are repaired (their other links
+   * kept, the gaps filled from the removed points' neighbours), the entry
+   * point moves if it was removed, the remaining points take dense node ids
+   * (their order kept), and the removed vectors are overwritten with zeros
+   * in memory, so no later save holds them. Their labels are free again;
+   * capacity stays (the slots are reused by the next adds; `compact`
+   * returns memory). Every label is checked first: on error nothing
+   * changes. Throws 'UNKNOWN_LABEL' for a label not in the index,
+   * 'DUPLICATE_LABEL' for one given twice.
+   */
+  removeBatch(labels: ArrayLike<number>): void {
+    if (typeof labels !== 'object' || labels === null || typeof labels.length !== 'number') {
+      throw new SmallworldTypeError('INVALID_LABEL', `\`labels\` must be an array of labels (got ${describeValue(labels)})`);
+    }
+    const removed = new Uint8Array(this.store.count);
+    for (let i = 0; i < labels.length; i++) {
+      const node = this.labelTable.nodeOf(`labels[${i}]`, labels[i]);
+      if (removed[node] !== 0) {
+        throw new SmallworldRangeError('DUPLICATE_LABEL', `\`labels\` has label ${labels[i]} twice (at index ${i})`);
+      }
+      removed[node] = 1;
+    }
+    if (labels.length > 0) this.removeNodes(removed);
+  }
+
+  /**
+   * Removes every soft-deleted point for good (as `removeBatch` does), so
+   * node ids are dense, then shrinks every buffer to the points left: the
+   * link and label arrays and the vectors' memory are allocated anew at that
+   * size and the old ones go back to the system once collected (a
+   * WebAssembly.Memory cannot shrink in place, so the vectors move to a new,
+   * smaller one; worker threads that attached drop their view on their
+   * next call). A no-op on an index with nothing deleted and no room to spare.
+   */
+  compact(): void {
+    const { count, deleted } = this.store;
+    if (this.labelTable.deletedCount > 0) {
+      const removed = new Uint8Array(count);
+      for (let node = 0; node < count; node++) removed[node] = deleted[node] !== 0 ? 1 : 0;
+      this.removeNodes(removed);
+    }
+    // The vectors may be in a new memory: the kernel is made again over it.
+    if (this.store.shrink(this.store.count)) this.ctx.kernel = this.newKernel(0);
+  }
+
+  /**
+   * @internal Takes the nodes with `removed[node] !== 0` out of the index:
+   * the structure is repaired around them, the ids renumbered densely, the
+   * label table rebuilt and every thread's scratch zeroed.
+   */
+  protected removeNodes(removed: Uint8Array): void {
+    this.repairRemoved(removed);
+    renumberNodes(this.store, removed);
+    this.labelTable.restore(this.labelTable.nextDefault);
+    this.store.eraseScratch();
+    this.ctx.kernel.setQuery(new Float32Array(this.dim), 0);
+  }
+
+  /** @internal Unlinks the nodes with `removed[node] !== 0` from the structure (before renumbering). */
+  protected abstract repairRemoved(removed: Uint8Array): void;
 
   /** True when `label` is in the index and marked deleted. */
   isDeleted(label: number): boolean {

@@ -453,6 +453,37 @@ export class GraphStore implements GraphArrays {
     this.generation++;
   }
 
+  /**
+   * Reallocates every per-node buffer and the vectors for `capacity` nodes
+   * (at least `count`, at least 1) and trims the upper-level arena to the
+   * ints in use: the old buffers go back to the system once nothing holds
+   * them (a worker that attached keeps its view until it attaches again).
+   * Returns false when nothing was smaller.
+   */
+  shrink(capacity: number): boolean {
+    const cap = Math.max(1, capacity, this.count);
+    if (cap >= this.capacity && this.upperLinks.length === this.upperUsed) return false;
+    const arrays = this as unknown as Record<GraphArrayName, GraphArrays[GraphArrayName]>;
+    if (cap < this.capacity) {
+      this.vectors.shrink(cap, this.count);
+      for (const a of GRAPH_ARRAYS) {
+        if (a.perNode === null) continue;
+        const length = cap * a.perNode(this);
+        arrays[a.name] = growArray(a.type, arrays[a.name].subarray(0, length) as never, length, this.shared, a.fill);
+      }
+      this.capacity = cap;
+    }
+    this.upperLinks = growArray(Int32Array, this.upperLinks.subarray(0, this.upperUsed), this.upperUsed, this.shared, 0);
+    this.generation++;
+    return true;
+  }
+
+  /** Zeroes every thread's scratch in the vectors' memory: a query row may hold a vector being erased. */
+  eraseScratch(): void {
+    const memory = this.vectors.memory;
+    if (memory !== null) new Uint8Array(memory.buffer, this.scratchAddress(0), MAX_THREADS * this.scratchSlotBytes).fill(0);
+  }
+
   /** Makes room in the upper-level arena for `records` more records of (1 + M) ints. */
   reserveUpper(records: number): void {
     const need = this.upperUsed + records * this.strideUpper;
