@@ -13,7 +13,7 @@ import type { Kernel } from './kernels/kernel.js';
 import type { Tracer } from './algorithms/tracer.js';
 import { createKernel, simdSupported, type KernelChoice } from './kernels/select.js';
 import { LabelTable, type RowPlan } from './label-table.js';
-import { GraphStore, canShareMemory } from './layout.js';
+import { GRAPH_ARRAYS, GraphStore, canShareMemory, type GraphArrays } from './layout.js';
 import { AllowList, checkFilter, clearContextFilter, useAllowList, type SearchFilter } from './search-filter.js';
 import { searchQueryInto, type QueryParams, type SearchOptions } from './search-query.js';
 import { MAX_COUNT, MAX_DIM, MAX_EF } from './limits.js';
@@ -136,6 +136,20 @@ export abstract class BaseIndex {
   /** Points the buffers hold before they next grow. */
   get capacity(): number {
     return this.store.capacity;
+  }
+
+  /**
+   * Bytes of the buffers the index holds, at their allocated size: the
+   * vectors' memory (the kernels' scratch included) and every link, label
+   * and mark array. Soft deletes and `remove` leave it as it is (the room
+   * is reused by later adds); `compact` brings it down to the points left.
+   */
+  get memoryBytes(): number {
+    const v = this.store.vectors.describe();
+    let bytes = v.memory !== null ? v.memory.buffer.byteLength : v.buffer!.byteLength;
+    const arrays = this.store as unknown as Record<keyof GraphArrays, { byteLength: number }>;
+    for (const a of GRAPH_ARRAYS) bytes += arrays[a.name].byteLength;
+    return bytes;
   }
 
   /** Grows the buffers to hold `capacity` points now, saving the doublings of a known-size build. */

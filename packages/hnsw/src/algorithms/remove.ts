@@ -27,8 +27,10 @@ const MAX_RELINK_ROUNDS = 16;
  * Single-threaded only.
  *
  * Deviation from FreshDiskANN: the surviving links are never pruned (only
- * added to), so no live node loses an in-link to the repair; and the
- * candidates are the `mMax` nearest of the removed neighbours' lists.
+ * added to), so no live node loses an in-link to the repair; the
+ * candidates are the `mMax` nearest of the removed neighbours' lists, and
+ * removed nodes two hops away are expanded only while fewer than `mMax`
+ * candidates were found.
  */
 export function repairRemoved(ctx: SearchContext, removed: Uint8Array, efConstruction: number): void {
   const store = ctx.store;
@@ -96,10 +98,13 @@ function repairList(ctx: SearchContext, s: RepairScratch, p: number, lc: number,
   }
   links[offset] = kept;
 
-  // Candidates: the removed neighbours' neighbours, through removed ones while room lasts.
+  // Candidates: the removed neighbours' neighbours; through removed ones
+  // further on only while fewer than mMax are found (heavy removal).
+  const mMax = lc === 0 ? store.m0 : store.m;
   const { candidates, expand } = s;
+  const direct = queued;
   let n = 0;
-  for (let i = 0; i < queued; i++) {
+  for (let i = 0; i < queued && (i < direct || n < mMax); i++) {
     const dOffset = store.linksOffset(expand[i], lc);
     for (let j = 1; j <= links[dOffset]; j++) {
       const f = links[dOffset + j];
@@ -111,7 +116,6 @@ function repairList(ctx: SearchContext, s: RepairScratch, p: number, lc: number,
       }
     }
   }
-  const mMax = lc === 0 ? store.m0 : store.m;
   if (n === 0 || kept >= mMax) return;
 
   // The mMax nearest candidates to p, nearest first.
