@@ -5,24 +5,13 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BruteForceIndex, HnswIndex, SmallworldError, closePool, toHnswlibBytes } from '../src/index.node.js';
+import { containsFloats } from './helpers/bytes.js';
 import { checkGraphInvariants } from './helpers/graph-invariants.js';
 import { clustered, seededRandom } from './helpers/data.js';
 
 afterAll(async () => {
   await closePool();
 });
-
-/** True when `haystack` holds the float32 bytes of `vector`'s first `floats` components in a row. */
-export function containsFloats(haystack: Uint8Array, vector: Float32Array, floats = vector.length): boolean {
-  const needle = new Uint8Array(vector.buffer, vector.byteOffset, floats * 4);
-  const first = needle[0];
-  for (let at = haystack.indexOf(first); at >= 0 && at + needle.length <= haystack.length; at = haystack.indexOf(first, at + 1)) {
-    let j = 1;
-    while (j < needle.length && haystack[at + j] === needle[j]) j++;
-    if (j === needle.length) return true;
-  }
-  return false;
-}
 
 /** Every byte of an index's vector memory (rows and scratch). */
 function vectorMemory(index: HnswIndex | BruteForceIndex): Uint8Array {
