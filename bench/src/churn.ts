@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Xoshiro128, generateSynthetic } from '@smallworld/datasets';
-import { BruteForceIndex, HnswIndex, writeFileAtomicSync } from '@smallworld/hnsw';
+import { BruteForceIndex, HnswIndex, NATIVE_HEADER_BYTES, crc32, writeFileAtomicSync } from '@smallworld/hnsw';
 import { DATA_SEED } from './data.js';
 import { churnSpec, writePlot, type ChurnPoint, type PlotFiles } from './plot.js';
 import { machineInfo, type MachineInfo } from './sweep.js';
@@ -25,6 +25,8 @@ export interface ChurnOptions {
   fraction: number;
   /** The compact mode compacts after every `compactEvery`-th cycle. */
   compactEvery: number;
+  /** A fresh build of the live points after cycle 0, every `freshEvery`-th cycle and the last. */
+  freshEvery: number;
   m: number;
   efConstruction: number;
   efSearch: number;
@@ -40,8 +42,10 @@ export interface ChurnRow {
   mode: ChurnMode;
   /** recall@10 at `efSearch` against the exact neighbours among the live points. */
   recall: number;
-  /** The same for a fresh build of the live points. */
+  /** The same for a fresh build of the live points (the latest: after cycle `freshCycle`). */
   freshRecall: number;
+  /** The cycle whose live points the fresh figures are of (see `freshEvery`). */
+  freshCycle: number;
   /** Queries per second of `searchBatch` (one thread). */
   qps: number;
   freshQps: number;
@@ -57,11 +61,12 @@ export interface ChurnRow {
   compactS?: number;
 }
 
-/** compact() on n points with `fraction` of them soft-deleted, beside a fresh build of the points left. */
+/** compact() on n points with `fraction` of them soft-deleted, beside the build of those n points. */
 export interface CompactTiming {
   n: number;
   deleted: number;
   compactS: number;
+  /** The initial build of the n points (`addBatchParallel` on `threads`). */
   freshBuildS: number;
   threads: number;
   /** compactS / freshBuildS. */
@@ -75,6 +80,19 @@ export interface ChurnResults {
   compactTiming: CompactTiming;
   rows: ChurnRow[];
   plots: PlotFiles[];
+}
+
+/**
+ * A copy of `index` with `allowReplaceDeleted` on: its native file with the
+ * flag set in the header (byte 20, bit 2) and the header's CRC-32 redone, so
+ * the soft-delete mode starts from the same graph without a second build.
+ */
+function withReplaceDeleted(index: HnswIndex): HnswIndex {
+  const bytes = index.toBytes();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  view.setUint32(20, view.getUint32(20, true) | 2, true);
+  view.setUint32(NATIVE_HEADER_BYTES - 8, crc32(bytes.subarray(0, NATIVE_HEADER_BYTES - 8)), true);
+  return HnswIndex.fromBytes(bytes);
 }
 
 /** Rows `labels` of `pool` (dim floats each), in order. */
@@ -96,8 +114,8 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnResults> {
   const queries = set.data.subarray(total * dim);
   const params = { space: 'l2' as const, dim, m: options.m, efConstruction: options.efConstruction, efSearch: options.efSearch };
 
-  const build = async (labels: Float64Array, replace: boolean): Promise<{ index: HnswIndex; seconds: number }> => {
-    const index = new HnswIndex({ ...params, allowReplaceDeleted: replace, capacity: labels.length });
+  const build = async (labels: Float64Array): Promise<{ index: HnswIndex; seconds: number }> => {
+    const index = new HnswIndex({ ...params, capacity: labels.length });
     const data = gather(pool, dim, labels);
     const start = performance.now();
     await index.addBatchParallel(data, { labels, threads });
@@ -118,15 +136,15 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnResults> {
   };
 
   let live = Float64Array.from({ length: n }, (_, i) => i);
-  log('initial builds ...');
-  const first = await build(live, false);
+  log('initial build ...');
+  const first = await build(live);
   const indexes: Record<ChurnMode, HnswIndex> = {
-    replace: (await build(live, true)).index,
+    replace: withReplaceDeleted(first.index),
     remove: first.index,
     compact: HnswIndex.fromBytes(first.index.toBytes()),
   };
 
-  // The target: compact() on n points with `fraction` deleted, against a fresh build of the rest.
+  // The target: compact() on n points with `fraction` of them deleted, against the build of the n.
   const random = new Xoshiro128(DATA_SEED + 1);
   const pick = (from: Float64Array, count: number): { gone: Float64Array; kept: Float64Array } => {
     const a = from.slice();
@@ -136,21 +154,18 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnResults> {
     }
     return { gone: a.slice(0, count), kept: a.slice(count).sort() };
   };
-  const timing = (() => {
-    const probe = HnswIndex.fromBytes(first.index.toBytes());
-    const { gone } = pick(live, perCycle);
-    for (const label of gone) probe.markDeleted(label);
-    return { probe, gone };
-  })();
-  const compactS = timeSeconds(() => timing.probe.compact());
-  const freshRest = await build(Float64Array.from(timing.probe.labels()), false);
+  const probe = HnswIndex.fromBytes(first.index.toBytes());
+  for (const label of pick(live, perCycle).gone) probe.markDeleted(label);
+  const compactS = timeSeconds(() => probe.compact());
   const compactTiming: CompactTiming = {
-    n, deleted: perCycle, compactS: round(compactS, 3), freshBuildS: round(freshRest.seconds, 3), threads,
-    ratio: round(compactS / freshRest.seconds, 3),
+    n, deleted: perCycle, compactS: round(compactS, 3), freshBuildS: round(first.seconds, 3), threads,
+    ratio: round(compactS / first.seconds, 3),
   };
-  log(`compact() of ${n} with ${perCycle} deleted: ${compactTiming.compactS} s; fresh build of the rest on ${threads} thread(s): ${compactTiming.freshBuildS} s (ratio ${compactTiming.ratio})`);
+  log(`compact() of ${n} with ${perCycle} deleted: ${compactTiming.compactS} s; the build of the ${n} on ${threads} thread(s): ${compactTiming.freshBuildS} s (ratio ${compactTiming.ratio})`);
 
   const rows: ChurnRow[] = [];
+  let fresh: ({ cycle: number } & ReturnType<typeof measure>) | undefined;
+  let results: ChurnResults | undefined;
   let next = n;
   for (let cycle = 0; cycle <= cycles; cycle++) {
     const churnS: Record<ChurnMode, number> = { replace: 0, remove: 0, compact: 0 };
@@ -172,13 +187,15 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnResults> {
       live = Float64Array.from([...kept, ...added]);
     }
     const truth = exactTruth(live);
-    const fresh = await build(live, false);
-    const f = measure(fresh.index, truth);
+    if (cycle === 0 || cycle % options.freshEvery === 0 || cycle === cycles) {
+      fresh = { cycle, ...measure(cycle === 0 ? first.index : (await build(live)).index, truth) };
+    }
+    const f = fresh!;
     for (const mode of CHURN_MODES) {
       const index = indexes[mode];
       const m = measure(index, truth);
       const row: ChurnRow = {
-        cycle, mode, recall: m.recall, freshRecall: f.recall, qps: m.qps, freshQps: f.qps,
+        cycle, mode, recall: m.recall, freshRecall: f.recall, freshCycle: f.cycle, qps: m.qps, freshQps: f.qps,
         memoryBytes: m.memoryBytes, freshMemoryBytes: f.memoryBytes, fileBytes: m.fileBytes, freshFileBytes: f.fileBytes,
         churnS: round(churnS[mode], 3), ...(mode === 'compact' && compacted !== undefined ? { compactS: round(compacted, 3) } : {}),
       };
@@ -186,16 +203,22 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnResults> {
       log(`  cycle ${cycle} ${mode}: recall ${row.recall} (fresh ${row.freshRecall}), file ${(row.fileBytes / 1e6).toFixed(1)} MB (fresh ${(row.freshFileBytes / 1e6).toFixed(1)}), memory ${(row.memoryBytes / 1e6).toFixed(1)} MB (fresh ${(row.freshMemoryBytes / 1e6).toFixed(1)}), ${Math.round(row.qps)} QPS, churn ${row.churnS} s`);
       options.onRow?.(row);
     }
+    if (f.cycle === cycle) results = await writeResults(options, compactTiming, rows);
   }
   await indexes.remove.close();
+  return results!;
+}
 
+/** Writes churn.json and the three plots of the rows so far (after every fresh build, so a long run leaves results as it goes). */
+async function writeResults(options: ChurnOptions, compactTiming: CompactTiming, rows: ChurnRow[]): Promise<ChurnResults> {
+  const { n, dim } = options;
   const title = `${n} x ${dim} clustered, ${Math.round(options.fraction * 100)}% churn per cycle, M=${options.m}, efC=${options.efConstruction}, ef=${options.efSearch}`;
   const points = (field: 'recall' | 'fileBytes' | 'memoryBytes'): ChurnPoint[] => {
-    const fresh = `fresh build`;
     const freshField = field === 'recall' ? 'freshRecall' : field === 'fileBytes' ? 'freshFileBytes' : 'freshMemoryBytes';
-    const out: ChurnPoint[] = rows.map((r) => ({ series: r.mode, cycle: r.cycle, value: field === 'recall' ? r[field] : r[field] / 1e6 }));
-    for (const r of rows.filter((row) => row.mode === 'remove')) {
-      out.push({ series: fresh, cycle: r.cycle, value: field === 'recall' ? r[freshField] : r[freshField] / 1e6 });
+    const scale = (v: number) => (field === 'recall' ? v : v / 1e6);
+    const out: ChurnPoint[] = rows.map((r) => ({ series: r.mode, cycle: r.cycle, value: scale(r[field]) }));
+    for (const r of rows.filter((row) => row.mode === 'remove' && row.freshCycle === row.cycle)) {
+      out.push({ series: 'fresh build', cycle: r.cycle, value: scale(r[freshField]) });
     }
     return out;
   };
@@ -222,7 +245,7 @@ export function formatChurn(results: ChurnResults): string {
     lines.push(`| ${r.mode} | ${r.cycle} | ${r.recall} | ${r.freshRecall} | ${r.qps} | ${r.freshQps} | ${mb(r.memoryBytes)} | ${mb(r.freshMemoryBytes)} | ${mb(r.fileBytes)} | ${mb(r.freshFileBytes)} |`);
   }
   const t = results.compactTiming;
-  lines.push('', `compact() of ${t.n} points with ${t.deleted} deleted: ${t.compactS} s; a fresh build of the rest on ${t.threads} thread(s): ${t.freshBuildS} s (ratio ${t.ratio})`);
+  lines.push('', `compact() of ${t.n} points with ${t.deleted} deleted: ${t.compactS} s; their build on ${t.threads} thread(s): ${t.freshBuildS} s (ratio ${t.ratio})`);
   lines.push('', `plots: ${results.plots.map((p) => `${p.svg}, ${p.png}`).join('; ')}`);
   return lines.join('\n');
 }
