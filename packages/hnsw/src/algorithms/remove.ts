@@ -18,7 +18,11 @@ const MAX_RELINK_ROUNDS = 16;
  * 2. every surviving list that linked to removed nodes keeps its other links
  *    and fills the freed places from the removed nodes' own neighbours (and,
  *    through removed ones, theirs), nearest first, each admitted by
- *    Algorithm 4's test against the links already in the list;
+ *    Algorithm 4's test against the links already in the list, then, back
+ *    to the degree the list had, the nearest ones the test turned away
+ *    (without them heavy removal thins the lists: recall@10 after removing
+ *    a third of 20k clustered points at once went 0.966 -> 0.983 at ef 16,
+ *    a fresh build of the rest 0.979);
  * 3. a surviving node that layer 0 no longer reaches from the entry point
  *    is linked from the nearest reached node (see `relinkUnreachable`).
  * The removed nodes' own lists and vectors are left for `renumberNodes` to
@@ -140,8 +144,10 @@ function repairList(ctx: SearchContext, s: RepairScratch, p: number, lc: number,
   }
   const sorted = ctx.drainResultsSorted();
 
-  // Algorithm 4's test, against every link in the list (kept and added).
+  // Algorithm 4's test, against every link in the list (kept and added);
+  // the candidates it turns away are kept in order at the front of sortedIds.
   let size = kept;
+  let rejected = 0;
   for (let i = 0; i < sorted && size < mMax; i++) {
     const e = ctx.sortedIds[i];
     const eDist = ctx.sortedDists[i];
@@ -155,7 +161,10 @@ function repairList(ctx: SearchContext, s: RepairScratch, p: number, lc: number,
       }
     }
     if (good) links[offset + 1 + size++] = e;
+    else ctx.sortedIds[rejected++] = e;
   }
+  // Back to the degree the list had: the nearest candidates the test turned away.
+  for (let i = 0; i < rejected && size < degree; i++) links[offset + 1 + size++] = ctx.sortedIds[i];
   links[offset] = size;
 }
 
