@@ -159,8 +159,13 @@ export interface FaceMatch {
 
 /** What `removePhoto` and `removePerson` took out of a database. */
 export interface RemoveReport {
-  /** Each photo that lost faces (absolute path) and how many. */
-  photos: { path: string; faces: number }[];
+  /** Each photo that lost faces, and how many. */
+  photos: {
+    /** The photo (absolute path). */
+    path: string;
+    /** Faces of it removed. */
+    faces: number;
+  }[];
   /** Faces removed in all: their descriptors are erased from the index (in memory now, on disk at the next `save`). */
   faces: number;
 }
