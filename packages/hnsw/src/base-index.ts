@@ -11,7 +11,7 @@ import {
 import { toMatrix, toVector, type MatrixLike, type VectorLike } from './input.js';
 import type { Kernel } from './kernels/kernel.js';
 import type { Tracer } from './algorithms/tracer.js';
-import { createKernel, simdSupported, type KernelChoice } from './kernels/select.js';
+import { createKernel, createLoop, simdSupported, type KernelChoice } from './kernels/select.js';
 import { LabelTable, type RowPlan } from './label-table.js';
 import { GRAPH_ARRAYS, GraphStore, canShareMemory, type GraphArrays } from './layout.js';
 import { AllowList, checkFilter, clearContextFilter, useAllowList, type SearchFilter } from './search-filter.js';
@@ -385,8 +385,11 @@ export abstract class BaseIndex {
       for (let node = 0; node < count; node++) removed[node] = deleted[node] !== 0 ? 1 : 0;
       this.removeNodes(removed);
     }
-    // The vectors may be in a new memory: the kernel is made again over it.
-    if (this.store.shrink(this.store.count)) this.ctx.kernel = this.newKernel(0);
+    // The vectors (and the graph) may be in a new memory: the kernel and the loop are made again over it.
+    if (this.store.shrink(this.store.count)) {
+      this.ctx.kernel = this.newKernel(0);
+      if (this.ctx.loop !== null) this.ctx.loop = createLoop(this.store, this.space, this.ctx.kernel, 0);
+    }
   }
 
   /**

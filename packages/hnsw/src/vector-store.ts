@@ -73,7 +73,9 @@ export interface VectorStore {
   /**
    * Moves rows [0, keep) into new buffers of `capacity` rows (>= keep) and
    * drops the old ones, so their memory goes back to the system once
-   * nothing else holds them; false when `capacity` is not below the current one.
+   * nothing else holds them (at the same capacity too: a store whose
+   * memory also holds the graph moves to a new, smaller memory when only
+   * the graph shrank); false when `capacity` is above the current one.
    */
   shrink(capacity: number, keep: number): boolean;
   /** The store for a worker (`attachVectorStore` rebuilds it there). */
@@ -208,7 +210,7 @@ export class F32VectorStore implements VectorStore {
   }
 
   shrink(capacity: number, keep: number): boolean {
-    if (capacity >= this.capacity) return false;
+    if (capacity > this.capacity) return false;
     const old = this.rows;
     const bytes = this.headBytes + capacity * this.rowBytes;
     // A WebAssembly.Memory never shrinks: a smaller one is made and the rows copied over.

@@ -259,3 +259,95 @@ describe('hard deletes during a parallel build', () => {
     expect(toHnswlibBytes(index).byteLength).toBeGreaterThan(0);
   });
 });
+
+describe('remove and compact with the WebAssembly loop and with the TypeScript loop', () => {
+  const dim = 16;
+  const n = 1500;
+  const data = clustered(n, dim, 21);
+  const queries = clustered(40, dim, 22);
+  const gone = Array.from({ length: n / 3 }, (_, i) => i * 3 + 1);
+
+  /** Every link list of every layer, with the entry point, top level and count. */
+  function graphOf(index: HnswIndex): number[] {
+    const s = index.store;
+    const out: number[] = [s.entryPoint, s.maxLevel, s.count];
+    for (let node = 0; node < s.count; node++) {
+      for (let lc = 0; lc <= s.levels[node]; lc++) {
+        const links = s.linksArray(lc);
+        const at = s.linksOffset(node, lc);
+        out.push(-1, ...links.subarray(at, at + 1 + links[at]));
+      }
+    }
+    return out;
+  }
+
+  function build(loop: 'wasm' | 'ts'): HnswIndex {
+    const index = new HnswIndex({ space: 'l2', dim, m: 8, efConstruction: 60, kernel: 'simd', capacity: 64, seed: 5 });
+    index.setSearchLoop(loop);
+    index.addBatch(data);
+    return index;
+  }
+
+  /** Same labels and distances from both indexes, none of them in `removed`. */
+  function expectSameResults(a: HnswIndex, b: HnswIndex, removed: readonly number[]): void {
+    const x = a.searchBatch(queries, 10, { efSearch: 40 });
+    const y = b.searchBatch(queries, 10, { efSearch: 40 });
+    expect([...x.labels]).toEqual([...y.labels]);
+    expect([...x.distances]).toEqual([...y.distances]);
+    const gone = new Set(removed);
+    expect([...x.labels].filter((l) => gone.has(l))).toEqual([]);
+  }
+
+  it('give identical graphs and results after removes, after adds into the freed slots and after compact', async () => {
+    const wasm = build('wasm');
+    const ts = build('ts');
+    expect(wasm.usesWasmLoop).toBe(true);
+    expect(graphOf(wasm)).toEqual(graphOf(ts));
+
+    wasm.removeBatch(gone.slice(0, 200));
+    ts.removeBatch(gone.slice(0, 200));
+    expect(graphOf(wasm)).toEqual(graphOf(ts));
+    expect(checkGraphInvariants(wasm.store)).toEqual([]);
+    expectSameResults(wasm, ts, gone.slice(0, 200));
+
+    // Inserts after a renumbering run in both loops over the moved rows and ids.
+    const extra = clustered(100, dim, 23);
+    const extraLabels = Array.from({ length: 100 }, (_, i) => n + i);
+    wasm.addBatch(extra, { labels: extraLabels });
+    ts.addBatch(extra, { labels: extraLabels });
+    expect(graphOf(wasm)).toEqual(graphOf(ts));
+    expectSameResults(wasm, ts, gone.slice(0, 200));
+
+    for (const label of gone.slice(200)) {
+      wasm.markDeleted(label);
+      ts.markDeleted(label);
+    }
+    const oldMemory = wasm.store.graphMemory!;
+    const generation = wasm.store.generation;
+    wasm.compact();
+    ts.compact();
+    expect(wasm.store.graphMemory).not.toBe(oldMemory);
+    expect(wasm.store.graphMemory).toBe(wasm.store.vectors.memory);
+    expect(wasm.store.graphMemory!.buffer.byteLength).toBeLessThan(oldMemory.buffer.byteLength);
+    expect(wasm.store.generation).toBeGreaterThan(generation);
+    expect(wasm.store.capacity).toBe(n - gone.length + 100);
+    expect(wasm.usesWasmLoop).toBe(true);
+    expect(graphOf(wasm)).toEqual(graphOf(ts));
+    expect(checkGraphInvariants(wasm.store)).toEqual([]);
+    expectSameResults(wasm, ts, gone);
+    // Each remaining point is found from its own vector by the loop over the new memory.
+    const own = wasm.searchBatch(data.subarray(0, 30 * dim), 1, { efSearch: 40 });
+    for (let i = 0; i < 30; i++) if (i % 3 !== 1) expect(own.labels[i]).toBe(i);
+
+    // Adds grow the compacted memory again (relocation from the new layout), workers attach to it.
+    const more = clustered(200, dim, 24);
+    const moreLabels = Array.from({ length: 200 }, (_, i) => n + 100 + i);
+    wasm.addBatch(more, { labels: moreLabels });
+    ts.addBatch(more, { labels: moreLabels });
+    expect(graphOf(wasm)).toEqual(graphOf(ts));
+    expectSameResults(wasm, ts, gone);
+    const parallel = await wasm.searchBatchParallel(queries, 10, { efSearch: 40, threads: 2 });
+    const serial = wasm.searchBatch(queries, 10, { efSearch: 40 });
+    expect([...parallel.labels]).toEqual([...serial.labels]);
+  });
+});
