@@ -140,15 +140,18 @@ export abstract class BaseIndex {
 
   /**
    * Bytes of the buffers the index holds, at their allocated size: the
-   * vectors' memory (the kernels' scratch included) and every link, label
-   * and mark array. Soft deletes and `remove` leave it as it is (the room
+   * vectors' memory (the kernels' scratch included, and the graph regions
+   * and search slots when the graph lives there) and every link, label and
+   * mark array outside it. Soft deletes and `remove` leave it as it is (the room
    * is reused by later adds); `compact` brings it down to the points left.
    */
   get memoryBytes(): number {
     const v = this.store.vectors.describe();
     let bytes = v.memory !== null ? v.memory.buffer.byteLength : v.buffer!.byteLength;
     const arrays = this.store as unknown as Record<keyof GraphArrays, { byteLength: number }>;
-    for (const a of GRAPH_ARRAYS) bytes += arrays[a.name].byteLength;
+    // Regions of the graph memory are counted in its byteLength already.
+    const inMemory = this.store.graphMemory !== null;
+    for (const a of GRAPH_ARRAYS) if (!inMemory || a.placement === 'buffer') bytes += arrays[a.name].byteLength;
     return bytes;
   }
 

@@ -331,6 +331,8 @@ describe('remove and compact with the WebAssembly loop and with the TypeScript l
     expect(wasm.store.graphMemory!.buffer.byteLength).toBeLessThan(oldMemory.buffer.byteLength);
     expect(wasm.store.generation).toBeGreaterThan(generation);
     expect(wasm.store.capacity).toBe(n - gone.length + 100);
+    // The graph regions are inside the memory: counted once.
+    expect(wasm.memoryBytes).toBe(wasm.store.graphMemory!.buffer.byteLength + wasm.store.labels.byteLength);
     expect(wasm.usesWasmLoop).toBe(true);
     expect(graphOf(wasm)).toEqual(graphOf(ts));
     expect(checkGraphInvariants(wasm.store)).toEqual([]);
