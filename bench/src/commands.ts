@@ -13,6 +13,7 @@ import {
   stringOption, type BenchCommand, type RawOptions,
 } from './args.js';
 import { formatBigFile, runBigFile } from './big-file.js';
+import { formatChurn, runChurn } from './churn.js';
 import { compare, formatComparison, qpsAtRecall } from './compare.js';
 import { DATA_NAMES, loadBenchData, loadFileData, type BenchData } from './data.js';
 import { runDemo } from './demo.js';
@@ -288,6 +289,24 @@ const bigFile = command({
   },
 });
 
+const churn = command({
+  usage: `delete/insert churn three ways (soft delete + reuse, remove, compact every 5 cycles) against fresh builds
+[--n 100000] [--dim 128] [--cycles 20] [--fraction 0.1] [--compact-every 5] [--fresh-every 5] [--m 16] [--ef-construction 100]
+[--ef-search 64] [--queries 500] [--threads N] [--out DIR (bench/results/churn)] [--json]`,
+  options: ['n', 'dim', 'cycles', 'fraction', 'compact-every', 'fresh-every', 'm', 'ef-construction', 'ef-search', 'queries', 'threads', 'out', 'json'],
+  parse: (o) => ({
+    n: intOption(o, 'n', 100000, 10), dim: intOption(o, 'dim', 128), cycles: intOption(o, 'cycles', 20, 1),
+    fraction: numberOption(o, 'fraction', 0.1, 0.001, 0.9), compactEvery: intOption(o, 'compact-every', 5), freshEvery: intOption(o, 'fresh-every', 5),
+    m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100), efSearch: intOption(o, 'ef-search', 64),
+    queries: intOption(o, 'queries', 500), threads: intOption(o, 'threads', cores, 1, 63), out: pathOption(o, 'out') ?? resolve(RESULTS, 'churn'),
+  }),
+  async run(settings, asJson) {
+    const results = await runChurn({ ...settings, ...(asJson ? { onRow: json } : {}) });
+    if (asJson) json({ summary: true, compactTiming: results.compactTiming });
+    else console.log(formatChurn(results));
+  },
+});
+
 /** The commands of `pnpm bench`, in the order of the usage text: a new command is one entry here. */
 export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   demo,
@@ -301,6 +320,7 @@ export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   large,
   'trace-overhead': traceOverhead,
   'big-file': bigFile,
+  churn,
 };
 
 /** Options every command takes besides its own. */
