@@ -5,7 +5,7 @@
 
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +64,8 @@ describe('routing', () => {
 
   it('sizes shards from the layout byte counts and checks shards and capacity', () => {
     const index = new ShardedIndex({ shards: 2, space: 'l2', dim: 128 });
-    expect(index.maxShardSize).toBe(maxNodesPerWasmMemory(128, 16));
+    // One search slot for the calling thread and one per core (each adds its visited set and heaps per node).
+    expect(index.maxShardSize).toBe(maxNodesPerWasmMemory(128, 16, 'f32', availableParallelism() + 1));
     expect(index.maxShardSize * 512).toBeLessThanOrEqual(2 ** 32);
     expect(ShardedIndex.minShards(9_000_000, 128, 8)).toBe(2);
     expect(() => new ShardedIndex({ shards: 0, space: 'l2', dim })).toThrow(RangeError);
@@ -108,6 +109,49 @@ describe('adds, updates, deletes across shards', () => {
     for (const label of gone) index.unmarkDeleted(label);
     expect(rows(index.searchBatch(queries, 10))).toEqual(rows(full));
     expect(() => index.markDeleted(10_000)).toThrow(expect.objectContaining({ code: 'UNKNOWN_LABEL' }));
+  });
+});
+
+describe('remove and compact across shards', () => {
+  it('removes labels for good from their shards, checks the whole batch first, and compacts every shard', async () => {
+    const index = build();
+    const full = index.searchBatch(queries, 10);
+    const gone = Array.from(new Set(Array.from(full.labels))).slice(0, 60);
+    expect(new Set(gone.map((l) => index.shardOf(l))).size).toBe(3);
+    const sizes = index.shards.map((s) => s.size);
+    expect(() => index.removeBatch([gone[0], 10_000])).toThrow(expect.objectContaining({ code: 'UNKNOWN_LABEL', message: '`labels[1]` 10000 is not in the index' }));
+    expect(() => index.removeBatch([gone[0], gone[1], gone[0]])).toThrow(expect.objectContaining({ code: 'DUPLICATE_LABEL' }));
+    expect(index.shards.map((s) => s.size)).toEqual(sizes);
+    index.markDeleted(gone[0]);
+    index.removeBatch(gone.slice(0, 59));
+    index.remove(gone[59]);
+    expect(index.size).toBe(600 - 60);
+    expect(index.deletedCount).toBe(0);
+    for (const label of gone) expect(index.has(label) || index.isDeleted(label)).toBe(false);
+    const exact = new Set(gone);
+    const after = index.searchBatch(queries, 10);
+    for (const label of after.labels) expect(exact.has(label)).toBe(false);
+    expect(Array.from(after.counts)).toEqual(new Array(20).fill(10));
+
+    // Soft-delete more, compact: the same answers, from buffers sized to the points left.
+    const soft = Array.from(index.labels()).slice(0, 30);
+    for (const label of soft) index.markDeleted(label);
+    const before = rows(index.searchBatch(queries, 10));
+    index.compact();
+    expect([index.size, index.deletedCount]).toEqual([510, 0]);
+    expect(rows(index.searchBatch(queries, 10))).toEqual(before);
+    for (const shard of index.shards) expect(shard.capacity).toBe(shard.size);
+    expect(rows(await index.searchBatchParallel(queries, 10))).toEqual(before);
+  });
+
+  it('leaves no removed vector in a saved folder', async () => {
+    const index = build(2, 200);
+    const label = 17;
+    const pattern = Buffer.from(index.getVector(label).buffer.slice(0));
+    index.remove(label);
+    const folder = join(dir, 'erased');
+    await index.save(folder);
+    for (const name of await readdir(folder)) expect((await readFile(join(folder, name))).indexOf(pattern)).toBe(-1);
   });
 });
 

@@ -48,7 +48,7 @@ export interface ShardedIndexOptions extends HnswIndexOptions {
   /**
    * Number of shards, 1 to 1024; fixed for the index's life (the routing of
    * labels depends on it). Each shard holds at most `maxShardSize` points
-   * (8.39M at dim 128: wasm32's 4 GiB of f32 rows); `ShardedIndex.minShards`
+   * (about 6M at dim 128 and M 16: wasm32's 4 GiB of f32 rows and graph); `ShardedIndex.minShards`
    * gives the fewest for a point count. More shards cost QPS (every query
    * searches every shard: docs/scale-out.md); use the fewest that fit.
    */
@@ -123,8 +123,8 @@ function shardFileName(i: number): string {
 
 /**
  * Several `HnswIndex` shards behind one index's interface, for indexes past
- * what one WebAssembly memory holds (wasm32: 4 GiB of vectors, about 8.39M
- * points at dim 128): each shard has its own memory and stays on the SIMD
+ * what one WebAssembly memory holds (wasm32: 4 GiB of vectors and graph, about
+ * 6M points at dim 128): each shard has its own memory and stays on the SIMD
  * kernels, where one index that large would fall back to the TypeScript
  * kernels (several times slower).
  *
@@ -448,6 +448,53 @@ export class ShardedIndex {
   unmarkDeleted(label: number): void {
     this.assertWritable('unmark a deleted point', false);
     this.shards[this.shardOf(label)].unmarkDeleted(label);
+  }
+
+  /**
+   * Removes `label` for good from its shard (a hard delete, see
+   * `HnswIndex.remove`). Throws 'UNKNOWN_LABEL' for a label not in the index.
+   */
+  remove(label: number): void {
+    this.removeBatch([label]);
+  }
+
+  /**
+   * Removes `labels` for good, live or soft-deleted (see
+   * `HnswIndex.removeBatch`): grouped by shard, one `removeBatch` per shard
+   * that holds any. Every label is checked first, so on error nothing
+   * changes. Throws 'UNKNOWN_LABEL' for a label not in the index,
+   * 'DUPLICATE_LABEL' for one given twice, 'INDEX_BUSY' during a save or
+   * `addBatchParallel`.
+   */
+  removeBatch(labels: ArrayLike<number>): void {
+    this.assertWritable('remove points', true);
+    if (typeof labels !== 'object' || labels === null || typeof labels.length !== 'number') {
+      throw new SmallworldTypeError('INVALID_LABEL', `\`labels\` must be an array of labels (got ${describeValue(labels)})`);
+    }
+    const groups: number[][] = this.shards.map(() => []);
+    const seen = new Set<number>();
+    for (let i = 0; i < labels.length; i++) {
+      const label = checkLabel(`labels[${i}]`, labels[i]);
+      const s = shardOfLabel(label, this.shards.length);
+      const shard = this.shards[s];
+      if (!shard.has(label) && !shard.isDeleted(label)) {
+        throw new SmallworldRangeError('UNKNOWN_LABEL', `\`labels[${i}]\` ${label} is not in the index`);
+      }
+      if (seen.has(label)) throw new SmallworldRangeError('DUPLICATE_LABEL', `\`labels\` has label ${label} twice (at index ${i})`);
+      seen.add(label);
+      groups[s].push(label);
+    }
+    for (let s = 0; s < groups.length; s++) if (groups[s].length > 0) this.shards[s].removeBatch(groups[s]);
+  }
+
+  /**
+   * Compacts every shard (see `HnswIndex.compact`): each hard-deletes its
+   * soft-deleted points and moves into buffers and a WebAssembly memory sized
+   * to the points left. 'INDEX_BUSY' during a save or `addBatchParallel`.
+   */
+  compact(): void {
+    this.assertWritable('compact', true);
+    for (const shard of this.shards) shard.compact();
   }
 
   /** True when `label` is in the index and marked deleted. */
