@@ -13,11 +13,13 @@ import {
   stringOption, type BenchCommand, type RawOptions,
 } from './args.js';
 import { formatBigFile, runBigFile } from './big-file.js';
+import { formatChurn, runChurn } from './churn.js';
 import { compare, formatComparison, qpsAtRecall } from './compare.js';
 import { DATA_NAMES, loadBenchData, loadFileData, type BenchData } from './data.js';
 import { runDemo } from './demo.js';
 import { formatFiles, runFiles } from './files.js';
 import { formatFilter, runFilter } from './filter.js';
+import { formatLarge, runLarge, serveLargeChild } from './large.js';
 import { LIBRARY_NAMES, QUANTIZATION_NAMES, loadHnswlibNode, oversampleVariant, smallworldPeer, type Peer } from './peers.js';
 import { formatParams, plotParams, runParams } from './params.js';
 import { recallQpsSpec, writePlot } from './plot.js';
@@ -283,6 +285,27 @@ const files = command({
   },
 });
 
+const large = command({
+  usage: `a ShardedIndex as large as memory allows: build from generated data, recall, save, load in a child (docs/scale-out.md)
+--n N --dim D --shards S[,S...] [--m 8] [--ef-construction 40] [--ef-search 64] [--quantization int8]
+[--threads N] [--queries 200] [--rounds 3] [--chunk 100000] [--dir DIR] [--json]`,
+  options: ['n', 'dim', 'shards', 'm', 'ef-construction', 'ef-search', 'quantization', 'threads', 'queries', 'rounds', 'chunk', 'dir', 'json'],
+  parse(o) {
+    const dir = pathOption(o, 'dir');
+    const quantization = o.quantization === undefined ? undefined : choiceOption(o, 'quantization', ['int8'] as const, 'int8');
+    return {
+      n: intOption(o, 'n', 1_000_000, 10), dim: intOption(o, 'dim', 128), shards: intListOption(o, 'shards', [2]),
+      m: intOption(o, 'm', 8, 2), efConstruction: intOption(o, 'ef-construction', 40), efSearch: intOption(o, 'ef-search', 64),
+      quantization, threads: intOption(o, 'threads', cores, 1, 63), queries: intOption(o, 'queries', 200),
+      rounds: intOption(o, 'rounds', 3), chunk: intOption(o, 'chunk', 100_000), ...(dir !== undefined ? { dir } : {}),
+    };
+  },
+  async run(settings, asJson) {
+    const rows = await runLarge({ ...settings, ...(asJson ? { onRow: json } : {}) });
+    if (!asJson) console.log(formatLarge(rows));
+  },
+});
+
 const traceOverhead = command({
   usage: `what the tracer's hooks cost the TypeScript algorithms with no tracer set (hooked vs hooks stripped)
 [--n 10000] [--dim 16] [--queries 2000] [--m 16] [--ef-construction 100] [--ef-search 64] [--rounds 7] [--json]`,
@@ -318,6 +341,24 @@ const bigFile = command({
   },
 });
 
+const churn = command({
+  usage: `delete/insert churn three ways (soft delete + reuse, remove, compact every 5 cycles) against fresh builds
+[--n 100000] [--dim 128] [--cycles 20] [--fraction 0.1] [--compact-every 5] [--fresh-every 5] [--m 16] [--ef-construction 100]
+[--ef-search 64] [--queries 500] [--threads N] [--out DIR (bench/results/churn)] [--json]`,
+  options: ['n', 'dim', 'cycles', 'fraction', 'compact-every', 'fresh-every', 'm', 'ef-construction', 'ef-search', 'queries', 'threads', 'out', 'json'],
+  parse: (o) => ({
+    n: intOption(o, 'n', 100000, 10), dim: intOption(o, 'dim', 128), cycles: intOption(o, 'cycles', 20, 1),
+    fraction: numberOption(o, 'fraction', 0.1, 0.001, 0.9), compactEvery: intOption(o, 'compact-every', 5), freshEvery: intOption(o, 'fresh-every', 5),
+    m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100), efSearch: intOption(o, 'ef-search', 64),
+    queries: intOption(o, 'queries', 500), threads: intOption(o, 'threads', cores, 1, 63), out: pathOption(o, 'out') ?? resolve(RESULTS, 'churn'),
+  }),
+  async run(settings, asJson) {
+    const results = await runChurn({ ...settings, ...(asJson ? { onRow: json } : {}) });
+    if (asJson) json({ summary: true, compactTiming: results.compactTiming });
+    else console.log(formatChurn(results));
+  },
+});
+
 /** The commands of `pnpm bench`, in the order of the usage text: a new command is one entry here. */
 export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   demo,
@@ -329,8 +370,10 @@ export const COMMANDS: Readonly<Record<string, BenchCommand>> = {
   params,
   quantization,
   files,
+  large,
   'trace-overhead': traceOverhead,
   'big-file': bigFile,
+  churn,
 };
 
 /** Options every command takes besides its own. */
@@ -407,6 +450,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (first === 'sweep-worker') {
     serveSweepJob();
+    return 0;
+  }
+  if (first === 'large-child') {
+    serveLargeChild();
     return 0;
   }
   const { name, settings, dryRun, json: asJson } = parseCommandLine(argv);

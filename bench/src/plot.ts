@@ -135,3 +135,22 @@ export function scalingSpec(points: readonly ScalingPoint[], title: string, xTit
     },
   };
 }
+
+/** One measurement of a churn cycle: a mode (or the fresh build) at a cycle. */
+export interface ChurnPoint {
+  series: string;
+  cycle: number;
+  value: number;
+}
+
+/** A churn figure (recall, file size or memory) against the cycle, one line per mode and one for the fresh build. */
+export function churnSpec(points: readonly ChurnPoint[], title: string, yTitle: string): TopLevelSpec {
+  return {
+    ...lineChart(title, 480, 300, points),
+    encoding: {
+      x: { field: 'cycle', type: 'quantitative', title: 'cycle', axis: { tickMinStep: 1 } },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', title: '', legend: { labelLimit: 400 } },
+    },
+  };
+}

@@ -64,9 +64,9 @@ const CHECKS: [RegExp, Check][] = [
   [/^node --import tsx examples\/nmslib-port\.ts \d+/, { kind: 'file', why: 'a 100,000-vector build; the examples test runs it at its default size' }],
   [/^node examples\/(browser|face-search)\/serve\.mjs\b/, { kind: 'server' }],
   [/^node examples\/face-search\/check-browser\.mjs$/, { kind: 'file', why: 'minutes of embedding in Node and Chromium; CI runs it' }],
-  [/^pnpm face (index|find|verify-pairs|export)\b/, {
+  [/^pnpm face (index|find|remove|verify-pairs|export)\b/, {
     kind: 'pending',
-    why: 'a minute of embedding (65 photos, 300 pairs; find and export need that index) and the face CLI has no parse-only path yet',
+    why: 'a minute of embedding (65 photos, 300 pairs; find, remove and export need that index) and the face CLI has no parse-only path yet',
   }],
 ];
 

@@ -1,4 +1,4 @@
-// The commands of `pnpm face`: represent, verify, index, find, verify-pairs.
+// The commands of `pnpm face`: represent, verify, index, find, remove, export, verify-pairs.
 // Results on stdout (with --json, the last line is JSON), logs and progress on stderr.
 
 import { existsSync } from 'node:fs';
@@ -21,6 +21,10 @@ const USAGE = `usage: pnpm face <command> [options]
   index DIR --db PATH [--all-faces]         add a folder's new and changed photos to a face database
                                             (saved as it goes and on Ctrl-C: run it again to resume)
   find PHOTO --db PATH [--k 5] [--json]     the indexed photos nearest the photo's largest face
+  remove PHOTO --db PATH                    a photo and its faces out of the database, descriptors erased
+  remove --person PHOTO --db PATH [--threshold 0.6]
+                                            every face of the person in PHOTO (its largest face), in every
+                                            photo, out of the database, descriptors erased (right to erasure)
   export --db PATH (--url postgres://... | --pglite DIR) [--table faces] [--replace]
                                             the face database into a Postgres + pgvector table
   find PHOTO (--url ... | --pglite DIR) [--table faces] [--k 5] [--json]
@@ -45,6 +49,7 @@ const OPTIONS = {
   pglite: { type: 'string' },
   table: { type: 'string' },
   replace: { type: 'boolean' },
+  person: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -179,6 +184,28 @@ async function run(argv: string[], io: CliIo, log: (message: string) => void): P
       }
       out(formatMatches(matches));
       if (json) printJson(matchesJson(matches));
+      return 0;
+    }
+    case 'remove': {
+      if (values.db === undefined) throw new UsageError('remove needs --db PATH');
+      const byPerson = values.person !== undefined;
+      const [photo] = positionals(args, byPerson ? 0 : 1, byPerson ? 'no PHOTO beside --person' : 'PHOTO (or --person PHOTO)', resolvePath);
+      const dbPath = resolvePath(values.db);
+      let db: FaceDatabase;
+      let report;
+      if (byPerson) {
+        const embedder = await makeEmbedder(values.backend, !progress, log);
+        db = await FaceDatabase.open(dbPath, { embedder });
+        report = await db.removePerson(resolvePath(values.person!), values.threshold === undefined ? {} : { threshold });
+      } else {
+        db = await FaceDatabase.open(dbPath);
+        report = db.removePhoto(photo!);
+      }
+      await db.save(dbPath);
+      for (const p of report.photos) log(`removed: ${p.path} (${p.faces} face${p.faces === 1 ? '' : 's'})`);
+      out(`${dbPath}: ${report.faces} face${report.faces === 1 ? '' : 's'} removed from ${report.photos.length} photo${report.photos.length === 1 ? '' : 's'}, `
+        + `descriptors erased from the saved index; ${db.size} faces left\n`);
+      if (json) printJson({ db: dbPath, removed: report.faces, photos: report.photos, faces: db.size });
       return 0;
     }
     case 'export': {

@@ -18,7 +18,7 @@ import { FACE_MODEL } from './model.js';
 import { checkSameSignature } from './pipeline.js';
 import { embedPhoto, isImageFile, listFiles } from './photos.js';
 import { progressReporter, type ProgressOption } from './progress.js';
-import { DEFAULT_THRESHOLD, checkThreshold } from './verify.js';
+import { DEFAULT_THRESHOLD, checkThreshold, euclideanDistance } from './verify.js';
 
 export { DB_INDEX_FILE, DB_LOCK_FILE, DB_META_FILE } from './db-file.js';
 
@@ -157,6 +157,25 @@ export interface FaceMatch {
   box: FaceBox;
 }
 
+/** What `removePhoto` and `removePerson` took out of a database. */
+export interface RemoveReport {
+  /** Each photo that lost faces, and how many. */
+  photos: {
+    /** The photo (absolute path). */
+    path: string;
+    /** Faces of it removed. */
+    faces: number;
+  }[];
+  /** Faces removed in all: their descriptors are erased from the index (in memory now, on disk at the next `save`). */
+  faces: number;
+}
+
+/** Options of `removePerson`. */
+export interface RemovePersonOptions {
+  /** Euclidean distance at or under which an indexed face is the person's. Default: the database's threshold (0.6). */
+  threshold?: number;
+}
+
 const OPTION_KEYS = ['embedder', 'faces', 'threshold', 'm', 'efConstruction', 'efSearch'] as const;
 
 /**
@@ -205,7 +224,7 @@ export class FaceDatabase {
       m: options.m ?? DEFAULT_DB_M,
       efConstruction: options.efConstruction ?? DEFAULT_DB_EF_CONSTRUCTION,
       efSearch: options.efSearch ?? DEFAULT_DB_EF_SEARCH,
-      // Changed and removed photos leave deleted slots: reuse them.
+      // Databases saved before faces were removed for good hold deleted slots: reuse them.
       allowReplaceDeleted: true,
     });
   }
@@ -410,6 +429,70 @@ export class FaceDatabase {
   }
 
   /**
+   * Removes the photo `file` (a path, resolved against the working folder)
+   * from the database: its faces leave the index for good (their
+   * descriptors are overwritten in memory, see `HnswIndex.removeBatch`) and
+   * its record leaves the metadata; `save` writes files that hold neither.
+   * The database forgets the photo: left in an indexed folder, the file is
+   * embedded again by the next `addFolder` of that folder (delete or move
+   * it first). Throws `FaceRangeError` 'UNKNOWN_PHOTO' for a photo the
+   * database does not know.
+   */
+  removePhoto(file: string): RemoveReport {
+    if (typeof file !== 'string') throw new SmallworldTypeError('INVALID_ARGUMENT', `\`file\` must be a photo path (got ${describeValue(file)})`);
+    const resolved = path.resolve(file);
+    const record = this.records.get(resolved);
+    if (record === undefined) throw new FaceRangeError('UNKNOWN_PHOTO', `\`file\` ${resolved} is not a photo of this face database`);
+    const faces = record.faces.length;
+    this.forget(resolved);
+    return { photos: faces > 0 ? [{ path: resolved, faces }] : [], faces };
+  }
+
+  /**
+   * Removes every face of one person from every photo (the answer to a
+   * right-to-erasure request): each indexed face within `threshold` of the
+   * largest face of `image`, a photo of that person, leaves the index for
+   * good and its entry leaves the photo's record. The scan is exact (every
+   * face is compared, not the approximate search), so no face within the
+   * threshold is missed. The photos' records stay, with the count of faces
+   * erased, so an unchanged photo is not embedded again by `addFolder`.
+   * Call `save` to write files without the descriptors. Throws a
+   * `FaceRangeError` 'NO_FACE' when `image` shows no face.
+   */
+  async removePerson(image: ImageInput, options: RemovePersonOptions = {}): Promise<RemoveReport> {
+    checkKnownKeys('removePerson', options, ['threshold']);
+    await this.checkEmbedder();
+    const [face] = await this.embedder.represent(image);
+    if (face === undefined) throw new FaceRangeError('NO_FACE', `no face found in ${describeInput(image)}`);
+    return this.removeDescriptor(face.descriptor, options);
+  }
+
+  /** `removePerson` for a descriptor already computed (by an embedder with this database's signature). */
+  removeDescriptor(descriptor: Float32Array, options: RemovePersonOptions = {}): RemoveReport {
+    checkKnownKeys('removePerson', options, ['threshold']);
+    const threshold = checkThreshold(options.threshold ?? this.threshold);
+    const labels: number[] = [];
+    const byPhoto = new Map<string, number>();
+    for (const [label, file] of this.labelToPath) {
+      if (euclideanDistance(descriptor, this.index.getVector(label)) > threshold) continue;
+      labels.push(label);
+      byPhoto.set(file, (byPhoto.get(file) ?? 0) + 1);
+    }
+    if (labels.length === 0) return { photos: [], faces: 0 };
+    this.index.removeBatch(labels);
+    const gone = new Set(labels);
+    for (const file of byPhoto.keys()) {
+      const record = this.records.get(file)!;
+      const left = record.faces.filter((f) => !gone.has(f.label));
+      record.erased = (record.erased ?? 0) + record.faces.length - left.length;
+      record.faces = left;
+      if (left.length === 0) record.status = 'no-face';
+    }
+    for (const label of labels) this.labelToPath.delete(label);
+    return { photos: [...byPhoto].map(([file, faces]) => ({ path: file, faces })), faces: labels.length };
+  }
+
+  /**
    * Writes the database into folder `dir` (created if needed), atomically as
    * a whole: the index goes to a new generation file (`faces.g000002.hnsw`,
    * smallworld's native format), then the metadata (`faces.json`: that
@@ -453,6 +536,8 @@ export class FaceDatabase {
   private async commit(folder: string): Promise<void> {
     const onDisk = await currentGeneration(folder);
     const generation = Math.max(onDisk, this.home?.folder === folder ? this.home.generation : 0) + 1;
+    // Databases saved before faces were removed for good hold soft-deleted descriptors: erase them.
+    if (this.index.deletedCount > 0) this.index.compact();
     const bytes = this.index.toBytes();
     const files: Record<string, FileRecord> = {};
     for (const [file, record] of this.records) files[storedPath(folder, file)] = record;
@@ -526,14 +611,12 @@ export class FaceDatabase {
     return db;
   }
 
-  /** Deletes a file's faces from the index and its record. */
+  /** Removes a file's faces from the index for good (descriptors erased) and its record. */
   private forget(file: string): void {
     const record = this.records.get(file);
     if (record === undefined) return;
-    for (const face of record.faces) {
-      this.index.markDeleted(face.label);
-      this.labelToPath.delete(face.label);
-    }
+    this.index.removeBatch(record.faces.map((f) => f.label));
+    for (const face of record.faces) this.labelToPath.delete(face.label);
     this.records.delete(file);
   }
 

@@ -33,6 +33,12 @@ export interface FileRecord {
   status: 'indexed' | 'no-face' | 'error';
   faces: { label: number; box: FaceBox; score: number }[];
   error?: string;
+  /**
+   * Faces of this photo taken out by `removePerson` (their descriptors
+   * erased): the photo is not embedded again while it is unchanged. Status
+   * 'no-face' once none is left.
+   */
+  erased?: number;
 }
 
 /** An `addFolder` run that stopped before its end (interrupted, or a checkpoint). */
@@ -111,6 +117,7 @@ function checkRecord(file: string, record: unknown, faces: 'largest' | 'all', fa
   if (typeof r.size !== 'number' || typeof r.mtimeMs !== 'number') fail(`${where} needs numbers \`size\` and \`mtimeMs\``);
   if (!STATUSES.has(r.status as string)) fail(`${where} has status ${describeValue(r.status)} (expected "indexed", "no-face" or "error")`);
   if (r.error !== undefined && typeof r.error !== 'string') fail(`${where} has an \`error\` that is not a string`);
+  if (r.erased !== undefined && !isCount(r.erased)) fail(`${where} has an \`erased\` that is not a count (got ${describeValue(r.erased)})`);
   if (!Array.isArray(r.faces)) return fail(`${where} has no \`faces\` list`);
   if ((r.status === 'indexed') !== (r.faces.length > 0)) fail(`${where} has status ${r.status} and ${r.faces.length} faces`);
   if (faces === 'largest' && r.faces.length > 1) fail(`${where} has ${r.faces.length} faces in a database of the largest face per photo`);

@@ -12,10 +12,11 @@ import { SmallworldError, SmallworldRangeError, SmallworldTypeError } from '@sma
  * - 'INCOMPATIBLE_EMBEDDER': descriptors of another decoder, model or backend;
  * - 'DATABASE_BUSY': another process is writing the face database, or wrote
  *   it since this one opened it;
+ * - 'UNKNOWN_PHOTO': a photo the face database does not know (`removePhoto`);
  * - 'NOT_A_FACE_TABLE': a Postgres table without the face columns
  *   (`path`, `box`, `decoder`, `model`, `backend`) of `exportFacesToPgvector`.
  */
-export type FaceErrorCode = 'UNREADABLE_IMAGE' | 'NO_FACE' | 'INCOMPATIBLE_EMBEDDER' | 'DATABASE_BUSY' | 'NOT_A_FACE_TABLE';
+export type FaceErrorCode = 'UNREADABLE_IMAGE' | 'NO_FACE' | 'INCOMPATIBLE_EMBEDDER' | 'DATABASE_BUSY' | 'UNKNOWN_PHOTO' | 'NOT_A_FACE_TABLE';
 
 /** A face-package value of the wrong kind (an unreadable image, an incompatible embedder). */
 export class FaceTypeError extends SmallworldTypeError<FaceErrorCode> {

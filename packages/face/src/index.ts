@@ -19,7 +19,8 @@ export {
   DEFAULT_SAVE_EVERY_PHOTOS, DEFAULT_SAVE_EVERY_SECONDS,
 } from './database.js';
 export type {
-  AddFolderOptions, AddFolderReport, FaceDatabaseOptions, FaceMatch, FileResult, FileStatus, FindOptions, OpenOptions, SaveEvery,
+  AddFolderOptions, AddFolderReport, FaceDatabaseOptions, FaceMatch, FileResult, FileStatus, FindOptions, OpenOptions, RemovePersonOptions,
+  RemoveReport, SaveEvery,
 } from './database.js';
 export { IMAGE_EXTENSIONS, embedFolder, embedPhoto, embedPhotos, isImageFile, listFiles } from './photos.js';
 export type { EmbeddedFolder, EmbedPhotosOptions, PhotoResult, PhotoStatus } from './photos.js';

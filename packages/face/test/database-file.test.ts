@@ -1,5 +1,6 @@
 // FaceDatabase's saved form with synthetic descriptors (no model run): faces.json
-// checked on open, atomic generations, the folder lock, paths relative to the folder.
+// checked on open, atomic generations, the folder lock, paths relative to the folder,
+// and removal of photos and people (the descriptors erased from the saved index).
 
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CorruptFileError, HnswIndex, SmallworldError, acquireFolderLock } from '@smallworld/hnsw';
+import { containsFloats } from '../../hnsw/test/helpers/bytes.js';
 import { DB_LOCK_FILE, FaceDatabase } from '../src/index.js';
 
 let tmp: string;
@@ -176,5 +178,71 @@ describe('photo paths in faces.json', () => {
     expect(db.photos().map((p) => p.path).sort()).toEqual(
       [path.join(moved, 'photos', 'a.jpg'), path.join(moved, 'faces.db', 'inbox', 'b.jpg'), elsewhere].sort());
     expect(db.findDescriptor(descriptor(0), { k: 1 })[0]!.path).toBe(path.join(moved, 'photos', 'a.jpg'));
+  });
+});
+
+describe('removing photos and people', () => {
+  /** The bytes of the index file faces.json names in `folder`. */
+  async function indexBytes(folder: string): Promise<Uint8Array> {
+    const meta = JSON.parse(await readFile(path.join(folder, 'faces.json'), 'utf8')) as { index: { file: string } };
+    return readFile(path.join(folder, meta.index.file));
+  }
+
+  it('removePhoto takes the photo\'s faces out of the index and its record out of faces.json: no saved file holds the descriptor', async () => {
+    const folder = path.join(tmp, 'db');
+    await writeVersion1(folder, ['/p/a.jpg', '/p/b.jpg', '/p/c.jpg']);
+    const db = await FaceDatabase.open(folder);
+    await db.save(folder);
+    expect(containsFloats(await indexBytes(folder), descriptor(1))).toBe(true);
+    expect(db.removePhoto('/p/b.jpg')).toEqual({ photos: [{ path: '/p/b.jpg', faces: 1 }], faces: 1 });
+    await db.save(folder);
+    expect(containsFloats(await indexBytes(folder), descriptor(1))).toBe(false);
+    expect(containsFloats(await indexBytes(folder), descriptor(2))).toBe(true);
+    const reopened = await FaceDatabase.open(folder);
+    expect(reopened.photos().map((p) => p.path)).toEqual(['/p/a.jpg', '/p/c.jpg']);
+    expect(reopened.findDescriptor(descriptor(1), { k: 3 }).map((m) => m.path)).not.toContain('/p/b.jpg');
+    expect(() => reopened.removePhoto('/p/b.jpg')).toThrow(expect.objectContaining({ code: 'UNKNOWN_PHOTO' }));
+  });
+
+  it('removeDescriptor takes every face within the threshold out of every photo; the records stay, marked erased', async () => {
+    const folder = path.join(tmp, 'db');
+    await writeVersion1(folder, ['/p/a.jpg', '/p/b.jpg', '/p/c.jpg', '/p/d.jpg']);
+    const meta = JSON.parse(await readFile(path.join(folder, 'faces.json'), 'utf8'));
+    // Photo d shows the person of photo a: its descriptor is a's, moved by 0.2.
+    const near = descriptor(0).map((v, i) => v + (i === 0 ? 0.2 : 0));
+    const index = HnswIndex.fromBytes(await readFile(path.join(folder, 'faces.hnsw')));
+    index.add(near, 3);
+    const bytes = index.toBytes();
+    meta.index.bytes = bytes.byteLength;
+    await writeFile(path.join(folder, 'faces.hnsw'), bytes);
+    await writeFile(path.join(folder, 'faces.json'), JSON.stringify(meta));
+    const db = await FaceDatabase.open(folder);
+    const report = db.removeDescriptor(descriptor(0));
+    expect(report).toEqual({ photos: [{ path: '/p/a.jpg', faces: 1 }, { path: '/p/d.jpg', faces: 1 }], faces: 2 });
+    await db.save(folder);
+    for (const gone of [descriptor(0), near]) expect(containsFloats(await indexBytes(folder), gone)).toBe(false);
+    const reopened = await FaceDatabase.open(folder);
+    expect(reopened.size).toBe(2);
+    expect(reopened.photos().find((p) => p.path === '/p/a.jpg')).toMatchObject({ status: 'no-face', faces: 0 });
+    const saved = JSON.parse(await readFile(path.join(folder, 'faces.json'), 'utf8'));
+    expect(saved.files['/p/d.jpg']).toMatchObject({ status: 'no-face', faces: [], erased: 1 });
+    expect(db.removeDescriptor(descriptor(0))).toEqual({ photos: [], faces: 0 });
+  });
+
+  it('save erases the soft-deleted descriptors a database saved by an older version holds', async () => {
+    const folder = path.join(tmp, 'db');
+    const meta = await writeVersion1(folder, ['/p/a.jpg', '/p/b.jpg']) as { files: Record<string, unknown>; index: { bytes: number } };
+    const index = HnswIndex.fromBytes(await readFile(path.join(folder, 'faces.hnsw')));
+    index.markDeleted(1);
+    delete meta.files['/p/b.jpg'];
+    const bytes = index.toBytes();
+    expect(containsFloats(bytes, descriptor(1))).toBe(true);
+    meta.index.bytes = bytes.byteLength;
+    await writeFile(path.join(folder, 'faces.hnsw'), bytes);
+    await writeFile(path.join(folder, 'faces.json'), JSON.stringify(meta));
+    const db = await FaceDatabase.open(folder);
+    await db.save(folder);
+    expect(containsFloats(await indexBytes(folder), descriptor(1))).toBe(false);
+    expect((await FaceDatabase.open(folder)).size).toBe(1);
   });
 });

@@ -16,6 +16,7 @@ import {
   FaceDatabase, FaceEmbedder, decodeImage, embedFolder, euclideanDistance, parsePairs, scorePairs, verify, type Face,
 } from '../src/index.js';
 import { runCli } from '../src/commands.js';
+import { containsFloats } from '../../hnsw/test/helpers/bytes.js';
 
 const require = createRequire(import.meta.url);
 const SAMPLES = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
@@ -337,6 +338,30 @@ describe('CLI (pnpm face)', () => {
     expect(matches[0]).toEqual({ path: path.join(tmp, 'photos', 'sub', 'two.jpg'), distance: expect.any(Number), verified: true });
     expect(matches[0]!.distance).toBeLessThan(1e-4);
     expect((await cli(['represent', 'photos/gradient.png', '--json'])).stdout).toMatch(/^0 faces in .*\n\[\]\n$/);
+  });
+
+  it('remove --person then remove PHOTO: faces out of cli-db, descriptors out of its index file', async () => {
+    const db = await FaceDatabase.open(path.join(tmp, 'cli-db'));
+    const [two] = db.descriptorsOf(path.join(tmp, 'photos', 'sub', 'two.jpg'));
+    const indexFile = async (): Promise<Uint8Array> => {
+      const meta = JSON.parse(await readFile(path.join(tmp, 'cli-db', 'faces.json'), 'utf8')) as { index: { file: string } };
+      return readFile(path.join(tmp, 'cli-db', meta.index.file));
+    };
+    expect(containsFloats(await indexFile(), two!)).toBe(true);
+    const person = await cli(['remove', '--person', 'photos/sub/two.jpg', '--db', 'cli-db', '--json', '--quiet']);
+    expect(person.code).toBe(0);
+    const report = lastLine(person.stdout) as { removed: number; photos: { path: string }[]; faces: number };
+    expect(report.photos.map((p) => p.path)).toContain(path.join(tmp, 'photos', 'sub', 'two.jpg'));
+    expect(report.removed + report.faces).toBe(2);
+    expect(containsFloats(await indexFile(), two!)).toBe(false);
+    const left = (await FaceDatabase.open(path.join(tmp, 'cli-db'))).photos().filter((p) => p.status === 'indexed');
+    for (const photo of left) {
+      const removed = await cli(['remove', path.relative(tmp, photo.path), '--db', 'cli-db', '--json']);
+      expect(removed.code).toBe(0);
+    }
+    expect((await FaceDatabase.open(path.join(tmp, 'cli-db'))).size).toBe(0);
+    expect((await cli(['remove', 'photos/nowhere.jpg', '--db', 'cli-db'])).stderr).toMatch(/is not a photo of this face database/);
+    expect((await cli(['remove', '--db', 'cli-db'])).code).toBe(2);
   });
 
   it('reports usage errors with exit code 2 and failures with 1, from the real entry point', async () => {

@@ -12,9 +12,9 @@ import { normalize } from './distance.js';
 import { toMatrix, toVector, type MatrixLike, type VectorLike } from './input.js';
 import type { Kernel } from './kernels/kernel.js';
 import type { Tracer } from './algorithms/tracer.js';
-import { createKernel, simdSupported, type KernelChoice } from './kernels/select.js';
+import { createKernel, createLoop, simdSupported, type KernelChoice } from './kernels/select.js';
 import { LabelTable, type RowPlan } from './label-table.js';
-import { GraphStore, canShareMemory } from './layout.js';
+import { GRAPH_ARRAYS, GraphStore, canShareMemory, type GraphArrays } from './layout.js';
 import { AllowList, checkFilter, clearContextFilter, useAllowList, type SearchFilter } from './search-filter.js';
 import { searchQueryInto, type QueryParams, type SearchOptions } from './search-query.js';
 import { MAX_COUNT, MAX_DIM, MAX_EF } from './limits.js';
@@ -22,6 +22,7 @@ import {
   MAX_OVERSAMPLE, TRAIN_MIN_ROWS, checkQuantizationOptions, type Quantization, type QuantizationOptions,
 } from './quantization.js';
 import { Int8VectorStore } from './vector-store.js';
+import { renumberNodes } from './renumber.js';
 import { BatchSearchResult, type SearchResult } from './search-result.js';
 
 /** Capacity of a new index unless `capacity` says otherwise; it doubles as needed. */
@@ -263,6 +264,23 @@ export abstract class BaseIndex {
     return this.store.capacity;
   }
 
+  /**
+   * Bytes of the buffers the index holds, at their allocated size: the
+   * vectors' memory (the kernels' scratch included, and the graph regions
+   * and search slots when the graph lives there) and every link, label and
+   * mark array outside it. Soft deletes and `remove` leave it as it is (the room
+   * is reused by later adds); `compact` brings it down to the points left.
+   */
+  get memoryBytes(): number {
+    const v = this.store.vectors.describe();
+    let bytes = v.memory !== null ? v.memory.buffer.byteLength : v.buffer!.byteLength;
+    const arrays = this.store as unknown as Record<keyof GraphArrays, { byteLength: number }>;
+    // Regions of the graph memory are counted in its byteLength already.
+    const inMemory = this.store.graphMemory !== null;
+    for (const a of GRAPH_ARRAYS) if (!inMemory || a.placement === 'buffer') bytes += arrays[a.name].byteLength;
+    return bytes;
+  }
+
   /** Grows the buffers to hold `capacity` points now, saving the doublings of a known-size build. */
   reserve(capacity: number): void {
     checkInteger('capacity', capacity, 1, MAX_COUNT);
@@ -310,7 +328,7 @@ export abstract class BaseIndex {
    * @internal Checks a batch's labels: count, values, no repeats; without
    * labels, that `rows` default labels are left.
    */
-  protected checkBatchLabels(labels: ArrayLike<number> | undefined, rows: number): ArrayLike<number> | undefined {
+  checkBatchLabels(labels: ArrayLike<number> | undefined, rows: number): ArrayLike<number> | undefined {
     if (labels === undefined) {
       this.labelTable.defaultLabels(rows, 'labels');
       return undefined;
@@ -452,6 +470,82 @@ export abstract class BaseIndex {
       throw new SmallworldError('INDEX_BUSY', `cannot ${operation} while save or saveHnswlib runs on this index: await it first`);
     }
   }
+
+  /**
+   * Removes `label` for good (a hard delete; see `removeBatch`). Throws
+   * 'UNKNOWN_LABEL' for a label not in the index (a soft-deleted one is
+   * in it). Each call is a pass over the whole index: remove many labels
+   * with one `removeBatch`.
+   */
+  remove(label: number): void {
+    this.removeBatch([label]);
+  }
+
+  /**
+   * Removes `labels` for good, live or soft-deleted (`markDeleted`), in one
+   * pass: the lists that linked to them are repaired (their other links
+   * kept, the gaps filled from the removed points' neighbours), the entry
+   * point moves if it was removed, the remaining points take dense node ids
+   * (their order kept), and the removed vectors are overwritten with zeros
+   * in memory, so no later save holds them. Their labels are free again;
+   * capacity stays (the slots are reused by the next adds; `compact`
+   * returns memory). Every label is checked first: on error nothing
+   * changes. Throws 'UNKNOWN_LABEL' for a label not in the index,
+   * 'DUPLICATE_LABEL' for one given twice.
+   */
+  removeBatch(labels: ArrayLike<number>): void {
+    if (typeof labels !== 'object' || labels === null || typeof labels.length !== 'number') {
+      throw new SmallworldTypeError('INVALID_LABEL', `\`labels\` must be an array of labels (got ${describeValue(labels)})`);
+    }
+    const removed = new Uint8Array(this.store.count);
+    for (let i = 0; i < labels.length; i++) {
+      const node = this.labelTable.nodeOf(`labels[${i}]`, labels[i]);
+      if (removed[node] !== 0) {
+        throw new SmallworldRangeError('DUPLICATE_LABEL', `\`labels\` has label ${labels[i]} twice (at index ${i})`);
+      }
+      removed[node] = 1;
+    }
+    if (labels.length > 0) this.removeNodes(removed);
+  }
+
+  /**
+   * Removes every soft-deleted point for good (as `removeBatch` does), so
+   * node ids are dense, then shrinks every buffer to the points left: the
+   * link and label arrays and the vectors' memory are allocated anew at that
+   * size and the old ones go back to the system once collected (a
+   * WebAssembly.Memory cannot shrink in place, so the vectors move to a new,
+   * smaller one; worker threads that attached drop their view on their
+   * next call). A no-op on an index with nothing deleted and no room to spare.
+   */
+  compact(): void {
+    const { count, deleted } = this.store;
+    if (this.labelTable.deletedCount > 0) {
+      const removed = new Uint8Array(count);
+      for (let node = 0; node < count; node++) removed[node] = deleted[node] !== 0 ? 1 : 0;
+      this.removeNodes(removed);
+    }
+    // The vectors (and the graph) may be in a new memory: the kernel and the loop are made again over it.
+    if (this.store.shrink(this.store.count)) {
+      this.ctx.kernel = this.newKernel(0);
+      if (this.ctx.loop !== null) this.ctx.loop = createLoop(this.store, this.space, this.ctx.kernel, 0);
+    }
+  }
+
+  /**
+   * @internal Takes the nodes with `removed[node] !== 0` out of the index:
+   * the structure is repaired around them, the ids renumbered densely, the
+   * label table rebuilt and every thread's scratch zeroed.
+   */
+  protected removeNodes(removed: Uint8Array): void {
+    this.repairRemoved(removed);
+    renumberNodes(this.store, removed);
+    this.labelTable.restore(this.labelTable.nextDefault);
+    this.store.eraseScratch();
+    this.ctx.kernel.setQuery(new Float32Array(this.dim), 0);
+  }
+
+  /** @internal Unlinks the nodes with `removed[node] !== 0` from the structure (before renumbering). */
+  protected abstract repairRemoved(removed: Uint8Array): void;
 
   /** True when `label` is in the index and marked deleted. */
   isDeleted(label: number): boolean {

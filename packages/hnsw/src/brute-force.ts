@@ -46,6 +46,8 @@ export class BruteForceIndex extends BaseIndex {
 
   protected override relinkNode(): void {}
 
+  protected override repairRemoved(): void {}
+
   protected override nearest(k: number): number {
     return exactSearch(this.ctx, k);
   }

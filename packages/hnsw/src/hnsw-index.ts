@@ -2,6 +2,7 @@
 // buffers. Construction options are checked once here.
 
 import { insertNode, nearestNodes, updateNode } from './algorithms/dispatch.js';
+import { repairRemoved } from './algorithms/remove.js';
 import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } from './base-index.js';
 import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
 import {
@@ -199,6 +200,10 @@ export class HnswIndex extends BaseIndex {
 
   protected override relinkNode(node: number): void {
     updateNode(this.ctx, node, this.efConstruction);
+  }
+
+  protected override repairRemoved(removed: Uint8Array): void {
+    repairRemoved(this.ctx, removed, this.efConstruction);
   }
 
   protected override reusesDeletedSlots(): boolean {

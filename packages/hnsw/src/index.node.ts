@@ -12,4 +12,6 @@ export { NmslibIndex, nmslib } from './nmslib.js';
 export type { NmslibIndexParams, NmslibInitOptions, NmslibNeighbors, NmslibQueryParams, NmslibSpace } from './nmslib.js';
 export { commitGeneration, generationFileName, openFileAtomic, writeFileAtomic, writeFileAtomicSync } from './node/atomic-file.js';
 export type { AtomicFile, AtomicSink, AtomicSinkSync, AtomicSource, AtomicSourceSync, GenerationFile } from './node/atomic-file.js';
+export { MAX_SHARDS, SHARDED_MANIFEST_NAME, ShardedIndex, shardOfLabel } from './node/sharded-index.js';
+export type { ShardedIndexOptions } from './node/sharded-index.js';
 export { acquireFolderLock, LOCK_FILE_NAME, type FolderLock } from './node/folder-lock.js';

@@ -433,8 +433,14 @@ export class GraphStore implements GraphArrays {
   /** Grows every per-node buffer to hold at least `minCapacity` nodes (amortised doubling). */
   reserve(minCapacity: number): void {
     if (minCapacity <= this.capacity) return;
-    const cap = Math.max(minCapacity, Math.ceil(this.capacity * 2));
+    let cap = Math.max(minCapacity, Math.ceil(this.capacity * 2));
     const oldCap = this.capacity;
+    if (this.graphMemory !== null && cap > minCapacity) {
+      // Doubling past what the memory holds would move the graph to the
+      // TypeScript loop while the nodes asked for still fit: stop at the limit.
+      const fit = maxNodesPerWasmMemory(this.dim, this.m, this.vectors.encoding, this.searchSlots);
+      if (minCapacity <= fit) cap = Math.min(cap, Math.max(fit, oldCap + 1));
+    }
     if (this.graphMemory !== null) {
       const next = this.layoutFor(cap, this.upperLinks.length, this.searchSlots);
       if (next.total <= WASM_MAX_BYTES) this.relocate(next);
@@ -453,6 +459,73 @@ export class GraphStore implements GraphArrays {
       if (a.perNode !== null && !inMemory) arrays[a.name] = growArray(a.type, arrays[a.name], cap * a.perNode(this), this.shared, a.fill);
     }
     this.capacity = cap;
+    this.generation++;
+  }
+
+  /**
+   * Reallocates every per-node buffer and the vectors for `capacity` nodes
+   * (at least `count`, at least 1) and trims the upper-level arena to the
+   * ints in use: the old buffers go back to the system once nothing holds
+   * them. With a graph memory, a new, smaller WebAssembly.Memory takes the
+   * vectors, meta and every region laid out for the new capacity (a wasm
+   * memory never shrinks in place), the layout header is written there and
+   * the search slots start zeroed; threads must make their kernels and
+   * loops again over `vectors.memory` (workers re-attach at the bumped
+   * `generation`). Returns false when nothing was smaller.
+   */
+  shrink(capacity: number): boolean {
+    const cap = Math.max(1, capacity, this.count);
+    if (cap >= this.capacity && this.upperLinks.length === this.upperUsed) return false;
+    const arrays = this.arrayTable();
+    if (this.graphMemory !== null) {
+      const old = {} as Record<GraphArrayName, GraphArrays[GraphArrayName]>;
+      for (const a of GRAPH_ARRAYS) if (a.placement !== 'buffer') old[a.name] = arrays[a.name];
+      this.vectors.shrink(Math.min(cap, this.capacity), this.count);
+      this.graphMemory = this.vectors.memory!;
+      const next = this.layoutFor(cap, this.upperUsed, this.searchSlots);
+      growMemory(this.graphMemory, next.total);
+      this.layout = next;
+      this.wrapMemoryArrays();
+      // New pages are zero: the search slots and kernel scratch start empty, the tails take each array's fill.
+      for (const a of GRAPH_ARRAYS) {
+        if (a.placement === 'buffer') continue;
+        const from = old[a.name];
+        const to = arrays[a.name];
+        const kept = Math.min(from.length, to.length);
+        to.set(from.subarray(0, kept) as never);
+        if (a.fill !== 0) to.fill(a.fill as never, kept);
+      }
+      if (cap < this.capacity) this.labels = growArray(Float64Array, this.labels.subarray(0, cap), cap, this.shared, 0);
+      this.capacity = cap;
+      this.generation++;
+      return true;
+    }
+    if (cap < this.capacity) {
+      this.vectors.shrink(cap, this.count);
+      for (const a of GRAPH_ARRAYS) {
+        if (a.perNode === null) continue;
+        const length = cap * a.perNode(this);
+        arrays[a.name] = growArray(a.type, arrays[a.name].subarray(0, length) as never, length, this.shared, a.fill);
+      }
+      this.capacity = cap;
+    }
+    this.upperLinks = growArray(Int32Array, this.upperLinks.subarray(0, this.upperUsed), this.upperUsed, this.shared, 0);
+    this.generation++;
+    return true;
+  }
+
+  /**
+   * Zeroes every thread's kernel scratch and search slot in the memory (a
+   * query row may hold a vector being erased; visited tags, heaps and allow
+   * bits hold node ids that renumbering changed) and bumps `generation`, so
+   * every loop drops its cached allow list and workers re-attach.
+   */
+  eraseScratch(): void {
+    const memory = this.vectors.memory;
+    if (memory !== null) new Uint8Array(memory.buffer, this.scratchAddress(0), MAX_THREADS * this.scratchSlotBytes).fill(0);
+    if (this.graphMemory !== null && this.layout !== null) {
+      new Uint8Array(this.graphMemory.buffer).fill(0, this.layout.scratchBase, this.layout.total);
+    }
     this.generation++;
   }
 

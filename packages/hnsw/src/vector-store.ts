@@ -81,6 +81,18 @@ export interface VectorStore {
   forEachRowChunk(count: number, visit: (bytes: Uint8Array) => void): void;
   /** Grows to at least `capacity` rows, keeping rows [0, keep); false when nothing changed. */
   grow(capacity: number, keep: number): boolean;
+  /** Copies row `from` over row `to` (hard deletion renumbers nodes). */
+  moveRow(from: number, to: number): void;
+  /** Overwrites rows [first, first + count) with zeros, every encoding's bytes of them (erasure). */
+  eraseRows(first: number, count: number): void;
+  /**
+   * Moves rows [0, keep) into new buffers of `capacity` rows (>= keep) and
+   * drops the old ones, so their memory goes back to the system once
+   * nothing else holds them (at the same capacity too: a store whose
+   * memory also holds the graph moves to a new, smaller memory when only
+   * the graph shrank); false when `capacity` is above the current one.
+   */
+  shrink(capacity: number, keep: number): boolean;
   /** The store for a worker (`attachVectorStore` rebuilds it there). */
   describe(): VectorStoreDescriptor;
 }
@@ -99,6 +111,12 @@ export interface VectorStoreOptions {
 
 function allocate(bytes: number, shared: boolean): ArrayBufferLike {
   return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
+/** A WebAssembly.Memory of at least `bytes`, growable to wasm32's 4 GiB. */
+function newMemory(bytes: number, shared: boolean): WebAssembly.Memory {
+  const pages = Math.ceil(bytes / WASM_PAGE);
+  return new WebAssembly.Memory(shared ? { initial: pages, maximum: 65536, shared: true } : { initial: pages, maximum: 65536 });
 }
 
 /** float32 rows padded with zeros to a multiple of 8 floats, so SIMD loops need no tail. */
@@ -134,10 +152,7 @@ export class F32VectorStore implements VectorStore {
     }
     const bytes = this.headBytes + cap * this.rowBytes;
     if (options.wasmMemory && bytes <= WASM_MAX_BYTES) {
-      const pages = Math.ceil(bytes / WASM_PAGE);
-      this.memory = new WebAssembly.Memory(
-        options.shared ? { initial: pages, maximum: 65536, shared: true } : { initial: pages, maximum: 65536 },
-      );
+      this.memory = newMemory(bytes, options.shared);
       this.baseAddress = this.headBytes;
       this.rows = new Float32Array(this.memory.buffer, this.baseAddress, cap * this.rowFloats);
     } else {
@@ -196,6 +211,31 @@ export class F32VectorStore implements VectorStore {
       this.baseAddress = 0;
       this.rows = next;
     }
+    this.capacity = capacity;
+    return true;
+  }
+
+  moveRow(from: number, to: number): void {
+    const f = this.rowFloats;
+    this.rows.copyWithin(to * f, from * f, (from + 1) * f);
+  }
+
+  eraseRows(first: number, count: number): void {
+    this.rows.fill(0, first * this.rowFloats, (first + count) * this.rowFloats);
+  }
+
+  shrink(capacity: number, keep: number): boolean {
+    if (capacity > this.capacity) return false;
+    const old = this.rows;
+    const bytes = this.headBytes + capacity * this.rowBytes;
+    // A WebAssembly.Memory never shrinks: a smaller one is made and the rows copied over.
+    if (this.memory !== null) {
+      this.memory = newMemory(bytes, this.shared);
+      this.rows = new Float32Array(this.memory.buffer, this.baseAddress, capacity * this.rowFloats);
+    } else {
+      this.rows = new Float32Array(allocate(capacity * this.rowBytes, this.shared));
+    }
+    this.rows.set(old.subarray(0, keep * this.rowFloats));
     this.capacity = capacity;
     return true;
   }
@@ -401,6 +441,38 @@ export class Int8VectorStore implements VectorStore {
       this.baseAddress = 0;
       this.codes = next;
     }
+    if (this.originals !== null) {
+      const next = new Float32Array(allocate(capacity * this.dim * 4, this.shared));
+      next.set(this.originals.subarray(0, keep * this.dim));
+      this.originals = next;
+    }
+    this.capacity = capacity;
+    return true;
+  }
+
+  moveRow(from: number, to: number): void {
+    const { dim, rowBytes } = this;
+    this.codes.copyWithin(to * rowBytes, from * rowBytes, (from + 1) * rowBytes);
+    if (this.originals !== null) this.originals.copyWithin(to * dim, from * dim, (from + 1) * dim);
+  }
+
+  /** Zeroes the codes and, when held, the float32 originals of the rows (erasure covers both buffers). */
+  eraseRows(first: number, count: number): void {
+    this.codes.fill(0, first * this.rowBytes, (first + count) * this.rowBytes);
+    if (this.originals !== null) this.originals.fill(0, first * this.dim, (first + count) * this.dim);
+  }
+
+  shrink(capacity: number, keep: number): boolean {
+    if (capacity > this.capacity) return false;
+    const old = this.codes;
+    // A WebAssembly.Memory never shrinks: a smaller one is made and the codes copied over.
+    if (this.memory !== null) {
+      this.memory = newMemory(this.headBytes + capacity * this.rowBytes, this.shared);
+      this.codes = new Int8Array(this.memory.buffer, this.baseAddress, capacity * this.rowBytes);
+    } else {
+      this.codes = new Int8Array(allocate(capacity * this.rowBytes, this.shared));
+    }
+    this.codes.set(old.subarray(0, keep * this.rowBytes));
     if (this.originals !== null) {
       const next = new Float32Array(allocate(capacity * this.dim * 4, this.shared));
       next.set(this.originals.subarray(0, keep * this.dim));

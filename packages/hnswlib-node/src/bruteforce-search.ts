@@ -6,7 +6,8 @@ import {
   checkSearchKnnArguments, checkString, toFloat32, toUint32, type PointLike,
 } from './arguments.js';
 import { nativeError } from './errors.js';
-import { ReusingBruteForceIndex, initialCapacity } from './engine.js';
+import { BruteForceIndex } from '@smallworld/hnsw';
+import { initialCapacity } from './engine.js';
 import {
   decodeBruteForce, encodeBruteForce, hnswlibError, readWholeFile, readWholeFileSync, writeWholeFile,
   writeWholeFileSync,
@@ -27,7 +28,7 @@ import { checkK, checkSpaceName, emptyResult, toSearchResult, type FilterFunctio
 export class BruteforceSearch {
   readonly #space: SpaceName;
   readonly #dim: number;
-  #index: ReusingBruteForceIndex | null = null;
+  #index: BruteForceIndex | null = null;
   #maxElements = 0;
 
   /**
@@ -42,13 +43,13 @@ export class BruteforceSearch {
     this.#dim = toUint32(numDimensions);
   }
 
-  #newIndex(maxElements: number): ReusingBruteForceIndex {
-    return new ReusingBruteForceIndex({
+  #newIndex(maxElements: number): BruteForceIndex {
+    return new BruteForceIndex({
       space: this.#space, dim: this.#dim, capacity: initialCapacity(maxElements, this.#dim),
     });
   }
 
-  #initialized(): ReusingBruteForceIndex {
+  #initialized(): BruteForceIndex {
     if (this.#index === null) throw nativeError('NOT_INITIALIZED', NOT_INITIALIZED);
     return this.#index;
   }
@@ -77,7 +78,7 @@ export class BruteforceSearch {
   }
 
   #save(): Uint8Array {
-    const index = this.#index as ReusingBruteForceIndex;
+    const index = this.#index as BruteForceIndex;
     const labels = index.labels();
     const vectors = new Float32Array(labels.length * this.#dim);
     for (let row = 0; row < labels.length; row++) vectors.set(index.getVector(labels[row]), row * this.#dim);
@@ -150,6 +151,8 @@ export class BruteforceSearch {
 
   /**
    * removes the datum point from the search index (nothing happens for an unknown label).
+   * The removal is real, as in hnswlib: the vector is overwritten in memory, the slot goes to
+   * the next new label, and no file written afterwards holds it.
    * @param {number} label The index of the datum point to be removed.
    */
   removePoint(label: number): void {
@@ -157,7 +160,7 @@ export class BruteforceSearch {
     checkNumber(label, 0);
     const index = this.#initialized();
     const id = toUint32(label);
-    if (index.has(id)) index.markDeleted(id);
+    if (index.has(id)) index.remove(id);
     return NOTHING;
   }
 

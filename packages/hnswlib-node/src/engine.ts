@@ -1,9 +1,9 @@
-// The engine indexes behind the drop-in, with the two policies hnswlib decides
-// per call rather than per index: whether a new label takes a deleted slot
-// (hnswlib's addPoint(..., replace_deleted)) and, for brute force, that a
-// removed point's slot is free again (BruteforceSearch::removePoint).
+// The engine index behind the drop-in's HierarchicalNSW, with the policy hnswlib
+// decides per call rather than per index: whether a new label takes a deleted
+// slot (hnswlib's addPoint(..., replace_deleted)). BruteforceSearch uses the
+// engine's BruteForceIndex as it is (removePoint is its hard `remove`).
 
-import { BruteForceIndex, HnswIndex, type BruteForceIndexOptions, type HnswIndexOptions } from '@smallworld/hnsw';
+import { HnswIndex, type HnswIndexOptions } from '@smallworld/hnsw';
 
 /**
  * Vector bytes reserved up front at most. hnswlib allocates maxElements
@@ -38,20 +38,5 @@ export class ReplaceableHnswIndex extends HnswIndex {
   /** Every label with a slot, deleted ones included (hnswlib's label_lookup_ keys). */
   allLabels(): number[] {
     return [...this.labelTable.keys()];
-  }
-}
-
-/**
- * BruteForceIndex where a removed (marked deleted) point's slot goes to the
- * next new label, so add/remove churn does not grow memory: removal in
- * hnswlib's brute force is real, and a linear scan has no links to repair.
- */
-export class ReusingBruteForceIndex extends BruteForceIndex {
-  constructor(options: BruteForceIndexOptions) {
-    super(options);
-  }
-
-  protected override reusesDeletedSlots(): boolean {
-    return true;
   }
 }

@@ -255,7 +255,13 @@ export interface GenerationFile {
   /** The base name; written as `<stem>.g<generation><ext>`, e.g. `faces.g000012.hnsw`. */
   name: string;
   /** Its bytes, or a function that streams them (see `writeFileAtomic`). */
-  source: AtomicSource;
+  source?: AtomicSource;
+  /**
+   * Instead of `source`: a function that writes the file at `path`
+   * atomically itself, such as an index's `save` (which streams it and
+   * waits for the index's builds).
+   */
+  save?: (path: string) => Promise<void>;
 }
 
 /** Largest generation number (fits the 6+ digit name and stays a safe integer). */
@@ -282,6 +288,26 @@ function isGenerationOf(file: string, name: string): boolean {
 }
 
 /**
+ * Whether `entry` is a temporary file `temporaryPath` made for one of these
+ * names (any generation): one a crashed commit left behind. The caller holds
+ * the folder's lock, so no live writer owns it.
+ */
+function isTemporaryOf(entry: string, files: readonly GenerationFile[], manifestName: string): boolean {
+  const match = /^\.(.+)\.\d+\.[0-9a-f]{12}\.tmp$/.exec(entry);
+  if (match === null) return false;
+  return match[1] === manifestName || files.some((file) => isGenerationOf(match[1], file.name));
+}
+
+/**
+ * @internal Tests only: called at each step of `commitGeneration` with its
+ * name (`file:<i>` once data file i is in place, `manifest` before the
+ * manifest is written, `committed` once it is renamed, `cleanup:<j>` once the
+ * j-th old file is removed), so a test can end a child process at every
+ * point of a commit in turn.
+ */
+export const commitTestHooks: { onStep: ((step: string) => void) | undefined } = { onStep: undefined };
+
+/**
  * Commits a folder of files that must change together (a database's index
  * and metadata, a sharded index's shards): writes each data file of
  * `generation` atomically under its generation name, then the manifest
@@ -289,7 +315,8 @@ function isGenerationOf(file: string, name: string): boolean {
  * atomically last: the rename of the manifest is the commit point. A crash
  * before it leaves the previous manifest pointing at the previous
  * generation's files, which are still there; after it, earlier generations'
- * files of the same names are removed. Readers open the manifest first and
+ * files of the same names are removed, and so are temporary files a crashed
+ * commit left behind. Readers open the manifest first and
  * then the files of the generation it names (`generationFileName`).
  *
  * The caller picks `generation` (one more than its manifest's current one)
@@ -299,10 +326,27 @@ export async function commitGeneration(
   folder: string, generation: number, files: readonly GenerationFile[], manifestName: string, manifest: AtomicSource,
 ): Promise<void> {
   const keep = new Set(files.map((file) => generationFileName(file.name, generation)));
-  for (const file of files) await writeFileAtomic(join(folder, generationFileName(file.name, generation)), file.source);
+  const step = commitTestHooks.onStep;
+  for (const file of files) {
+    if ((file.source === undefined) === (file.save === undefined)) {
+      throw new SmallworldTypeError('INVALID_ARGUMENT', `generation file ${describeValue(file.name)} must have a \`source\` or a \`save\`, one of the two`);
+    }
+  }
+  for (const [i, file] of files.entries()) {
+    const path = join(folder, generationFileName(file.name, generation));
+    if (file.save !== undefined) await file.save(path);
+    else await writeFileAtomic(path, file.source!);
+    step?.(`file:${i}`);
+  }
+  step?.('manifest');
   await writeFileAtomic(join(folder, manifestName), manifest);
+  step?.('committed');
+  let removed = 0;
   for (const entry of await readdir(folder)) {
     if (keep.has(entry)) continue;
-    if (files.some((file) => isGenerationOf(entry, file.name))) await unlink(join(folder, entry)).catch(() => {});
+    if (files.some((file) => isGenerationOf(entry, file.name)) || isTemporaryOf(entry, files, manifestName)) {
+      await unlink(join(folder, entry)).catch(() => {});
+      step?.(`cleanup:${removed++}`);
+    }
   }
 }

@@ -278,6 +278,27 @@ export class HnswIndex extends PortableHnswIndex {
     super.addRows(data, rows, labels);
   }
 
+  /**
+   * @internal Hard deletes (`remove`, `removeBatch`, `compact`) rewrite
+   * lists, ids and buffers that workers read and write: refused with
+   * 'INDEX_BUSY' while a parallel call runs or is queued on this index.
+   */
+  protected override removeNodes(removed: Uint8Array): void {
+    this.parallel.assertNoBuild('remove points');
+    this.parallel.assertWritable('remove points');
+    super.removeNodes(removed);
+  }
+
+  /**
+   * `compact` (see the portable class); throws 'INDEX_BUSY' while a
+   * parallel call runs or is queued on this index: await it first.
+   */
+  override compact(): void {
+    this.parallel.assertNoBuild('compact the index');
+    this.parallel.assertWritable('compact the index');
+    super.compact();
+  }
+
   /** @internal */
   protected override grow(capacity: number): void {
     if (capacity > this.store.capacity) this.parallel.assertWritable('grow the index');

@@ -1,5 +1,6 @@
 // Checks the structural invariants of an HNSW graph; returns the violations
 // found (empty when the graph is sound). Used after every kind of build.
+// `graphOf` flattens a graph for comparing two builds.
 
 import type { GraphStore } from '../../src/layout.js';
 
@@ -62,4 +63,17 @@ export function checkGraphInvariants(store: GraphStore, options: GraphInvariantO
     if (n < count) report(`${count - n} of ${count} nodes unreachable from the entry point at layer 0`);
   }
   return problems;
+}
+
+/** Every link list of every layer, after the entry point, top level and count, as one array (two graphs compare equal). */
+export function graphOf(store: GraphStore): number[] {
+  const out: number[] = [store.entryPoint, store.maxLevel, store.count];
+  for (let node = 0; node < store.count; node++) {
+    for (let lc = 0; lc <= store.levels[node]; lc++) {
+      const links = store.linksArray(lc);
+      const at = store.linksOffset(node, lc);
+      out.push(-1, ...links.subarray(at, at + 1 + links[at]));
+    }
+  }
+  return out;
 }
