@@ -119,6 +119,49 @@ function newMemory(bytes: number, shared: boolean): WebAssembly.Memory {
   return new WebAssembly.Memory(shared ? { initial: pages, maximum: 65536, shared: true } : { initial: pages, maximum: 65536 });
 }
 
+/** Where a store's rows sit: at `baseAddress` of a wasm memory, or at 0 of a plain buffer. */
+interface RowPlace {
+  memory: WebAssembly.Memory | null;
+  baseAddress: number;
+  buffer: ArrayBufferLike;
+}
+
+/**
+ * Room for `capacity` rows of `rowBytes` after `headBytes` bytes of scratch:
+ * a new wasm memory when one is wanted and it stays within wasm32's 4 GiB,
+ * else a plain buffer (read by the JS kernels). Both encodings place their
+ * rows through it.
+ */
+function placeRows(wasmMemory: boolean, shared: boolean, headBytes: number, capacity: number, rowBytes: number): RowPlace {
+  const bytes = headBytes + capacity * rowBytes;
+  if (wasmMemory && bytes <= WASM_MAX_BYTES) {
+    const memory = newMemory(bytes, shared);
+    return { memory, baseAddress: headBytes, buffer: memory.buffer };
+  }
+  return { memory: null, baseAddress: 0, buffer: allocate(capacity * rowBytes, shared) };
+}
+
+/**
+ * Room for `capacity` rows in place of the store's current rows. Growing,
+ * the memory grows where it is (the rows stay put) while it stays within
+ * 4 GiB, else the rows go to a plain buffer; shrinking, a new, smaller
+ * memory is made (a WebAssembly.Memory never shrinks) or a smaller buffer.
+ * `moved`: the caller copies its rows over.
+ */
+function resizeRows(
+  current: { memory: WebAssembly.Memory | null; baseAddress: number }, grow: boolean,
+  shared: boolean, headBytes: number, capacity: number, rowBytes: number,
+): RowPlace & { moved: boolean } {
+  const { memory, baseAddress } = current;
+  const bytes = headBytes + capacity * rowBytes;
+  if (grow && memory !== null && bytes <= WASM_MAX_BYTES) {
+    const have = memory.buffer.byteLength;
+    if (bytes > have) memory.grow(Math.ceil((bytes - have) / WASM_PAGE));
+    return { memory, baseAddress, buffer: memory.buffer, moved: false };
+  }
+  return { ...placeRows(!grow && memory !== null, shared, headBytes, capacity, rowBytes), moved: true };
+}
+
 /** float32 rows padded with zeros to a multiple of 8 floats, so SIMD loops need no tail. */
 export class F32VectorStore implements VectorStore {
   readonly encoding = 'f32' as const;
@@ -150,15 +193,10 @@ export class F32VectorStore implements VectorStore {
       this.rows = new Float32Array(buffer, this.baseAddress, cap * this.rowFloats);
       return;
     }
-    const bytes = this.headBytes + cap * this.rowBytes;
-    if (options.wasmMemory && bytes <= WASM_MAX_BYTES) {
-      this.memory = newMemory(bytes, options.shared);
-      this.baseAddress = this.headBytes;
-      this.rows = new Float32Array(this.memory.buffer, this.baseAddress, cap * this.rowFloats);
-    } else {
-      this.baseAddress = 0;
-      this.rows = new Float32Array(allocate(cap * this.rowBytes, options.shared));
-    }
+    const place = placeRows(options.wasmMemory, options.shared, this.headBytes, cap, this.rowBytes);
+    this.memory = place.memory;
+    this.baseAddress = place.baseAddress;
+    this.rows = new Float32Array(place.buffer, place.baseAddress, cap * this.rowFloats);
   }
 
   write(node: number, src: Float32Array, offset: number, unit: boolean): void {
@@ -198,20 +236,7 @@ export class F32VectorStore implements VectorStore {
 
   grow(capacity: number, keep: number): boolean {
     if (capacity <= this.capacity) return false;
-    const bytes = this.headBytes + capacity * this.rowBytes;
-    if (this.memory !== null && bytes <= WASM_MAX_BYTES) {
-      const have = this.memory.buffer.byteLength;
-      if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / WASM_PAGE));
-      this.rows = new Float32Array(this.memory.buffer, this.baseAddress, capacity * this.rowFloats);
-    } else {
-      // Past wasm32's 4 GiB (or without a wasm memory): a plain buffer, read by the JS kernels.
-      const next = new Float32Array(allocate(capacity * this.rowBytes, this.shared));
-      next.set(this.rows.subarray(0, keep * this.rowFloats));
-      this.memory = null;
-      this.baseAddress = 0;
-      this.rows = next;
-    }
-    this.capacity = capacity;
+    this.resize(capacity, keep, true);
     return true;
   }
 
@@ -226,18 +251,18 @@ export class F32VectorStore implements VectorStore {
 
   shrink(capacity: number, keep: number): boolean {
     if (capacity > this.capacity) return false;
-    const old = this.rows;
-    const bytes = this.headBytes + capacity * this.rowBytes;
-    // A WebAssembly.Memory never shrinks: a smaller one is made and the rows copied over.
-    if (this.memory !== null) {
-      this.memory = newMemory(bytes, this.shared);
-      this.rows = new Float32Array(this.memory.buffer, this.baseAddress, capacity * this.rowFloats);
-    } else {
-      this.rows = new Float32Array(allocate(capacity * this.rowBytes, this.shared));
-    }
-    this.rows.set(old.subarray(0, keep * this.rowFloats));
-    this.capacity = capacity;
+    this.resize(capacity, keep, false);
     return true;
+  }
+
+  private resize(capacity: number, keep: number, grow: boolean): void {
+    const place = resizeRows(this, grow, this.shared, this.headBytes, capacity, this.rowBytes);
+    const rows = new Float32Array(place.buffer, place.baseAddress, capacity * this.rowFloats);
+    if (place.moved) rows.set(this.rows.subarray(0, keep * this.rowFloats));
+    this.memory = place.memory;
+    this.baseAddress = place.baseAddress;
+    this.rows = rows;
+    this.capacity = capacity;
   }
 
   describe(): VectorStoreDescriptor {
@@ -307,18 +332,10 @@ export class Int8VectorStore implements VectorStore {
       this.originals = attach.originals ? new Float32Array(attach.originals, 0, cap * this.dim) : null;
       this.rangeWords = new Float64Array(attach.ranges!);
     } else {
-      const bytes = this.headBytes + cap * this.rowBytes;
-      if (options.wasmMemory && bytes <= WASM_MAX_BYTES) {
-        const pages = Math.ceil(bytes / WASM_PAGE);
-        this.memory = new WebAssembly.Memory(
-          options.shared ? { initial: pages, maximum: 65536, shared: true } : { initial: pages, maximum: 65536 },
-        );
-        this.baseAddress = this.headBytes;
-        this.codes = new Int8Array(this.memory.buffer, this.baseAddress, cap * this.rowBytes);
-      } else {
-        this.baseAddress = 0;
-        this.codes = new Int8Array(allocate(cap * this.rowBytes, options.shared));
-      }
+      const place = placeRows(options.wasmMemory, options.shared, this.headBytes, cap, this.rowBytes);
+      this.memory = place.memory;
+      this.baseAddress = place.baseAddress;
+      this.codes = new Int8Array(place.buffer, place.baseAddress, cap * this.rowBytes);
       // Until trained, the rows wait here as float32 (kept or not).
       this.originals = new Float32Array(allocate(cap * this.dim * 4, options.shared));
       this.rangeWords = new Float64Array(allocate((2 + this.dim) * 8, options.shared));
@@ -429,24 +446,7 @@ export class Int8VectorStore implements VectorStore {
 
   grow(capacity: number, keep: number): boolean {
     if (capacity <= this.capacity) return false;
-    const bytes = this.headBytes + capacity * this.rowBytes;
-    if (this.memory !== null && bytes <= WASM_MAX_BYTES) {
-      const have = this.memory.buffer.byteLength;
-      if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / WASM_PAGE));
-      this.codes = new Int8Array(this.memory.buffer, this.baseAddress, capacity * this.rowBytes);
-    } else {
-      const next = new Int8Array(allocate(capacity * this.rowBytes, this.shared));
-      next.set(this.codes.subarray(0, keep * this.rowBytes));
-      this.memory = null;
-      this.baseAddress = 0;
-      this.codes = next;
-    }
-    if (this.originals !== null) {
-      const next = new Float32Array(allocate(capacity * this.dim * 4, this.shared));
-      next.set(this.originals.subarray(0, keep * this.dim));
-      this.originals = next;
-    }
-    this.capacity = capacity;
+    this.resize(capacity, keep, true);
     return true;
   }
 
@@ -464,22 +464,24 @@ export class Int8VectorStore implements VectorStore {
 
   shrink(capacity: number, keep: number): boolean {
     if (capacity > this.capacity) return false;
-    const old = this.codes;
-    // A WebAssembly.Memory never shrinks: a smaller one is made and the codes copied over.
-    if (this.memory !== null) {
-      this.memory = newMemory(this.headBytes + capacity * this.rowBytes, this.shared);
-      this.codes = new Int8Array(this.memory.buffer, this.baseAddress, capacity * this.rowBytes);
-    } else {
-      this.codes = new Int8Array(allocate(capacity * this.rowBytes, this.shared));
-    }
-    this.codes.set(old.subarray(0, keep * this.rowBytes));
+    this.resize(capacity, keep, false);
+    return true;
+  }
+
+  /** The codes resized as the f32 rows are (`resizeRows`); the originals, in their plain buffer, copied over. */
+  private resize(capacity: number, keep: number, grow: boolean): void {
+    const place = resizeRows(this, grow, this.shared, this.headBytes, capacity, this.rowBytes);
+    const codes = new Int8Array(place.buffer, place.baseAddress, capacity * this.rowBytes);
+    if (place.moved) codes.set(this.codes.subarray(0, keep * this.rowBytes));
+    this.memory = place.memory;
+    this.baseAddress = place.baseAddress;
+    this.codes = codes;
     if (this.originals !== null) {
-      const next = new Float32Array(allocate(capacity * this.dim * 4, this.shared));
-      next.set(this.originals.subarray(0, keep * this.dim));
-      this.originals = next;
+      const originals = new Float32Array(allocate(capacity * this.dim * 4, this.shared));
+      originals.set(this.originals.subarray(0, keep * this.dim));
+      this.originals = originals;
     }
     this.capacity = capacity;
-    return true;
   }
 
   /** Bytes per vector this store holds: the code row, plus the float32 original when kept. */
