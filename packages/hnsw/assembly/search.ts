@@ -5,6 +5,7 @@
 // push order), so both loops give identical graphs and results; the
 // TypeScript files are the commented reference, this is the fast twin.
 
+import { l2i8, ipi8 } from './int8';
 import { ip, l2 } from './kernels';
 
 // Layout header at HEADER (src/layout.ts HEADER_FIELDS, same order).
@@ -47,6 +48,8 @@ const FILTER_ALLOWED = 2;
 // Set once per instance (a thread's loop over one index) by `configure`.
 let slotIndex: i32 = 0;
 let metric: i32 = 0;
+// int8 codes: the scale squared (the one factor of every code distance), passed at every call.
+let scale2: f32 = 1;
 // Re-read from the header at every call: growth relocates the regions.
 let links0: usize = 0;
 let stride0: usize = 0;
@@ -89,13 +92,14 @@ function header(field: i32): usize {
   return <usize>load<i32>(HEADER + (<usize>field << 2));
 }
 
-/** Makes this instance the loop of scratch slot `slotId` for a metric (0 = l2, 1 = ip: src/kernels/wasm-loop.ts). */
+/** Makes this instance the loop of scratch slot `slotId` for a metric (0 = l2, 1 = ip, over f32 rows or int8 codes: src/kernels/wasm-loop.ts). */
 export function configure(slotId: i32, metricId: i32): void {
   slotIndex = slotId;
   metric = metricId;
 }
 
-function begin(isConcurrent: bool): void {
+function begin(isConcurrent: bool, scaleSquared: f32): void {
+  scale2 = scaleSquared;
   links0 = header(H_LINKS0);
   stride0 = header(H_STRIDE0);
   upperOffsets = header(H_UPPER_OFFSETS);
@@ -161,6 +165,8 @@ function touch(at: usize): void {
 function distance(a: usize, b: usize): f32 {
   switch (encoding) {
     case 0: return metric == 0 ? l2(a, b, rowBytes) : ip(a, b, rowBytes); // f32
+    // int8 codes (the query encoded with the same ranges): the kernels of Int8SimdKernel, so both loops agree.
+    case 1: return metric == 0 ? l2i8(a, b, rowBytes, scale2) : ipi8(a, b, rowBytes, scale2);
     default: unreachable();
   }
   return 0;
@@ -427,8 +433,8 @@ function setEntryPoint(node: i32, level: i32): void {
  * Links node `q` (vector and level stored) into the graph; with
  * `isConcurrent`, under the locks of src/algorithms/insert.ts.
  */
-export function insert(q: i32, efConstruction: i32, useHeuristic: bool, isConcurrent: bool): void {
-  begin(isConcurrent);
+export function insert(q: i32, efConstruction: i32, useHeuristic: bool, isConcurrent: bool, scaleSquared: f32): void {
+  begin(isConcurrent, scaleSquared);
   heuristic = useHeuristic;
   const l = <i32>load<u8>(levels + <usize>q);
   const globalLock = meta + (META_GLOBAL_LOCK << 2);
@@ -515,8 +521,8 @@ function addLink(e: i32, q: i32, lc: i32, mMax: i32, isUpdate: bool): void {
 // ---- moving a point (src/algorithms/update.ts)
 
 /** The repair of `update` in src/algorithms/update.ts around node `q`, whose vector was overwritten. Single-threaded. */
-export function update(q: i32, efConstruction: i32, useHeuristic: bool): void {
-  begin(false);
+export function update(q: i32, efConstruction: i32, useHeuristic: bool, scaleSquared: f32): void {
+  begin(false, scaleSquared);
   heuristic = useHeuristic;
   const ep = load<i32>(meta + (META_ENTRY_POINT << 2));
   if (ep < 0 || load<i32>(meta + (META_COUNT << 2)) == 1) return;
@@ -610,8 +616,8 @@ function reselectNeighborsOfNeighbors(q: i32, lc: i32, efConstruction: i32): voi
  * `filter`: 0 none, 1 skip deleted, 2 skip deleted and nodes without an
  * allow bit.
  */
-export function knnSearch(q: usize, k: i32, ef: i32, filter: i32, isConcurrent: bool): i32 {
-  begin(isConcurrent);
+export function knnSearch(q: usize, k: i32, ef: i32, filter: i32, isConcurrent: bool, scaleSquared: f32): i32 {
+  begin(isConcurrent, scaleSquared);
   wSize = 0;
   const L = atomic.load<i32>(meta + (META_MAX_LEVEL << 2));
   const ep = atomic.load<i32>(meta + (META_ENTRY_POINT << 2));

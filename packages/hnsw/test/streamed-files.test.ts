@@ -100,7 +100,6 @@ describe.each(STEP_SIZES)('streamed files with %i-byte steps', (stepBytes) => {
     const rows = clustered(700, dim, 5);
     index.addBatch(rows);
     for (let i = 0; i < 700; i += 9) index.markDeleted(i);
-    expect(index.usesWasmLoop).toBe(false);
     const file = join(dir, `int8-${space}-${rerank}-${stepBytes}.hnsw`);
     await index.save(file);
     const bytes = readFileSync(file);

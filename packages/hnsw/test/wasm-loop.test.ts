@@ -1,7 +1,8 @@
 // The WebAssembly loop (assembly/search.ts) against the TypeScript algorithms
 // it mirrors, both with the SIMD kernel: identical graphs for single-thread
 // builds, identical labels and distances for searches (plain, deleted,
-// allow-list), across the store's growth (regions relocated).
+// allow-list), across the store's growth (regions relocated), over float32
+// rows and int8 codes.
 import { describe, expect, it } from 'vitest';
 import { HnswIndex, type Space } from '../src/index.js';
 import { GraphStore, bytesPerNode, maxNodesPerWasmMemory } from '../src/layout.js';
@@ -13,7 +14,14 @@ const n = 2500;
 const data = clustered(n, dim, 7);
 const queries = clustered(60, dim, 8);
 
-function build(space: Space, loop: 'wasm' | 'ts', options: { m?: number; neighborSelection?: 'heuristic' | 'simple' } = {}): HnswIndex {
+interface BuildOptions {
+  m?: number;
+  neighborSelection?: 'heuristic' | 'simple';
+  quantization?: 'none' | 'int8';
+  rerank?: boolean;
+}
+
+function build(space: Space, loop: 'wasm' | 'ts', options: BuildOptions = {}): HnswIndex {
   // A small initial capacity: the build grows the store (and relocates its regions) several times.
   const index = new HnswIndex({ space, dim, m: options.m ?? 8, efConstruction: 60, kernel: 'simd', capacity: 100, seed: 3, ...options });
   index.setSearchLoop(loop);
@@ -38,6 +46,25 @@ describe('WebAssembly loop = TypeScript loop (SIMD kernel in both)', () => {
       expect([...a.labels]).toEqual([...b.labels]);
       expect([...a.distances]).toEqual([...b.distances]);
       expect([...a.counts]).toEqual([...b.counts]);
+    });
+  }
+
+  for (const space of ['l2', 'ip', 'cosine'] as Space[]) {
+    it(`builds the identical graph over int8 codes and finds identical results, with and without re-ranking (${space})`, () => {
+      const wasm = build(space, 'wasm', { quantization: 'int8', rerank: true });
+      const ts = build(space, 'ts', { quantization: 'int8', rerank: true });
+      expect(wasm.trained).toBe(true);
+      expect(graphOf(wasm.store)).toEqual(graphOf(ts.store));
+      // Inner product is not a metric (a point need not be its own nearest): reachability is not promised there.
+      expect(checkGraphInvariants(wasm.store, { reachability: space !== 'ip' })).toEqual([]);
+      for (const rerank of [false, true]) {
+        const run = (loop: 'wasm' | 'ts') => {
+          ts.setSearchLoop(loop);
+          const r = ts.searchBatch(queries, 10, { efSearch: 40, rerank });
+          return [[...r.labels], [...r.distances]];
+        };
+        expect(run('wasm')).toEqual(run('ts'));
+      }
     });
   }
 

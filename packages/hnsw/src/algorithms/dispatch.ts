@@ -1,8 +1,7 @@
 // Which loop runs an insert or a search: the WebAssembly twin of these
 // algorithms (assembly/search.ts, one call per insert or per query) when the
 // thread's context has one and the graph is in the wasm memory, else the
-// TypeScript algorithms of this folder, the readable reference. int8 indexes
-// have no loop (`createLoop` gives float32 SIMD kernels one only): they run here.
+// TypeScript algorithms of this folder, the readable reference.
 
 import { LOOP_FILTER_ALLOWED, LOOP_FILTER_DELETED, LOOP_FILTER_NONE } from '../kernels/wasm-loop.js';
 import type { SearchContext } from './context.js';

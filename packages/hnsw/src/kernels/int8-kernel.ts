@@ -132,6 +132,11 @@ export class Int8SimdKernel implements Kernel {
     this.scale2 = this.store.scale * this.store.scale;
   }
 
+  /** Byte address of the current query's code row (the search loop reads it there). */
+  get queryAddress(): number {
+    return this.query;
+  }
+
   setQuery(v: Float32Array, off: number): void {
     this.store.encodeQuery(v, off, this.queryView, 0);
     this.query = this.scratchQueryAddress;

@@ -47,13 +47,13 @@ export function createKernel(store: GraphStore, space: Space, choice: KernelChoi
 
 /**
  * The WebAssembly search loop for `slot` of `store`, or null where it cannot
- * run: no graph memory (kernel 'js', past 4 GiB), a kernel that is not the
- * float32 SIMD one (the loop computes its distances with the same SIMD code;
- * its `distance()` has no int8 case yet, so int8 indexes run the TypeScript
- * loop with the int8 SIMD kernels: correct, slower), or a slot not laid out.
+ * run: no graph memory (kernel 'js', past 4 GiB), a kernel that is not a
+ * SIMD one (the loop computes its distances with the same SIMD code, over
+ * float32 rows or int8 codes), or a slot not laid out.
  */
 export function createLoop(store: GraphStore, space: Space, kernel: Kernel, slot: number): WasmLoop | null {
   // The owner lays the slots out (`ensureSearchSlots`) before a thread uses one.
-  if (store.graphMemory === null || !(kernel instanceof SimdKernel) || slot >= store.searchSlots) return null;
+  const simd = kernel instanceof SimdKernel || kernel instanceof Int8SimdKernel;
+  if (store.graphMemory === null || !simd || slot >= store.searchSlots) return null;
   return new WasmLoop(store, METRICS[space], kernel, slot);
 }

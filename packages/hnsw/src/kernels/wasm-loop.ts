@@ -4,20 +4,27 @@
 
 import type { GraphStore } from '../layout.js';
 import type { Metric } from '../metric.js';
+import { Int8VectorStore } from '../vector-store.js';
+import type { Int8SimdKernel } from './int8-kernel.js';
 import { simdModule, type SimdKernel } from './simd-kernel.js';
 
 interface LoopExports {
   configure(slot: number, metric: number): void;
-  insert(node: number, efConstruction: number, heuristic: boolean, concurrent: boolean): void;
-  update(node: number, efConstruction: number, heuristic: boolean): void;
-  knnSearch(query: number, k: number, ef: number, filter: number, concurrent: boolean): number;
+  insert(node: number, efConstruction: number, heuristic: boolean, concurrent: boolean, scale2: number): void;
+  update(node: number, efConstruction: number, heuristic: boolean, scale2: number): void;
+  knnSearch(query: number, k: number, ef: number, filter: number, concurrent: boolean, scale2: number): number;
   resultKeysAddress(slot: number): number;
   resultValuesAddress(slot: number): number;
   allowAddress(slot: number): number;
 }
 
-/** The loop's metric ids, by the metric's SIMD pair kernel (assembly/search.ts `distance`). */
-const LOOP_METRIC_IDS: Readonly<Record<Metric['simd']['pair'], number>> = { l2: 0, ip: 1 };
+/** The loop's metric ids, by the metric's SIMD pair kernel, float32 or int8 (assembly/search.ts `distance`). */
+const LOOP_METRIC_IDS: Readonly<Record<Metric['simd']['pair'] | Metric['int8']['simd']['pair'], number>> = {
+  l2: 0, ip: 1, l2i8: 0, ipi8: 1,
+};
+
+/** The SIMD kernels the loop can stand in for: it computes the same distances, from their query row. */
+export type LoopKernel = SimdKernel | Int8SimdKernel;
 
 /** Filter modes of `knn`: none, skip deleted, skip deleted and nodes not allowed. */
 export const LOOP_FILTER_NONE = 0;
@@ -33,20 +40,29 @@ export class WasmLoop {
   /** The allow-list whose bits are set in the slot (`SearchContext.filterStamp`), -1 for none. */
   allowStamp = -1;
   private readonly store: GraphStore;
-  private readonly kernel: SimdKernel;
+  private readonly kernel: LoopKernel;
   private readonly exports: LoopExports;
+  /** The int8 store whose scale the loop's code distances take, null for float32 rows. */
+  private readonly int8: Int8VectorStore | null;
   private allowBits!: Uint8Array;
   private generation = -1;
 
   /** Over `store`'s memory for the thread whose SIMD kernel is `kernel` (its query row is the loop's query). */
-  constructor(store: GraphStore, metric: Metric, kernel: SimdKernel, slot: number) {
+  constructor(store: GraphStore, metric: Metric, kernel: LoopKernel, slot: number) {
     const memory = store.graphMemory!;
     const module = simdModule(store.shared)!;
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as LoopExports;
-    this.exports.configure(slot, LOOP_METRIC_IDS[metric.simd.pair]);
+    this.int8 = store.vectors instanceof Int8VectorStore ? store.vectors : null;
+    this.exports.configure(slot, LOOP_METRIC_IDS[this.int8 === null ? metric.simd.pair : metric.int8.simd.pair]);
     this.store = store;
     this.kernel = kernel;
     this.slot = slot;
+  }
+
+  /** The factor of the int8 code distances (the trained scale squared; ranges are fixed once trained), 1 for float32. */
+  private scale2(): number {
+    const int8 = this.int8;
+    return int8 === null ? 1 : int8.scale * int8.scale;
   }
 
   /** Re-makes the views when the store's regions moved. */
@@ -66,19 +82,19 @@ export class WasmLoop {
   /** Algorithm 1 for node `node` (its vector and level stored). */
   insert(node: number, efConstruction: number, heuristic: boolean, concurrent: boolean): void {
     this.refresh();
-    this.exports.insert(node, efConstruction, heuristic, concurrent);
+    this.exports.insert(node, efConstruction, heuristic, concurrent, this.scale2());
   }
 
   /** The repair around node `node` after its vector changed (src/algorithms/update.ts). Single-threaded. */
   update(node: number, efConstruction: number, heuristic: boolean): void {
     this.refresh();
-    this.exports.update(node, efConstruction, heuristic);
+    this.exports.update(node, efConstruction, heuristic, this.scale2());
   }
 
   /** Algorithm 5 from the kernel's query; the results are in `resultKeys`/`resultIds`, nearest first. */
   knn(k: number, ef: number, filter: number, concurrent: boolean): number {
     this.refresh();
-    return this.exports.knnSearch(this.kernel.queryAddress, k, ef, filter, concurrent);
+    return this.exports.knnSearch(this.kernel.queryAddress, k, ef, filter, concurrent, this.scale2());
   }
 
   /** Sets the slot's allow bits to `ids[0..count)` (clearing the previous list's), labelled `stamp`. */
