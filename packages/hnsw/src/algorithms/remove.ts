@@ -31,10 +31,16 @@ const MAX_RELINK_ROUNDS = 16;
  * Single-threaded only.
  *
  * Deviation from FreshDiskANN: the surviving links are never pruned (only
- * added to), so no live node loses an in-link to the repair; the
- * candidates are the `mMax` nearest of the removed neighbours' lists, and
- * removed nodes two hops away are expanded only while fewer than `mMax`
- * candidates were found.
+ * added to), so no live node loses an in-link to the repair; removed nodes
+ * two hops away are expanded only while fewer than `mMax` candidates were
+ * found. Every candidate goes to the test, not only the `mMax` nearest:
+ * those lie in the removed node's direction, the test turns most of them
+ * away, and the list was refilled with near-duplicates of one another.
+ * Measured on 20 cycles of removing 10% of 30k x 128 clustered points and
+ * inserting as many (recall@10 at ef 16): 0.836 with the `mMax` nearest,
+ * 0.912 with all, a fresh build of the same points 0.921. Re-pruning the
+ * surviving links with the candidates (FreshDiskANN) gave 0.855 after 10
+ * cycles, and re-linking nodes left with few in-links added nothing.
  */
 export function repairRemoved(ctx: SearchContext, removed: Uint8Array, efConstruction: number): void {
   const store = ctx.store;
@@ -122,25 +128,19 @@ function repairList(ctx: SearchContext, s: RepairScratch, p: number, lc: number,
   }
   if (n === 0 || kept >= mMax) return;
 
-  // The mMax nearest candidates to p, nearest first.
+  // The candidates, nearest to p first.
   const kernel = ctx.kernel;
   const ids = kernel.ids;
   const W = ctx.results;
   W.clear();
-  W.reserve(mMax + 1);
+  W.reserve(n + 1);
   kernel.setQueryNode(p);
   for (let start = 0; start < n; start += kernel.batchCapacity) {
     const chunk = Math.min(kernel.batchCapacity, n - start);
     for (let j = 0; j < chunk; j++) ids[j] = candidates[start + j];
     kernel.distancesToIds(chunk);
     const out = kernel.out;
-    for (let j = 0; j < chunk; j++) {
-      if (W.size < mMax) W.push(out[j], ids[j]);
-      else if (out[j] < W.topKey()) {
-        W.pop();
-        W.push(out[j], ids[j]);
-      }
-    }
+    for (let j = 0; j < chunk; j++) W.push(out[j], ids[j]);
   }
   const sorted = ctx.drainResultsSorted();
 
