@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { HnswIndex, SmallworldError, writeFileAtomicSync } from '@smallworld/hnsw';
 import { ProgressBar } from '@smallworld/datasets';
 import { exactNeighbours, loadBenchData, type DataName } from './data.js';
-import { loadHnswlibNode, quantizationOptions } from './peers.js';
+import { indexBytesPerVector, loadHnswlibNode, quantizationOptions } from './peers.js';
 import { scalingSpec, writePlot, type PlotFiles, type ScalingPoint } from './plot.js';
 import { machineInfo, type MachineInfo } from './sweep.js';
 import { buildInChunks, cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
@@ -53,6 +53,8 @@ export interface ScalingRow {
   /** Threads series: queries per second of `searchBatch` (one thread) and of `searchBatchParallel` with `threads` workers. */
   qps?: number;
   qpsParallel?: number;
+  /** smallworld: bytes per vector of the index, vectors alone and with the graph. */
+  bytesPerVector?: { vectors: number; total: number };
 }
 
 /** The contents of scaling.json. */
@@ -121,7 +123,7 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
     const { qps, qpsParallel } = await searchSpeed(index, all.queries, threads, options.efSearch);
     push({
       series: 'threads', lib: 'smallworld', n: options.n, threads, buildS: round(seconds, 3), speedup: round(single / seconds, 2),
-      recall: recallOf(index, truthN), cpuS, qps, qpsParallel,
+      recall: recallOf(index, truthN), cpuS, qps, qpsParallel, bytesPerVector: indexBytesPerVector(index),
     });
     last = index;
   }
@@ -133,7 +135,10 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
     const subset = all.base.subarray(0, n * dim);
     const truth = await truthFor(n);
     const { index, seconds, cpuS } = await buildOnce(subset, dim, options.maxThreads, options, `build n=${n}`);
-    push({ series: 'n', lib: 'smallworld', n, threads: options.maxThreads, buildS: round(seconds, 3), recall: recallOf(index, truth), cpuS });
+    push({
+      series: 'n', lib: 'smallworld', n, threads: options.maxThreads, buildS: round(seconds, 3), recall: recallOf(index, truth), cpuS,
+      bytesPerVector: indexBytesPerVector(index),
+    });
     last = index;
     if (peer !== null) {
       const bar = new ProgressBar({ label: `build hnswlib-node n=${n}`, unit: 'vectors' });
@@ -171,11 +176,12 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
 /** A Markdown table of the scaling runs. */
 export function formatScaling(results: ScalingResults): string {
   const lines = [
-    '| series | library | n | threads | build (s) | CPU (s) | build speedup vs 1 thread | recall@10 | QPS searchBatch | QPS searchBatchParallel |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| series | library | n | threads | build (s) | CPU (s) | build speedup vs 1 thread | recall@10 | QPS searchBatch | QPS searchBatchParallel | bytes per vector (vectors / + graph) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results.rows) {
-    lines.push(`| ${r.series} | ${r.lib} | ${r.n} | ${r.threads} | ${r.buildS} | ${r.cpuS} | ${r.speedup ?? ''} | ${r.recall} | ${r.qps ?? ''} | ${r.qpsParallel ?? ''} |`);
+    const bytes = r.bytesPerVector ? `${r.bytesPerVector.vectors} / ${Math.round(r.bytesPerVector.total)}` : '';
+    lines.push(`| ${r.series} | ${r.lib} | ${r.n} | ${r.threads} | ${r.buildS} | ${r.cpuS} | ${r.speedup ?? ''} | ${r.recall} | ${r.qps ?? ''} | ${r.qpsParallel ?? ''} | ${bytes} |`);
   }
   lines.push('', `plots: ${results.plots.map((p) => `${p.svg}, ${p.png}`).join('; ')}`);
   return lines.join('\n');

@@ -31,6 +31,8 @@ export interface LibraryRun {
   buildS: number;
   /** Resident-set growth over the build, MiB. */
   memoryMB: number;
+  /** Bytes per vector, vectors alone and with the graph (libraries that report it). */
+  bytesPerVector?: { vectors: number; total: number };
   passes: PassTimes[];
 }
 

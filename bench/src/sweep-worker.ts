@@ -43,6 +43,8 @@ export type SweepReply =
     /** Resident set before and after the build (after a full GC each time), bytes. */
     rssBefore: number;
     rssAfter: number;
+    /** Bytes per vector of the index, vectors alone and with the graph (smallworld only: the others do not say). */
+    bytesPerVector?: { vectors: number; total: number };
   }
   | ({ type: 'passed' } & TimedPass)
   | { type: 'closed' }
@@ -108,7 +110,8 @@ export async function buildLibrary(
       await peer.close?.();
     },
   };
-  return { reply: { type: 'built', buildS, rssBefore, rssAfter }, library };
+  const bytesPerVector = peer.bytesPerVector?.();
+  return { reply: { type: 'built', buildS, rssBefore, rssAfter, ...(bytesPerVector !== undefined ? { bytesPerVector } : {}) }, library };
 }
 
 /** Child-process entry: builds on `build`, times a pass on each `pass`, exits on `close`. */

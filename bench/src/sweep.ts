@@ -75,7 +75,7 @@ export interface SweepResults {
   data: { name: string; n: number; dim: number; queries: number; k: number };
   parameters: { m: number; efConstruction: number; threads: number; rounds: number; repeat: number; efSearch: number[] };
   machine: MachineInfo;
-  libraries: { lib: string; skipped?: string; buildS?: number; memoryMB?: number }[];
+  libraries: { lib: string; skipped?: string; buildS?: number; memoryMB?: number; bytesPerVector?: { vectors: number; total: number } }[];
   rows: SweepRow[];
   plot: PlotFiles | null;
   /** The QPS ratios against the reference library per efSearch, with their ranges (null with fewer than two libraries). */
@@ -196,7 +196,7 @@ async function runRepeat(
   const n = data.base.length / data.dim;
   const nq = data.queries.length / data.dim;
   const children: ChildLibrary[] = [];
-  const builds = new Map<string, { buildS: number; memoryMB: number }>();
+  const builds = new Map<string, Pick<LibraryRun, 'buildS' | 'memoryMB' | 'bytesPerVector'>>();
   try {
     for (const lib of passOrder(libs, repeat)) {
       log(`${lib}: build over ${n} x ${data.dim} (M ${job.m}, efConstruction ${job.efConstruction}) ...`);
@@ -208,7 +208,7 @@ async function runRepeat(
       }
       const memoryMB = Math.max(0, reply.rssAfter - reply.rssBefore) / 2 ** 20;
       log(`  build ${round(reply.buildS, 3)} s, resident memory +${round(memoryMB, 1)} MiB`);
-      builds.set(lib, { buildS: reply.buildS, memoryMB });
+      builds.set(lib, { buildS: reply.buildS, memoryMB, ...(reply.bytesPerVector !== undefined ? { bytesPerVector: reply.bytesPerVector } : {}) });
       children.push(library);
     }
     // Passes in the order of --libs, rotated each round.
@@ -276,7 +276,9 @@ export async function runSweep(data: BenchData, options: SweepOptions): Promise<
   for (const lib of options.libs) {
     const reason = skipped.get(lib);
     const row = results.rows.find((r) => r.lib === lib);
-    results.libraries.push(reason !== undefined ? { lib, skipped: reason } : { lib, buildS: row?.buildS, memoryMB: row?.memoryMB });
+    const bytesPerVector = results.runs[0]?.libraries.find((run) => run.lib === lib)?.bytesPerVector;
+    results.libraries.push(reason !== undefined ? { lib, skipped: reason }
+      : { lib, buildS: row?.buildS, memoryMB: row?.memoryMB, ...(bytesPerVector !== undefined ? { bytesPerVector } : {}) });
   }
   for (const row of results.rows) options.onRow?.(row);
   if (results.rows.length > 0) {
@@ -317,6 +319,10 @@ export function formatSweep(results: SweepResults): string {
       const ratio = row.qpsRatio === undefined ? '' : withRange(`${row.qpsRatio.toFixed(2)}x`, row.qpsRatioMin!.toFixed(2), row.qpsRatioMax!.toFixed(2));
       lines.push(`| ${row.lib} | ${build} | ${row.memoryMB} | ${row.efSearch} | ${row.recall.toFixed(4)} | ${qps} |${reference !== undefined ? ` ${ratio} |` : ''}`);
     }
+  }
+  const sized = results.libraries.filter((lib) => lib.bytesPerVector !== undefined);
+  if (sized.length > 0) {
+    lines.push('', `bytes per vector (vectors / vectors + graph): ${sized.map((lib) => `${lib.lib} ${lib.bytesPerVector!.vectors} / ${Math.round(lib.bytesPerVector!.total)}`).join(', ')}`);
   }
   const { repeat, rounds } = results.parameters;
   lines.push('', `${repeat > 1 ? `median (min-max) of ${repeat} runs; ` : ''}QPS from the median of ${rounds} pass(es), the libraries taking turns pass by pass`);

@@ -139,6 +139,13 @@ describe('the sweep table', () => {
     expect(table).toContain('median (min-max) of 3 runs');
   });
 
+  it('gives the bytes per vector of the libraries that report them, under the table', () => {
+    const r = results(1, [row('smallworld int8+rerank', {}), row('hnswlib-node', {})]);
+    r.libraries[0].bytesPerVector = { vectors: 640, total: 795.4 };
+    expect(formatSweep(r)).toContain('bytes per vector (vectors / vectors + graph): smallworld int8+rerank 640 / 795\n');
+    expect(formatSweep(results(1, [row('hnswlib-node', {})]))).not.toContain('bytes per vector');
+  });
+
   it('keeps the one-run table as it was when there is a single library', () => {
     const lines = formatSweep(results(1, [row('smallworld', {})])).split('\n');
     expect(lines[0]).toBe('| library | build (s) | memory (MiB) | efSearch | recall | QPS |');
