@@ -157,8 +157,10 @@ let touched: u32 = 0;
 
 @inline
 function touch(at: usize): void {
-  // Every other 64-byte line: the adjacent-line prefetcher fetches its pair.
-  for (let offset: usize = 0; offset < rowBytes; offset += 128) touched += load<u32>(at + offset);
+  // Every 64-byte line: touching every other one, for an adjacent-line
+  // prefetcher to fetch its pair, measured 15-20% fewer queries per second
+  // here (AMD EPYC, clustered 100k x 128, efSearch 40-160).
+  for (let offset: usize = 0; offset < rowBytes; offset += 64) touched += load<u32>(at + offset);
 }
 
 @inline
