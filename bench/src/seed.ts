@@ -198,7 +198,6 @@ export function truthSharing(truth: Float64Array, queries: number, k: number, ph
   return { hubQueries: Math.max(0, ...counts.values()), photoSlotShare: photoSlots / (queries * k) };
 }
 
-/** Runs the seed experiment; logs progress on stderr and returns the figures. */
 /** Rows an int8 index is trained on: spread over the whole input. */
 const TRAIN_SAMPLE = 10_000;
 
@@ -211,6 +210,7 @@ function strided(rows: Float32Array, dim: number, count: number): Float32Array {
   return out;
 }
 
+/** Runs the seed experiment; logs progress on stderr and returns the figures. */
 export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const { n, dim, threads, queries } = options;
   const loadAtStart = loadavg()[0];
@@ -391,7 +391,7 @@ export function formatSeed(r: SeedResult): string {
     `target's ${TARGET_K} nearest: ${r.targetLabels.map((l, i) => `${l} (${r.targetDistances[i]})`).join(', ')} (${r.targetMatchesBruteForce ? 'same as brute force' : 'brute force differs'})`,
     `index file ${r.fileMB} MB; vectors ${r.quantization === 'int8' ? 'int8 codes + float32 originals (re-ranked)' : 'float32'}: ${r.bytesPerVector.vectors} bytes per vector, ${Math.round(r.bytesPerVector.total)} with the graph`,
   ];
-  if (r.clampedVectors > 0) lines.push(`warning: ${r.clampedVectors} vectors were clamped to the int8 range trained on the first chunk`);
+  if (r.clampedVectors > 0) lines.push(`warning: ${r.clampedVectors} vectors were clamped to the int8 range (trained on ${TRAIN_SAMPLE} rows spread over the input)`);
   if (r.targetPhotos) lines.push(`target's nearest photos: ${r.targetPhotos.join(', ')}`);
   lines.push(`no base point is among the exact 10 nearest of more than ${r.hubQueries} of the ${r.queries} face-like queries` +
     (r.faceSource === 'photos' ? `; the real photos hold ${(r.photoSlotShare * 100).toFixed(1)}% of the slots` : ''));
