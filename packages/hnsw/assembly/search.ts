@@ -472,9 +472,10 @@ export function insert(q: i32, efConstruction: i32, useHeuristic: bool, isConcur
 
 /** connectNewNode of src/algorithms/insert.ts; with `isUpdate`, q is skipped where a list has it already. */
 function connectNewNode(q: i32, lc: i32, isUpdate: bool): i32 {
-  const count = drainW();
+  const found = drainW();
   const nearest = load<i32>(wValues);
   epDist = load<f32>(wKeys);
+  const count = dropDeleted(found);
   const size = selectNeighbors(wValues, wKeys, count, M);
   memory.copy(linkIds, rIds, <usize>size << 2);
   const at = linksAt(q, lc);
@@ -487,6 +488,19 @@ function connectNewNode(q: i32, lc: i32, isUpdate: bool): i32 {
   const mMax = lc == 0 ? M0 : M;
   for (let i = 0; i < size; i++) addLink(load<i32>(linkIds + (<usize>i << 2)), q, lc, mMax, isUpdate);
   return nearest;
+}
+
+/** dropDeleted of src/algorithms/insert.ts: the soft-deleted among W's sorted `count` left out, unless all are. */
+function dropDeleted(count: i32): i32 {
+  let kept = 0;
+  for (let i = 0; i < count; i++) {
+    const id = load<i32>(wValues + (<usize>i << 2));
+    if (load<u8>(deleted + <usize>id) != 0) continue;
+    store<i32>(wValues + (<usize>kept << 2), id);
+    store<f32>(wKeys + (<usize>kept << 2), load<f32>(wKeys + (<usize>i << 2)));
+    kept++;
+  }
+  return kept > 0 ? kept : count;
 }
 
 /** addLink of src/algorithms/insert.ts: q joins e's list, shrunk by SELECT-NEIGHBORS when full. */

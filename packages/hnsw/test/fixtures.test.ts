@@ -1,6 +1,8 @@
-// Golden files: the code writes the same bytes for the same seeded index as
-// the committed files, and reads them to the same search results. A refactor
-// that changes a byte of the format fails here.
+// Golden files (written by the code of 2026-11-30): today's code reads them to
+// the same search results and writes them back byte for byte. A refactor that
+// changes a byte of the format fails here. The graph a build makes may change
+// (it did on 2026-12-01: adds stopped linking to soft-deleted points), so the
+// files are compared with a rewrite of themselves, not with a fresh build.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -14,8 +16,13 @@ const expected = JSON.parse(readFileSync(new URL('./fixtures/expected-results.js
 
 describe('golden native files (format version 1)', () => {
   for (const space of FIXTURE_SPACES) {
-    it(`${space}: the same index writes the same bytes`, () => {
-      expect(Buffer.from(fixtureIndex(space).toBytes()).equals(fixture(`${space}.v1.hnsw`))).toBe(true);
+    it(`${space}: the file loaded and saved again is the same bytes`, () => {
+      const bytes = fixture(`${space}.v1.hnsw`);
+      expect(Buffer.from(HnswIndex.fromBytes(bytes).toBytes()).equals(bytes)).toBe(true);
+    });
+
+    it(`${space}: a fresh build of the fixture index still writes a version 1 file of the same size`, () => {
+      expect(fixtureIndex(space).toBytes().byteLength).toBe(fixture(`${space}.v1.hnsw`).byteLength);
     });
 
     it(`${space}: the file loads to the same search results`, () => {
@@ -34,9 +41,10 @@ describe('golden native files (format version 1)', () => {
 });
 
 describe('golden hnswlib file', () => {
-  it('the same index writes the same bytes, and the file loads to the same results', () => {
-    expect(Buffer.from(toHnswlibBytes(fixtureIndex('l2'))).equals(fixture('l2.hnswlib.bin'))).toBe(true);
+  it('the file loaded and written again is the same bytes, and loads to the same results', () => {
     const loaded = fromHnswlibBytes(fixture('l2.hnswlib.bin'), { space: 'l2', dim: 12 });
+    // The file's max_elements (the capacity of the index that wrote it) is a save option.
+    expect(Buffer.from(toHnswlibBytes(loaded, { maxElements: 1024 })).equals(fixture('l2.hnswlib.bin'))).toBe(true);
     const r = loaded.searchBatch(FIXTURE_QUERIES, 5, { efSearch: 20 });
     expect(Array.from(r.labels)).toEqual(expected.l2.labels);
   });

@@ -25,10 +25,22 @@ export function update(ctx: SearchContext, q: number, efConstruction: number): v
   const level = store.levels[q];
   for (let lc = 0; lc <= level; lc++) reselectNeighborsOfNeighbors(ctx, q, lc, efConstruction);
 
+  relinkNode(ctx, q, efConstruction);
+}
+
+/**
+ * Links node `q` again as if inserted: a search from the entry point for its
+ * neighbours at each of its layers, its lists rewritten from them and q
+ * added to theirs (Algorithm 1 without allocating). Step 2 of `update`, and
+ * what a hard delete gives the nodes it left with few in-links (remove.ts).
+ */
+export function relinkNode(ctx: SearchContext, q: number, efConstruction: number): void {
+  const store = ctx.store;
+  const level = store.levels[q];
   const kernel = ctx.kernel;
   kernel.setQueryNode(q);
-  let cur = ep;
-  let curDist = kernel.distanceToNode(ep);
+  let cur = store.meta[META_ENTRY_POINT];
+  let curDist = kernel.distanceToNode(cur);
   const L = store.meta[META_MAX_LEVEL];
   if (level < L) {
     greedySearch(ctx, cur, curDist, L, level);

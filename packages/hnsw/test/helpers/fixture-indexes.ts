@@ -2,9 +2,9 @@
 // one per space (with deletes, an update and custom labels), a brute-force
 // index, and an hnswlib-format file. The files were written by the code of
 // 2026-11-30 (format version 1); the format tests check that today's code
-// writes the same bytes for the same index and reads the files to the same
-// search results. Regenerate them (make-fixtures.ts) only on a
-// deliberate format change.
+// reads them to the same search results and writes them back byte for byte
+// (builds since then make a different graph: adds skip soft-deleted points).
+// Regenerate them (make-fixtures.ts) only on a deliberate format change.
 
 import { BruteForceIndex, HnswIndex, type Space } from '../../src/index.node.js';
 import { clustered } from './data.js';
