@@ -17,6 +17,16 @@ const MAX_RELINK_ROUNDS = 16;
  */
 const EXPAND_UNTIL_MMAX_TIMES = 2;
 
+/**
+ * Steps 1-3 run in rounds, each taking at most this fraction of the nodes
+ * out (in id order): the nodes of later rounds are still there to be
+ * candidates and waypoints for the repairs of earlier ones. Measured on the
+ * third compaction of 40k soft-deleted points out of 140k (100k x 128
+ * clustered, recall@10 at efSearch 64): 0.935 in one round, 0.967 in rounds
+ * of 10%, 0.966 of 5%, 0.962 of 3%; a fresh build 0.985.
+ */
+const ROUND_FRACTION = 0.1;
+
 /** Step 3 re-links a surviving node with fewer in-links than this at layer 0. */
 const WEAK_IN_DEGREE = 3;
 
@@ -34,6 +44,8 @@ const WEAK_IN_DEGREE = 3;
  *    a fresh build of the rest 0.979);
  * 3. a surviving node left with fewer than 3 in-links at layer 0 is linked
  *    again as if inserted (see `relinkWeaklyLinked`);
+ *    steps 1-3 take at most a tenth of the nodes out at a time
+ *    (`ROUND_FRACTION`), so a large batch is repaired in several rounds;
  * 4. a surviving node that layer 0 no longer reaches from the entry point
  *    is linked from the nearest reached node (see `relinkUnreachable`).
  * The removed nodes' own lists and vectors are left for `renumberNodes` to
@@ -67,15 +79,28 @@ const WEAK_IN_DEGREE = 3;
  */
 export function repairRemoved(ctx: SearchContext, removed: Uint8Array, efConstruction: number): void {
   const store = ctx.store;
-  moveEntryPoint(store, removed);
-  if (store.entryPoint < 0) return;
   const count = store.count;
+  const perRound = Math.max(1, Math.floor(count * ROUND_FRACTION));
+  // Removed in this round or an earlier one.
+  const gone = new Uint8Array(count);
   const scratch = new RepairScratch(store);
-  for (let node = 0; node < count; node++) {
-    if (removed[node] !== 0) continue;
-    for (let lc = 0; lc <= store.levels[node]; lc++) repairList(ctx, scratch, node, lc, removed);
+  for (let next = 0; ;) {
+    let taken = 0;
+    for (; next < count && taken < perRound; next++) {
+      if (removed[next] !== 0) {
+        gone[next] = 1;
+        taken++;
+      }
+    }
+    if (taken === 0) break;
+    moveEntryPoint(store, gone);
+    if (store.entryPoint < 0) return;
+    for (let node = 0; node < count; node++) {
+      if (gone[node] !== 0) continue;
+      for (let lc = 0; lc <= store.levels[node]; lc++) repairList(ctx, scratch, node, lc, gone);
+    }
+    relinkWeaklyLinked(ctx, gone, efConstruction);
   }
-  relinkWeaklyLinked(ctx, removed, efConstruction);
   relinkUnreachable(ctx, removed, efConstruction);
 }
 
