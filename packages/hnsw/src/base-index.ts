@@ -442,7 +442,9 @@ export abstract class BaseIndex {
 
   /**
    * Marks `label` deleted: it stays in the graph as a waypoint but is never
-   * returned. Throws for an unknown label; deleting twice is a no-op.
+   * returned, and points added later do not link to it (unlike hnswlib: the
+   * links would go with it at `compact`). Throws for an unknown label;
+   * deleting twice is a no-op.
    */
   markDeleted(label: number): void {
     const node = this.labelTable.nodeOf('label', label);
