@@ -83,6 +83,23 @@ describe('WebAssembly loop = TypeScript loop (SIMD kernel in both)', () => {
     expect(graphs[0]).toEqual(graphs[1]);
   });
 
+  it('builds identically around soft-deleted points, and links no new point to them', () => {
+    const more = clustered(400, dim, 10);
+    const labels = Array.from({ length: 400 }, (_, i) => 10_000 + i);
+    const graphs = (['wasm', 'ts'] as const).map((loop) => {
+      const index = build('l2', loop);
+      for (let label = 0; label < n; label += 4) index.markDeleted(label);
+      index.addBatch(more, { labels });
+      const store = index.store;
+      for (let node = n; node < store.count; node++) {
+        const offset = store.offset0(node);
+        for (let j = 1; j <= store.links0[offset]; j++) expect(store.deleted[store.links0[offset + j]]).toBe(0);
+      }
+      return graphOf(store);
+    });
+    expect(graphs[0]).toEqual(graphs[1]);
+  });
+
   it('skips deleted points and keeps to an allow-list identically', () => {
     const index = build('l2', 'wasm', { m: 6 });
     for (let label = 0; label < n; label += 3) index.markDeleted(label);

@@ -82,10 +82,11 @@ function setEntryPoint(meta: Int32Array, node: number, level: number): void {
 
 /**
  * From the candidates in W (nearest to q; soft-deleted ones left out, see
- * `dropDeleted`), selects q's neighbours at layer `lc`, writes q's list and adds q to each neighbour's list (shrinking it
- * with the same selection when full). Returns the nearest candidate, the
- * entry point for the next layer (its distance in ctx.epDist). With
- * `isUpdate`, q is skipped where a list has it already.
+ * `dropDeleted`), selects q's neighbours at layer `lc`, writes q's list and
+ * adds q to each neighbour's list (shrinking it with the same selection when
+ * full). Returns the nearest candidate, the entry point for the next layer
+ * (its distance in ctx.epDist). With `isUpdate`, q is skipped where a list
+ * has it already.
  */
 export function connectNewNode(ctx: SearchContext, q: number, lc: number, isUpdate: boolean): number {
   const store = ctx.store;

@@ -44,8 +44,8 @@ const WEAK_IN_DEGREE = 3;
  *    a fresh build of the rest 0.979);
  * 3. a surviving node left with fewer than 3 in-links at layer 0 is linked
  *    again as if inserted (see `relinkWeaklyLinked`);
- *    steps 1-3 take at most a tenth of the nodes out at a time
- *    (`ROUND_FRACTION`), so a large batch is repaired in several rounds;
+ *    (steps 1-3 take at most a tenth of the nodes out at a time,
+ *    `ROUND_FRACTION`: a large batch is repaired in several rounds)
  * 4. a surviving node that layer 0 no longer reaches from the entry point
  *    is linked from the nearest reached node (see `relinkUnreachable`).
  * The removed nodes' own lists and vectors are left for `renumberNodes` to
