@@ -354,6 +354,12 @@ export class Int8VectorStore implements VectorStore {
     return this.rangeWords[1];
   }
 
+  /** The scale squared: the one factor of every code distance (quantization.ts), for the kernels and the loop. */
+  get scaleSquared(): number {
+    const scale = this.rangeWords[1];
+    return scale * scale;
+  }
+
   /** The trained offsets and scale (a copy). */
   getRanges(): Int8Ranges {
     return { offsets: this.ranges.offsets.slice(), scale: this.ranges.scale };

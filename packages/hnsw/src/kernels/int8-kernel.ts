@@ -50,7 +50,7 @@ export class Int8JsKernel implements Kernel {
   }
 
   private distance(sum: number): number {
-    const scale2 = this.store.scale * this.store.scale;
+    const scale2 = this.store.scaleSquared;
     return Math.fround(this.oneMinus ? 1 - scale2 * sum : scale2 * sum);
   }
 
@@ -129,7 +129,7 @@ export class Int8SimdKernel implements Kernel {
     this.queryView = new Int8Array(buffer, this.scratchQueryAddress, this.rowBytes);
     this.ids = new Int32Array(buffer, this.scratchIdsAddress, this.batchCapacity);
     this.out = new Float32Array(buffer, this.scratchOutAddress, this.batchCapacity);
-    this.scale2 = this.store.scale * this.store.scale;
+    this.scale2 = this.store.scaleSquared;
   }
 
   /** Byte address of the current query's code row (the search loop reads it there). */
@@ -140,12 +140,12 @@ export class Int8SimdKernel implements Kernel {
   setQuery(v: Float32Array, off: number): void {
     this.store.encodeQuery(v, off, this.queryView, 0);
     this.query = this.scratchQueryAddress;
-    this.scale2 = this.store.scale * this.store.scale;
+    this.scale2 = this.store.scaleSquared;
   }
 
   setQueryNode(node: number): void {
     this.query = this.base + node * this.rowBytes;
-    this.scale2 = this.store.scale * this.store.scale;
+    this.scale2 = this.store.scaleSquared;
   }
 
   distanceToNode(node: number): number {

@@ -59,10 +59,9 @@ export class WasmLoop {
     this.slot = slot;
   }
 
-  /** The factor of the int8 code distances (the trained scale squared; ranges are fixed once trained), 1 for float32. */
+  /** The factor of the int8 code distances (ranges are fixed once trained), 1 for float32. */
   private scale2(): number {
-    const int8 = this.int8;
-    return int8 === null ? 1 : int8.scale * int8.scale;
+    return this.int8 === null ? 1 : this.int8.scaleSquared;
   }
 
   /** Re-makes the views when the store's regions moved. */
