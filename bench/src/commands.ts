@@ -20,7 +20,7 @@ import { runDemo } from './demo.js';
 import { formatFiles, runFiles } from './files.js';
 import { formatFilter, runFilter } from './filter.js';
 import { formatLarge, runLarge, serveLargeChild } from './large.js';
-import { LIBRARY_NAMES, QUANTIZATION_NAMES, loadHnswlibNode, oversampleVariant, smallworldPeer, type Peer } from './peers.js';
+import { LIBRARY_NAMES, QUANTIZATION_NAMES, bytesPerVectorLine, loadHnswlibNode, oversampleVariant, smallworldPeer, type Peer } from './peers.js';
 import { formatParams, plotParams, runParams } from './params.js';
 import { recallQpsSpec, writePlot } from './plot.js';
 import { formatQuantization, runQuantization } from './quantization.js';
@@ -109,7 +109,7 @@ const compareCommand = command({
       console.log(`${s.data}: ${bench.base.length / bench.dim} x ${bench.dim}, ${bench.queries.length / bench.dim} queries, k 10`);
       console.log(formatComparison(rows, ours.name, peer.name, s.target));
       for (const other of int8) console.log(`\n${other.name} vs ${ours.name}:\n${formatComparison(rows, other.name, ours.name, s.target)}`);
-      console.log(`\nbytes per vector (vectors / vectors + graph): ${memory.map((m) => `${m.lib} ${m.vectors} / ${Math.round(m.total)}`).join(', ')}`);
+      console.log(`\n${bytesPerVectorLine(memory.map((m) => ({ lib: m.lib, bytes: m })))}`);
       for (const m of memory) if (m.clamped > 0) console.log(`warning: ${m.lib} clamped ${m.clamped} vectors to its trained int8 range`);
     }
   },

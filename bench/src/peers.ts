@@ -42,7 +42,7 @@ export interface Peer {
   /** Releases worker threads or temporary files, if any. */
   close?(): Promise<void> | void;
   /** Bytes per vector in memory once built: the vector storage, and vectors plus graph (libraries that tell). */
-  bytesPerVector?(): { vectors: number; total: number };
+  bytesPerVector?(): BytesPerVector;
   /** Vectors clamped to the trained int8 range (smallworld int8); a non-zero count is warned about. */
   clampedVectors?(): number;
 }
@@ -72,12 +72,28 @@ export function smallworldName(kernel: KernelChoice, q: SmallworldQuantization):
   return q.quantization === 'none' ? base : `${base} int8${q.rerank ? '+rerank' : ''}`;
 }
 
+/** Bytes per vector of an index: its vectors alone, and with the graph. */
+export interface BytesPerVector {
+  vectors: number;
+  total: number;
+}
+
+/** The line the benchmarks print under a table: `bytes per vector (vectors / vectors + graph): lib v / t, ...`. */
+export function bytesPerVectorLine(rows: readonly { lib: string; bytes: BytesPerVector }[]): string {
+  return `bytes per vector (vectors / vectors + graph): ${rows.map((r) => `${r.lib} ${bytesPerVectorText(r.bytes)}`).join(', ')}`;
+}
+
+/** `vectors / total`, the total rounded to a byte. */
+export function bytesPerVectorText(bytes: BytesPerVector): string {
+  return `${bytes.vectors} / ${Math.round(bytes.total)}`;
+}
+
 /**
  * Bytes per vector of a built smallworld index: its vector storage (codes,
  * plus kept originals) and that plus the graph's arrays (links, levels,
  * labels, flags, locks), averaged over the nodes.
  */
-export function indexBytesPerVector(index: HnswIndex): { vectors: number; total: number } {
+export function indexBytesPerVector(index: HnswIndex): BytesPerVector {
   const store = index.store;
   const count = Math.max(1, store.count);
   const graph = 4 * store.stride0 + (4 * store.upperUsed) / count + 4 + 1 + 8 + 1 + 4;

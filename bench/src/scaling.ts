@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { HnswIndex, SmallworldError, writeFileAtomicSync } from '@smallworld/hnsw';
 import { ProgressBar } from '@smallworld/datasets';
 import { exactNeighbours, loadBenchData, type DataName } from './data.js';
-import { indexBytesPerVector, loadHnswlibNode, quantizationOptions } from './peers.js';
+import { bytesPerVectorText, indexBytesPerVector, loadHnswlibNode, quantizationOptions, type BytesPerVector } from './peers.js';
 import { scalingSpec, writePlot, type PlotFiles, type ScalingPoint } from './plot.js';
 import { machineInfo, type MachineInfo } from './sweep.js';
 import { buildInChunks, cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
@@ -54,7 +54,7 @@ export interface ScalingRow {
   qps?: number;
   qpsParallel?: number;
   /** smallworld: bytes per vector of the index, vectors alone and with the graph. */
-  bytesPerVector?: { vectors: number; total: number };
+  bytesPerVector?: BytesPerVector;
 }
 
 /** The contents of scaling.json. */
@@ -180,7 +180,7 @@ export function formatScaling(results: ScalingResults): string {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results.rows) {
-    const bytes = r.bytesPerVector ? `${r.bytesPerVector.vectors} / ${Math.round(r.bytesPerVector.total)}` : '';
+    const bytes = r.bytesPerVector ? bytesPerVectorText(r.bytesPerVector) : '';
     lines.push(`| ${r.series} | ${r.lib} | ${r.n} | ${r.threads} | ${r.buildS} | ${r.cpuS} | ${r.speedup ?? ''} | ${r.recall} | ${r.qps ?? ''} | ${r.qpsParallel ?? ''} | ${bytes} |`);
   }
   lines.push('', `plots: ${results.plots.map((p) => `${p.svg}, ${p.png}`).join('; ')}`);

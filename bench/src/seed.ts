@@ -10,7 +10,7 @@ import { BruteForceIndex, CorruptFileError, HnswIndex, METRICS, SmallworldError,
 import { ProgressBar, generateSynthetic } from '@smallworld/datasets';
 import { DATA_SEED, searchExact } from './data.js';
 import { generateFaces, spreadOfPhotos, type FaceSpread } from './face-set.js';
-import { indexBytesPerVector, loadHnswlibNode, quantizationOptions, type Peer } from './peers.js';
+import { indexBytesPerVector, loadHnswlibNode, quantizationOptions, type BytesPerVector, type Peer } from './peers.js';
 import { buildInChunks, collectGarbage, cpuSecondsSince, log, median, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
 
 /** The article's figures (NMSLIB, 1M x 128, 4 threads), printed beside ours. */
@@ -53,7 +53,7 @@ export interface SeedResult {
   /** smallworld's vector storage ('int8': codes with re-ranking). */
   quantization: 'none' | 'int8';
   /** Bytes per vector in memory: vectors, and vectors + graph. */
-  bytesPerVector: { vectors: number; total: number };
+  bytesPerVector: BytesPerVector;
   /** int8: vectors clamped to the trained range (warned about when > 0). */
   clampedVectors: number;
   m: number;

@@ -2,6 +2,7 @@
 // turns pass by pass, so load on a shared machine hits them alike; every
 // point and every QPS ratio is quoted as the median over repeats with its range.
 
+import type { BytesPerVector } from './peers.js';
 import { median, spread, type Spread } from './stats.js';
 
 /** A timed pass: its wall-clock seconds, and the labels found when they were asked for. */
@@ -32,7 +33,7 @@ export interface LibraryRun {
   /** Resident-set growth over the build, MiB. */
   memoryMB: number;
   /** Bytes per vector, vectors alone and with the graph (libraries that report it). */
-  bytesPerVector?: { vectors: number; total: number };
+  bytesPerVector?: BytesPerVector;
   passes: PassTimes[];
 }
 

@@ -6,7 +6,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CorruptFileError, SmallworldError } from '@smallworld/hnsw';
-import { loadPeer, type LibraryName, type Peer } from './peers.js';
+import { loadPeer, type BytesPerVector, type LibraryName, type Peer } from './peers.js';
 import { collectGarbage, rssBytes, timeSeconds, timeSecondsAsync } from './stats.js';
 import type { TimedPass } from './sweep-summary.js';
 
@@ -44,7 +44,7 @@ export type SweepReply =
     rssBefore: number;
     rssAfter: number;
     /** Bytes per vector of the index, vectors alone and with the graph (smallworld only: the others do not say). */
-    bytesPerVector?: { vectors: number; total: number };
+    bytesPerVector?: BytesPerVector;
   }
   | ({ type: 'passed' } & TimedPass)
   | { type: 'closed' }

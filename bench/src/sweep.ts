@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { ProgressBar } from '@smallworld/datasets';
 import { SmallworldError, writeFileAtomicSync } from '@smallworld/hnsw';
 import type { BenchData } from './data.js';
-import type { LibraryName } from './peers.js';
+import { bytesPerVectorLine, type BytesPerVector, type LibraryName } from './peers.js';
 import { qpsRatioSpec, recallQpsSpec, writePlot, type PlotFiles } from './plot.js';
 import { log, recallAtK, round } from './stats.js';
 import { passOrder, summarizeRepeats, timeInterleaved, type LibraryRun, type PointSummary, type TimedLibrary } from './sweep-summary.js';
@@ -75,7 +75,7 @@ export interface SweepResults {
   data: { name: string; n: number; dim: number; queries: number; k: number };
   parameters: { m: number; efConstruction: number; threads: number; rounds: number; repeat: number; efSearch: number[] };
   machine: MachineInfo;
-  libraries: { lib: string; skipped?: string; buildS?: number; memoryMB?: number; bytesPerVector?: { vectors: number; total: number } }[];
+  libraries: { lib: string; skipped?: string; buildS?: number; memoryMB?: number; bytesPerVector?: BytesPerVector }[];
   rows: SweepRow[];
   plot: PlotFiles | null;
   /** The QPS ratios against the reference library per efSearch, with their ranges (null with fewer than two libraries). */
@@ -322,7 +322,7 @@ export function formatSweep(results: SweepResults): string {
   }
   const sized = results.libraries.filter((lib) => lib.bytesPerVector !== undefined);
   if (sized.length > 0) {
-    lines.push('', `bytes per vector (vectors / vectors + graph): ${sized.map((lib) => `${lib.lib} ${lib.bytesPerVector!.vectors} / ${Math.round(lib.bytesPerVector!.total)}`).join(', ')}`);
+    lines.push('', bytesPerVectorLine(sized.map((lib) => ({ lib: lib.lib, bytes: lib.bytesPerVector! }))));
   }
   const { repeat, rounds } = results.parameters;
   lines.push('', `${repeat > 1 ? `median (min-max) of ${repeat} runs; ` : ''}QPS from the median of ${rounds} pass(es), the libraries taking turns pass by pass`);
