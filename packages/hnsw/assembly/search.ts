@@ -544,9 +544,15 @@ export function update(q: i32, efConstruction: i32, useHeuristic: bool, scaleSqu
   if (ep < 0 || load<i32>(meta + (META_COUNT << 2)) == 1) return;
   const level = <i32>load<u8>(levels + <usize>q);
   for (let lc = 0; lc <= level; lc++) reselectNeighborsOfNeighbors(q, lc, efConstruction);
+  relinkNode(q, efConstruction);
+}
+
+/** relinkNode of src/algorithms/update.ts: `q` linked again as if inserted, from the entry point. */
+function relinkNode(q: i32, efConstruction: i32): void {
+  const level = <i32>load<u8>(levels + <usize>q);
   const qRow = row(q);
-  let cur = ep;
-  let curDist = distance(qRow, row(ep));
+  let cur = load<i32>(meta + (META_ENTRY_POINT << 2));
+  let curDist = distance(qRow, row(cur));
   const L = load<i32>(meta + (META_MAX_LEVEL << 2));
   if (level < L) {
     greedy(qRow, cur, curDist, L, level);
@@ -622,6 +628,116 @@ function reselectNeighborsOfNeighbors(q: i32, lc: i32, efConstruction: i32): voi
     for (let j = 0; j < size; j++) store<i32>(at + (<usize>(j + 1) << 2), load<i32>(rIds + (<usize>j << 2)));
     store<i32>(at, size);
   }
+}
+
+// ---- hard deletes (src/algorithms/remove.ts): the removed nodes are the slot's allow bits
+
+@inline
+function isRemoved(node: i32): bool {
+  return (load<u8>(allow + (<usize>node >> 3)) & (1 << (node & 7))) != 0;
+}
+
+/**
+ * Step 2 of `repairRemoved` in src/algorithms/remove.ts for every list of
+ * the surviving nodes among [0, count): the removed ones have their allow
+ * bit set. Single-threaded.
+ */
+export function repairLists(count: i32, expandTimes: i32, useHeuristic: bool, scaleSquared: f32): void {
+  begin(false, scaleSquared);
+  heuristic = useHeuristic;
+  for (let p = 0; p < count; p++) {
+    if (isRemoved(p)) continue;
+    const level = <i32>load<u8>(levels + <usize>p);
+    for (let lc = 0; lc <= level; lc++) repairList(p, lc, expandTimes);
+  }
+}
+
+/** repairList of src/algorithms/remove.ts: node p's list at layer lc. */
+function repairList(p: i32, lc: i32, expandTimes: i32): void {
+  const at = linksAt(p, lc);
+  const degree = load<i32>(at);
+  let touched = false;
+  for (let j = 1; j <= degree; j++) {
+    if (isRemoved(load<i32>(at + (<usize>j << 2)))) {
+      touched = true;
+      break;
+    }
+  }
+  if (!touched) return;
+
+  // C is free here: the removed nodes to expand go in its keys (as i32), the candidates in its values,
+  // each capped as remove.ts's RepairScratch.
+  const expand = cKeys;
+  const candidates = cValues;
+  const cap = M0 * (M0 + 1);
+  resetVisited();
+  visit(p);
+  let kept = 0;
+  let queued = 0;
+  for (let j = 1; j <= degree; j++) {
+    const e = load<i32>(at + (<usize>j << 2));
+    visit(e);
+    if (isRemoved(e)) store<i32>(expand + (<usize>(queued++) << 2), e);
+    else store<i32>(at + (<usize>(1 + kept++) << 2), e);
+  }
+  store<i32>(at, kept);
+
+  const mMax = lc == 0 ? M0 : M;
+  const direct = queued;
+  let n = 0;
+  for (let i = 0; i < queued && (i < direct || n < expandTimes * mMax); i++) {
+    const dAt = linksAt(load<i32>(expand + (<usize>i << 2)), lc);
+    const dDegree = load<i32>(dAt);
+    for (let j = 1; j <= dDegree; j++) {
+      const f = load<i32>(dAt + (<usize>j << 2));
+      if (!visit(f)) continue;
+      if (!isRemoved(f)) {
+        if (n < cap) store<i32>(candidates + (<usize>(n++) << 2), f);
+      } else if (queued < cap) {
+        store<i32>(expand + (<usize>(queued++) << 2), f);
+      }
+    }
+  }
+  if (n == 0 || kept >= mMax) return;
+
+  // The candidates nearest to p first, in W's arrays.
+  const pRow = row(p);
+  wSize = 0;
+  for (let i = 0; i < n; i++) {
+    const c = load<i32>(candidates + (<usize>i << 2));
+    wPush(distance(pRow, row(c)), c);
+  }
+  const sorted = drainW();
+
+  // Algorithm 4's test against every link in the list; the candidates it turns away go to C's values, in order.
+  let size = kept;
+  let rejected = 0;
+  for (let i = 0; i < sorted && size < mMax; i++) {
+    const e = load<i32>(wValues + (<usize>i << 2));
+    const eDist = load<f32>(wKeys + (<usize>i << 2));
+    const eRow = row(e);
+    let good = true;
+    if (heuristic) {
+      for (let r = 0; r < size; r++) {
+        if (distance(eRow, row(load<i32>(at + (<usize>(1 + r) << 2)))) < eDist) {
+          good = false;
+          break;
+        }
+      }
+    }
+    if (good) store<i32>(at + (<usize>(1 + size++) << 2), e);
+    else store<i32>(candidates + (<usize>(rejected++) << 2), e);
+  }
+  // Back to the degree the list had: the nearest candidates the test turned away.
+  for (let i = 0; i < rejected && size < degree; i++) store<i32>(at + (<usize>(1 + size++) << 2), load<i32>(candidates + (<usize>i << 2)));
+  store<i32>(at, size);
+}
+
+/** relinkNode of src/algorithms/update.ts for node `q`: step 3 of a hard delete's repair. Single-threaded. */
+export function relink(q: i32, efConstruction: i32, useHeuristic: bool, scaleSquared: f32): void {
+  begin(false, scaleSquared);
+  heuristic = useHeuristic;
+  relinkNode(q, efConstruction);
 }
 
 // ---- Algorithm 5: K-NN-SEARCH (src/algorithms/knn-search.ts)

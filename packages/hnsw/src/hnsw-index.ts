@@ -1,7 +1,7 @@
 // HnswIndex: the public HNSW index (Malkov & Yashunin, 2018) over typed-array
 // buffers. Construction options are checked once here.
 
-import { insertNode, nearestNodes, updateNode } from './algorithms/dispatch.js';
+import { activeLoop, insertNode, nearestNodes, updateNode } from './algorithms/dispatch.js';
 import { repairRemoved } from './algorithms/remove.js';
 import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } from './base-index.js';
 import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
@@ -123,7 +123,7 @@ export class HnswIndex extends BaseIndex {
 
   /** @internal Whether inserts and searches run the WebAssembly loop (workers follow the main thread). */
   get usesWasmLoop(): boolean {
-    return this.ctx.loop !== null && this.store.graphMemory !== null;
+    return activeLoop(this.ctx) !== null;
   }
 
   /** Default `efSearch` of `search` (`ef` in the paper), >= 1. Default 64. */

@@ -3,23 +3,28 @@
 // thread's context has one and the graph is in the wasm memory, else the
 // TypeScript algorithms of this folder, the readable reference.
 
-import { LOOP_FILTER_ALLOWED, LOOP_FILTER_DELETED, LOOP_FILTER_NONE } from '../kernels/wasm-loop.js';
+import { LOOP_FILTER_ALLOWED, LOOP_FILTER_DELETED, LOOP_FILTER_NONE, type WasmLoop } from '../kernels/wasm-loop.js';
 import type { SearchContext } from './context.js';
 import { insert } from './insert.js';
 import { knnSearch } from './knn-search.js';
 import { update } from './update.js';
 
+/** The thread's WebAssembly loop when it has one and the graph is in the wasm memory, else null. */
+export function activeLoop(ctx: SearchContext): WasmLoop | null {
+  return ctx.store.graphMemory !== null ? ctx.loop : null;
+}
+
 /** Algorithm 1 for node `q`, in WebAssembly when available (see `insert`). */
 export function insertNode(ctx: SearchContext, q: number, efConstruction: number): void {
-  const loop = ctx.loop;
-  if (loop !== null && ctx.store.graphMemory !== null) loop.insert(q, efConstruction, ctx.heuristic, ctx.concurrent);
+  const loop = activeLoop(ctx);
+  if (loop !== null) loop.insert(q, efConstruction, ctx.heuristic, ctx.concurrent);
   else insert(ctx, q, efConstruction);
 }
 
 /** The repair after node `q`'s vector changed, in WebAssembly when available (see `update`). */
 export function updateNode(ctx: SearchContext, q: number, efConstruction: number): void {
-  const loop = ctx.loop;
-  if (loop !== null && ctx.store.graphMemory !== null) loop.update(q, efConstruction, ctx.heuristic);
+  const loop = activeLoop(ctx);
+  if (loop !== null) loop.update(q, efConstruction, ctx.heuristic);
   else update(ctx, q, efConstruction);
 }
 
@@ -30,8 +35,8 @@ export function updateNode(ctx: SearchContext, q: number, efConstruction: number
  * cost more than the loop saves. Allow-lists and deletes stay in WebAssembly.
  */
 export function nearestNodes(ctx: SearchContext, k: number, ef: number, filtered: boolean): number {
-  const loop = ctx.loop;
-  if (loop === null || ctx.store.graphMemory === null || ctx.allowedLabel !== null) return knnSearch(ctx, k, ef, filtered);
+  const loop = activeLoop(ctx);
+  if (loop === null || ctx.allowedLabel !== null) return knnSearch(ctx, k, ef, filtered);
   let filter = LOOP_FILTER_NONE;
   if (filtered) {
     filter = LOOP_FILTER_DELETED;

@@ -4,6 +4,7 @@
 
 import { META_ENTRY_POINT, META_MAX_LEVEL, type GraphStore } from '../layout.js';
 import type { SearchContext } from './context.js';
+import { activeLoop } from './dispatch.js';
 import { greedySearch } from './greedy-search.js';
 import { searchLayer } from './search-layer.js';
 import { selectNeighbors } from './select-neighbors.js';
@@ -95,9 +96,15 @@ export function repairRemoved(ctx: SearchContext, removed: Uint8Array, efConstru
     if (taken === 0) break;
     moveEntryPoint(store, gone);
     if (store.entryPoint < 0) return;
-    for (let node = 0; node < count; node++) {
-      if (gone[node] !== 0) continue;
-      for (let lc = 0; lc <= store.levels[node]; lc++) repairList(ctx, scratch, node, lc, gone);
+    // Steps 2 and 3 in WebAssembly when the thread has the loop (assembly/search.ts `repairLists`, `relink`).
+    const loop = activeLoop(ctx);
+    if (loop !== null) {
+      loop.repairLists(gone, ctx.heuristic, EXPAND_UNTIL_MMAX_TIMES);
+    } else {
+      for (let node = 0; node < count; node++) {
+        if (gone[node] !== 0) continue;
+        for (let lc = 0; lc <= store.levels[node]; lc++) repairList(ctx, scratch, node, lc, gone);
+      }
     }
     relinkWeaklyLinked(ctx, gone, efConstruction);
   }
@@ -235,8 +242,11 @@ function relinkWeaklyLinked(ctx: SearchContext, removed: Uint8Array, efConstruct
     const offset = u * stride0;
     for (let j = 1; j <= links0[offset]; j++) inDegree[links0[offset + j]]++;
   }
+  const loop = activeLoop(ctx);
   for (let u = 0; u < count; u++) {
-    if (removed[u] === 0 && inDegree[u] < WEAK_IN_DEGREE) relinkNode(ctx, u, efConstruction);
+    if (removed[u] !== 0 || inDegree[u] >= WEAK_IN_DEGREE) continue;
+    if (loop !== null) loop.relink(u, efConstruction, ctx.heuristic);
+    else relinkNode(ctx, u, efConstruction);
   }
 }
 

@@ -13,6 +13,8 @@ interface LoopExports {
   insert(node: number, efConstruction: number, heuristic: boolean, concurrent: boolean, scale2: number): void;
   update(node: number, efConstruction: number, heuristic: boolean, scale2: number): void;
   knnSearch(query: number, k: number, ef: number, filter: number, concurrent: boolean, scale2: number): number;
+  repairLists(count: number, expandTimes: number, heuristic: boolean, scale2: number): void;
+  relink(node: number, efConstruction: number, heuristic: boolean, scale2: number): void;
   resultKeysAddress(slot: number): number;
   resultValuesAddress(slot: number): number;
   allowAddress(slot: number): number;
@@ -106,5 +108,25 @@ export class WasmLoop {
       bits[node >> 3] |= 1 << (node & 7);
     }
     this.allowStamp = stamp;
+  }
+
+  /**
+   * Step 2 of a hard delete's repair (src/algorithms/remove.ts `repairRemoved`)
+   * for every surviving list, the nodes with `removed[node] !== 0` taken
+   * out: their bits take the allow-list's place. Single-threaded.
+   */
+  repairLists(removed: Uint8Array, heuristic: boolean, expandTimes: number): void {
+    this.refresh();
+    const bits = this.allowBits;
+    bits.fill(0);
+    for (let node = 0; node < removed.length; node++) if (removed[node] !== 0) bits[node >> 3] |= 1 << (node & 7);
+    this.allowStamp = -1;
+    this.exports.repairLists(removed.length, expandTimes, heuristic, this.scale2());
+  }
+
+  /** Links node `node` again as if inserted (src/algorithms/update.ts `relinkNode`). Single-threaded. */
+  relink(node: number, efConstruction: number, heuristic: boolean): void {
+    this.refresh();
+    this.exports.relink(node, efConstruction, heuristic, this.scale2());
   }
 }
