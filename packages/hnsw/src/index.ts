@@ -12,7 +12,7 @@ export { BruteForceIndex } from './brute-force.js';
 export type { BruteForceIndexOptions } from './brute-force.js';
 export { DEFAULT_CAPACITY } from './base-index.js';
 export { bytesPerNode, maxNodesPerWasmMemory } from './layout.js';
-export type { AddBatchOptions, BaseIndexOptions } from './base-index.js';
+export type { AddBatchOptions, BaseIndexOptions, CompactOptions } from './base-index.js';
 export type { SearchFilter } from './search-filter.js';
 export { EXACT_FILTER_FRACTION } from './search-query.js';
 export type { SearchOptions } from './search-query.js';

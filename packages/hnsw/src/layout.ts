@@ -404,6 +404,17 @@ export class GraphStore implements GraphArrays {
     return this.meta[META_MAX_LEVEL];
   }
 
+  /**
+   * Empties every link list of nodes [0, count) and clears the entry point:
+   * the nodes, levels and vectors stay, for the graph to be built anew.
+   */
+  unlinkAll(): void {
+    this.links0.fill(0, 0, this.count * this.stride0);
+    this.upperLinks.fill(0, 0, this.upperUsed);
+    this.meta[META_ENTRY_POINT] = -1;
+    this.meta[META_MAX_LEVEL] = -1;
+  }
+
   /** Index in `links0` of the count word of `node`'s level-0 list. */
   offset0(node: number): number {
     return node * this.stride0;

@@ -3,7 +3,7 @@
 // erasure (a removed vector is in no later file and nowhere in the store).
 
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BruteForceIndex, HnswIndex, SmallworldError, closePool, toHnswlibBytes } from '../src/index.node.js';
 import { Int8VectorStore } from '../src/vector-store.js';
 import { containsFloats } from './helpers/bytes.js';
@@ -201,7 +201,11 @@ describe('erasure', () => {
     });
   }
 
-  it.each(['auto', 'js'] as const)('compact erases every soft-deleted vector and returns memory: smaller buffers, same answers (kernel %s)', (kernel) => {
+  it.each([
+    ['auto', 0.25],
+    ['js', 0.25],
+    ['auto', 1],
+  ] as const)('compact erases every soft-deleted vector and returns memory: smaller buffers, same answers (kernel %s, rebuildAbove %s)', (kernel, rebuildAbove) => {
     const data = distinctVectors(2000, d, 210);
     const index = new HnswIndex({ space: 'l2', dim: d, m: 8, efConstruction: 64, kernel });
     index.addBatch(data);
@@ -211,7 +215,8 @@ describe('erasure', () => {
     const queries = distinctVectors(50, d, 211);
     const before = index.searchBatch(queries, 5, { efSearch: 400 });
     const bytesBefore = index.memoryBytes;
-    index.compact();
+    // A third deleted: rebuilt past 0.25, repaired with 1.
+    index.compact({ rebuildAbove });
     expect(index.deletedCount).toBe(0);
     expect(index.size).toBe(2000 - deleted.length);
     expect(index.capacity).toBe(index.size);
@@ -229,6 +234,66 @@ describe('erasure', () => {
     index.addBatch(distinctVectors(100, d, 212));
     expect(index.size).toBe(2000 - deleted.length + 100);
     expect(checkGraphInvariants(index.store, { reachability: false })).toEqual([]);
+  });
+});
+
+describe('compact: repair or rebuild (rebuildAbove)', () => {
+  const d = 16;
+  const n = 3000;
+  const data = clustered(n, d, 231);
+  const queries = clustered(100, d, 232);
+
+  /** An index of `data` with every label below `fraction * n` soft-deleted, and spies on the two ways. */
+  function deletedIndex(fraction: number) {
+    const index = new HnswIndex({ space: 'l2', dim: d, m: 8, efConstruction: 64, seed: 9 });
+    index.addBatch(data);
+    for (let l = 0; l < fraction * n; l++) index.markDeleted(l);
+    const repaired = vi.spyOn(index as unknown as { repairRemoved(removed: Uint8Array): void }, 'repairRemoved');
+    const unlinked = vi.spyOn(index.store, 'unlinkAll');
+    return { index, repaired, unlinked };
+  }
+
+  it('repairs up to the fraction and rebuilds past it, both with the answers of the exact index', () => {
+    for (const [fraction, options, rebuilt] of [
+      [0.2, {}, false],
+      [0.3, {}, true],
+      [0.3, { rebuildAbove: 1 }, false],
+      [0.05, { rebuildAbove: 0 }, true],
+    ] as const) {
+      const { index, repaired, unlinked } = deletedIndex(fraction);
+      index.compact(options);
+      expect(unlinked).toHaveBeenCalledTimes(rebuilt ? 1 : 0);
+      expect(repaired).toHaveBeenCalledTimes(rebuilt ? 0 : 1);
+      const live = Math.round(n - Math.ceil(fraction * n));
+      expect(index.size).toBe(live);
+      expect(index.deletedCount).toBe(0);
+      expect(checkGraphInvariants(index.store)).toEqual([]);
+      const exact = new BruteForceIndex({ space: 'l2', dim: d });
+      exact.addBatch(data.subarray((n - live) * d), { labels: Array.from({ length: live }, (_, i) => n - live + i) });
+      const truth = exact.searchBatch(queries, 10);
+      const got = index.searchBatch(queries, 10, { efSearch: 48 });
+      let hits = 0;
+      for (let q = 0; q < 100; q++) {
+        const want = new Set(truth.get(q).labels);
+        for (const l of got.get(q).labels) if (want.has(l)) hits++;
+      }
+      expect(hits / 1000).toBeGreaterThan(0.95);
+    }
+  });
+
+  it('rejects a bad rebuildAbove or an unknown option, naming it, and changes nothing', () => {
+    const { index } = deletedIndex(0.3);
+    const before = index.toBytes();
+    for (const [options, message] of [
+      [{ rebuildAbove: 1.5 }, /`rebuildAbove` must be a number from 0 to 1 \(got 1\.5\)/],
+      [{ rebuildAbove: Number.NaN }, /`rebuildAbove`.*got NaN/],
+      [{ rebuildAbove: '0.5' }, /`rebuildAbove`.*got "0\.5"/],
+      [{ rebuild: true }, /unknown compact option `rebuild`/],
+    ] as const) {
+      expect(() => index.compact(options as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+      expect(() => index.compact(options as never)).toThrow(message);
+    }
+    expect(index.toBytes()).toEqual(before);
   });
 });
 

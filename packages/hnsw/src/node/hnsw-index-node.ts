@@ -1,7 +1,7 @@
 // HnswIndex as exported under the `node` condition: the portable index plus
 // the methods that need Node.js (worker threads and files).
 
-import type { AddBatchOptions } from '../base-index.js';
+import type { AddBatchOptions, CompactOptions } from '../base-index.js';
 import { SmallworldTypeError, checkKnownKeys, describeValue } from '../errors.js';
 import {
   decodeHnswlib, hnswlibDecoder, planHnswlib, toHnswlibBytes as encodeHnswlib, type HnswlibLoadOptions, type HnswlibSaveOptions,
@@ -283,20 +283,20 @@ export class HnswIndex extends PortableHnswIndex {
    * lists, ids and buffers that workers read and write: refused with
    * 'INDEX_BUSY' while a parallel call runs or is queued on this index.
    */
-  protected override removeNodes(removed: Uint8Array): void {
+  protected override removeNodes(removed: Uint8Array, rebuild = false): void {
     this.parallel.assertNoBuild('remove points');
     this.parallel.assertWritable('remove points');
-    super.removeNodes(removed);
+    super.removeNodes(removed, rebuild);
   }
 
   /**
    * `compact` (see the portable class); throws 'INDEX_BUSY' while a
    * parallel call runs or is queued on this index: await it first.
    */
-  override compact(): void {
+  override compact(options?: CompactOptions): void {
     this.parallel.assertNoBuild('compact the index');
     this.parallel.assertWritable('compact the index');
-    super.compact();
+    super.compact(options);
   }
 
   /** @internal */

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AddBatchOptions } from '../base-index.js';
+import type { AddBatchOptions, CompactOptions } from '../base-index.js';
 import {
   CorruptFileError, SmallworldError, SmallworldRangeError, SmallworldTypeError, checkInteger, checkKnownKeys, checkLabel,
   describeValue,
@@ -490,11 +490,12 @@ export class ShardedIndex {
   /**
    * Compacts every shard (see `HnswIndex.compact`): each hard-deletes its
    * soft-deleted points and moves into buffers and a WebAssembly memory sized
-   * to the points left. 'INDEX_BUSY' during a save or `addBatchParallel`.
+   * to the points left; `options` as there, `rebuildAbove` judged per shard.
+   * 'INDEX_BUSY' during a save or `addBatchParallel`.
    */
-  compact(): void {
+  compact(options?: CompactOptions): void {
     this.assertWritable('compact', true);
-    for (const shard of this.shards) shard.compact();
+    for (const shard of this.shards) shard.compact(options);
   }
 
   /** True when `label` is in the index and marked deleted. */
