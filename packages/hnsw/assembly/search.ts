@@ -393,6 +393,13 @@ function greedy(q: usize, ep: i32, epD: f32, fromLevel: i32, toLevel: i32): void
 
 // ---- Algorithms 3 and 4: SELECT-NEIGHBORS (src/algorithms/select-neighbors.ts)
 
+/** Algorithm 4's test: none of the `size` nodes whose ids are at `ids` is nearer than `eDist` to the row at `eRow`. */
+@inline
+function diverse(eRow: usize, eDist: f32, ids: usize, size: i32): bool {
+  for (let r = 0; r < size; r++) if (distance(eRow, row(load<i32>(ids + (<usize>r << 2)))) < eDist) return false;
+  return true;
+}
+
 /** From `count` candidates sorted nearest first (ids, f32 distances), writes R to rIds/rDists; returns |R|. */
 function selectNeighbors(ids: usize, dists: usize, count: i32, m: i32): i32 {
   if (!heuristic || count <= m) {
@@ -407,15 +414,7 @@ function selectNeighbors(ids: usize, dists: usize, count: i32, m: i32): i32 {
   for (let i = 0; i < count && size < m; i++) {
     const e = load<i32>(ids + (<usize>i << 2));
     const eDist = load<f32>(dists + (<usize>i << 2));
-    const eRow = row(e);
-    let good = true;
-    for (let r = 0; r < size; r++) {
-      if (distance(eRow, row(load<i32>(rIds + (<usize>r << 2)))) < eDist) {
-        good = false;
-        break;
-      }
-    }
-    if (good) {
+    if (diverse(row(e), eDist, rIds, size)) {
       store<i32>(rIds + (<usize>size << 2), e);
       store<f32>(rDists + (<usize>size << 2), eDist);
       size++;
@@ -715,17 +714,7 @@ function repairList(p: i32, lc: i32, expandTimes: i32): void {
   for (let i = 0; i < sorted && size < mMax; i++) {
     const e = load<i32>(wValues + (<usize>i << 2));
     const eDist = load<f32>(wKeys + (<usize>i << 2));
-    const eRow = row(e);
-    let good = true;
-    if (heuristic) {
-      for (let r = 0; r < size; r++) {
-        if (distance(eRow, row(load<i32>(at + (<usize>(1 + r) << 2)))) < eDist) {
-          good = false;
-          break;
-        }
-      }
-    }
-    if (good) store<i32>(at + (<usize>(1 + size++) << 2), e);
+    if (!heuristic || diverse(row(e), eDist, at + 4, size)) store<i32>(at + (<usize>(1 + size++) << 2), e);
     else store<i32>(candidates + (<usize>(rejected++) << 2), e);
   }
   // Back to the degree the list had: the nearest candidates the test turned away.
