@@ -10,7 +10,7 @@ import { BruteForceIndex, HnswIndex, NATIVE_HEADER_BYTES, crc32, writeFileAtomic
 import { DATA_SEED } from './data.js';
 import { churnSpec, writePlot, type ChurnPoint, type PlotFiles } from './plot.js';
 import { machineInfo, type MachineInfo } from './sweep.js';
-import { log, recallAtK, round, timeSeconds } from './stats.js';
+import { log, recallAtK, round, timeSeconds, timeSecondsAsync } from './stats.js';
 
 /** The three ways of churning an index. */
 export const CHURN_MODES = ['replace', 'remove', 'compact'] as const;
@@ -156,7 +156,7 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnResults> {
   };
   const probe = HnswIndex.fromBytes(first.index.toBytes());
   for (const label of pick(live, perCycle).gone) probe.markDeleted(label);
-  const compactS = timeSeconds(() => probe.compact());
+  const compactS = await timeSecondsAsync(() => probe.compactParallel({ threads }));
   const compactTiming: CompactTiming = {
     n, deleted: perCycle, compactS: round(compactS, 3), freshBuildS: round(first.seconds, 3), threads,
     ratio: round(compactS / first.seconds, 3),
@@ -181,7 +181,7 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnResults> {
         if (mode === 'remove') index.removeBatch(gone);
         else for (const label of gone) index.markDeleted(label);
         await index.addBatchParallel(data, { labels: added, threads });
-        if (mode === 'compact' && cycle % options.compactEvery === 0) compacted = timeSeconds(() => index.compact());
+        if (mode === 'compact' && cycle % options.compactEvery === 0) compacted = await timeSecondsAsync(() => index.compactParallel({ threads }));
         churnS[mode] = (performance.now() - start) / 1000;
       }
       live = Float64Array.from([...kept, ...added]);

@@ -558,26 +558,43 @@ export abstract class BaseIndex {
    * next call). A no-op on an index with nothing deleted and no room to spare.
    */
   compact(options: CompactOptions = {}): void {
+    if (this.compactNodes(options)) this.linkAll();
+  }
+
+  /**
+   * @internal `compact` up to the rebuild's links: returns true when the
+   * graph was emptied to be built anew, and the caller links nodes
+   * [0, count) (`linkAll`, or worker threads).
+   */
+  protected compactNodes(options: CompactOptions): boolean {
     const rebuildAbove = checkCompactOptions(options);
     const { count, deleted } = this.store;
     const deletedCount = this.labelTable.deletedCount;
+    const rebuild = deletedCount > 0 && deletedCount > rebuildAbove * count;
     if (deletedCount > 0) {
       const removed = new Uint8Array(count);
       for (let node = 0; node < count; node++) removed[node] = deleted[node] !== 0 ? 1 : 0;
-      this.removeNodes(removed, deletedCount > rebuildAbove * count);
+      this.removeNodes(removed, rebuild);
     }
     // The vectors (and the graph) may be in a new memory: the kernel and the loop are made again over it.
     if (this.store.shrink(this.store.count)) {
       this.ctx.kernel = this.newKernel(0);
       if (this.ctx.loop !== null) this.ctx.loop = createLoop(this.store, this.space, this.ctx.kernel, 0);
     }
+    // An untrained 'int8' index links nothing until it is trained.
+    return rebuild && this.trained;
+  }
+
+  /** @internal Links every node in id order into an empty graph (a rebuild, on this thread). */
+  protected linkAll(): void {
+    for (let node = 0; node < this.store.count; node++) this.linkNode(node);
   }
 
   /**
    * @internal Takes the nodes with `removed[node] !== 0` out of the index:
-   * the structure is repaired around them (or, with `rebuild`, emptied and
-   * built again from the rest), the ids renumbered densely, the label table
-   * rebuilt and every thread's scratch zeroed.
+   * the structure is repaired around them (or, with `rebuild`, every list
+   * emptied, to be built again from the rest), the ids renumbered densely,
+   * the label table rebuilt and every thread's scratch zeroed.
    */
   protected removeNodes(removed: Uint8Array, rebuild = false): void {
     if (rebuild) this.store.unlinkAll();
@@ -586,8 +603,6 @@ export abstract class BaseIndex {
     this.labelTable.restore(this.labelTable.nextDefault);
     this.store.eraseScratch();
     this.ctx.kernel.setQuery(new Float32Array(this.dim), 0);
-    // An untrained 'int8' index links nothing until it is trained.
-    if (rebuild && this.trained) for (let node = 0; node < this.store.count; node++) this.linkNode(node);
   }
 
   /** @internal Unlinks the nodes with `removed[node] !== 0` from the structure (before renumbering). */

@@ -7,7 +7,7 @@ export { HnswIndex } from './node/hnsw-index-node.js';
 export { BruteForceIndex } from './node/brute-force-node.js';
 export { fromHnswlibBytes, toHnswlibBytes } from './node/hnswlib-bytes.js';
 export { closePool, defaultThreads, MAX_WORKER_THREADS } from './parallel/pool.js';
-export type { AddBatchParallelOptions, SearchBatchParallelOptions } from './node/hnsw-index-node.js';
+export type { AddBatchParallelOptions, CompactParallelOptions, SearchBatchParallelOptions } from './node/hnsw-index-node.js';
 export { NmslibIndex, nmslib } from './nmslib.js';
 export type { NmslibIndexParams, NmslibInitOptions, NmslibNeighbors, NmslibQueryParams, NmslibSpace } from './nmslib.js';
 export { commitGeneration, generationFileName, openFileAtomic, writeFileAtomic, writeFileAtomicSync } from './node/atomic-file.js';

@@ -353,6 +353,7 @@ describe('hard deletes during a parallel build', () => {
     expect(code(() => index.remove(1))).toBe('INDEX_BUSY');
     expect(code(() => index.removeBatch([1, 2]))).toBe('INDEX_BUSY');
     expect(code(() => index.compact())).toBe('INDEX_BUSY');
+    await expect(index.compactParallel()).rejects.toThrow(expect.objectContaining({ code: 'INDEX_BUSY' }));
     expect(index.has(1)).toBe(true);
     await build;
     index.removeBatch([1, 2]);
@@ -360,6 +361,57 @@ describe('hard deletes during a parallel build', () => {
     expect(index.size).toBe(2997);
     expect(checkGraphInvariants(index.store)).toEqual([]);
     expect(toHnswlibBytes(index).byteLength).toBeGreaterThan(0);
+  });
+});
+
+describe('compactParallel', () => {
+  const d = 16;
+  const n = 4000;
+  const data = clustered(n, d, 241);
+  const queries = clustered(100, d, 242);
+
+  function withDeleted(): HnswIndex {
+    const index = new HnswIndex({ space: 'l2', dim: d, m: 8, efConstruction: 64, seed: 4 });
+    index.addBatch(data);
+    for (let l = 0; l < n; l += 2) index.markDeleted(l);
+    return index;
+  }
+
+  it('rebuilds on worker threads: the points left, the invariants, the exact answers; a parallel build meanwhile', async () => {
+    const index = withDeleted();
+    const compacting = index.compactParallel({ threads: 2 });
+    // The rebuild is a parallel build: adds wait for it, hard deletes are refused.
+    expect(() => index.remove(1)).toThrow(expect.objectContaining({ code: 'INDEX_BUSY' }));
+    await compacting;
+    expect(index.size).toBe(n / 2);
+    expect(index.deletedCount).toBe(0);
+    expect(index.capacity).toBe(n / 2);
+    expect(checkGraphInvariants(index.store)).toEqual([]);
+    const exact = new BruteForceIndex({ space: 'l2', dim: d });
+    for (let l = 1; l < n; l += 2) exact.add(data.subarray(l * d, (l + 1) * d), l);
+    const truth = exact.searchBatch(queries, 10);
+    const got = index.searchBatch(queries, 10, { efSearch: 48 });
+    let hits = 0;
+    for (let q = 0; q < 100; q++) {
+      const want = new Set(truth.get(q).labels);
+      for (const l of got.get(q).labels) if (want.has(l)) hits++;
+    }
+    expect(hits / 1000).toBeGreaterThan(0.95);
+  });
+
+  it('is compact() with one thread or below rebuildAbove, and checks its options', async () => {
+    for (const options of [{ threads: 1 }, { threads: 2, rebuildAbove: 0.9 }]) {
+      const a = withDeleted();
+      const b = withDeleted();
+      await a.compactParallel(options);
+      b.compact({ rebuildAbove: options.rebuildAbove });
+      expect(graphOf(a.store)).toEqual(graphOf(b.store));
+    }
+    const index = withDeleted();
+    await expect(index.compactParallel({ threads: 0 })).rejects.toThrow(/threads/);
+    await expect(index.compactParallel({ rebuildAbove: -1 })).rejects.toThrow(/`rebuildAbove` must be a number from 0 to 1 \(got -1\)/);
+    await expect(index.compactParallel({ thread: 2 } as never)).rejects.toThrow(/unknown compactParallel option `thread`/);
+    expect(index.deletedCount).toBe(n / 2);
   });
 });
 

@@ -40,6 +40,16 @@ export interface SearchBatchParallelOptions extends Omit<SearchOptions, 'filter'
   threads?: number;
 }
 
+/** Options of `compactParallel`. */
+export interface CompactParallelOptions extends CompactOptions {
+  /**
+   * Worker threads re-inserting the points when the graph is rebuilt
+   * (`rebuildAbove`), 1-63. Default `os.availableParallelism()`. A repair
+   * runs on the calling thread whatever this says.
+   */
+  threads?: number;
+}
+
 /** Queries a search task takes from the shared counter at a time, at most. */
 const MAX_SEARCH_CHUNK = 64;
 
@@ -95,6 +105,21 @@ export class HnswIndex extends PortableHnswIndex {
       data = data.slice();
       if (labels !== undefined) labels = Float64Array.from(labels);
     }
+    await this.asBuild(mustWait, () => {
+      if (threads === 1 || !this.store.shared) this.addRows(data, rows, labels);
+      else return this.buildParallel(data, rows, labels, threads);
+    });
+  }
+
+  /**
+   * Runs `body` as a parallel build of this index (queued builds wait for
+   * it; `add` and the hard deletes are refused meanwhile), after the
+   * builds before it and their tasks when `mustWait`. A `body` that returns
+   * no promise ends the build before this returns (a single-thread build
+   * never blocks what the caller does next).
+   */
+  private async asBuild(mustWait: boolean, body: () => Promise<void> | void): Promise<void> {
+    const state = this.parallel;
     state.builds++;
     const previous = state.lastBuild;
     let finish!: () => void;
@@ -104,8 +129,8 @@ export class HnswIndex extends PortableHnswIndex {
         await previous;
         await state.whenNoTasks();
       }
-      if (threads === 1 || !this.store.shared) this.addRows(data, rows, labels);
-      else await this.buildParallel(data, rows, labels, threads);
+      const running = body();
+      if (running !== undefined) await running;
     } finally {
       state.builds--;
       finish();
@@ -116,16 +141,25 @@ export class HnswIndex extends PortableHnswIndex {
   private async buildParallel(
     data: Float32Array, rows: number, labels: ArrayLike<number> | undefined, threads: number,
   ): Promise<void> {
+    const plan = this.allocateRows(data, rows, labels);
+    try {
+      // An untrained int8 index holds the rows until it trains (see `train`): nothing to link yet.
+      if (this.trained) await this.linkParallel(plan.firstNew, plan.newCount, threads);
+    } finally {
+      // Searches started on workers meanwhile read the lists that updates rewrite without locks.
+      await this.parallel.whenNoTasks();
+      this.applyUpdates(plan.nodes, plan.isNew, data);
+    }
+  }
+
+  /**
+   * Links nodes [first, first + count) (stored, not linked) on worker
+   * threads. If a worker dies, the nodes it left are linked on this thread
+   * once no task of this index runs, and the error is rethrown.
+   */
+  private async linkParallel(first: number, count: number, threads: number): Promise<void> {
     const state = this.parallel;
     const store = this.store;
-    const plan = this.allocateRows(data, rows, labels);
-    // An untrained int8 index holds the rows until it trains (see `train`): nothing to link yet.
-    if (!this.trained) {
-      this.applyUpdates(plan.nodes, plan.isNew, data);
-      return;
-    }
-    const first = plan.firstNew;
-    const count = plan.newCount;
     const done = new Uint8Array(new SharedArrayBuffer(Math.max(1, count)));
     if (count > 0 && store.entryPoint < 0) {
       this.linkNode(first);
@@ -157,13 +191,9 @@ export class HnswIndex extends PortableHnswIndex {
         // The pool is torn down: once no task of this index runs, finish the batch here, then report.
         await state.whenNoTasks();
         repairAfterWorkerFailure(store, first, count, done, (node) => this.linkNode(node));
-        this.applyUpdates(plan.nodes, plan.isNew, data);
         throw error;
       }
     }
-    // Searches started on workers meanwhile read the lists that updates rewrite without locks.
-    await state.whenNoTasks();
-    this.applyUpdates(plan.nodes, plan.isNew, data);
   }
 
   private applyUpdates(nodes: Int32Array, isNew: Uint8Array, data: Float32Array): void {
@@ -297,6 +327,25 @@ export class HnswIndex extends PortableHnswIndex {
     this.parallel.assertNoBuild('compact the index');
     this.parallel.assertWritable('compact the index');
     super.compact(options);
+  }
+
+  /**
+   * `compact` with a rebuild's re-inserts on worker threads (see
+   * `addBatchParallel`): the removal, renumbering and shrinking run on this
+   * thread, then, when the graph is rebuilt (`rebuildAbove`), the points
+   * are linked again in parallel (not reproducible; `threads: 1` is
+   * `compact`). Meanwhile the index is a parallel build: searches are safe
+   * but may miss the points not linked yet. 'INDEX_BUSY' while a parallel
+   * call runs or is queued on this index.
+   */
+  async compactParallel(options: CompactParallelOptions = {}): Promise<void> {
+    checkKnownKeys('compactParallel', options, ['rebuildAbove', 'threads']);
+    const threads = checkThreads(options.threads);
+    this.parallel.assertNoBuild('compact the index');
+    this.parallel.assertWritable('compact the index');
+    if (!this.compactNodes({ rebuildAbove: options.rebuildAbove })) return;
+    if (threads === 1 || !this.store.shared) this.linkAll();
+    else await this.asBuild(false, () => this.linkParallel(0, this.store.count, threads));
   }
 
   /** @internal */
