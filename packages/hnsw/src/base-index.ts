@@ -89,8 +89,8 @@ export interface CompactOptions {
    * and others added since, it loses recall. Measured on 100k x 128
    * clustered points, cycles of soft-deleting 10% and adding as many,
    * compacted every 5th (a third of the index deleted), recall@10 at
-   * efSearch 64 after 20 cycles: 0.960 repaired, 0.977 fresh (full figures:
-   * docs/benchmarks.md, churn). Rebuilding costs about a one-thread build of
+   * efSearch 64 after 20 cycles: 0.960 repaired, 0.983 rebuilt, 0.977 for
+   * a fresh build (full figures: docs/benchmarks.md, churn). Rebuilding costs about a one-thread build of
    * the points left; repairing with a tenth deleted costs a tenth to a
    * fifth of that. 0 always rebuilds (when anything is deleted), 1 always
    * repairs. Default 0.25 (Qdrant's vacuum rebuilds a segment past a fifth).
