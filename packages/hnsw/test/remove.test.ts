@@ -21,6 +21,19 @@ function vectorMemory(index: HnswIndex | BruteForceIndex): Uint8Array {
   return new Uint8Array(buffer);
 }
 
+/** recall@10 of `index` at `efSearch` on `queries`, against the exact answers of `exact`. */
+function recallAt10(index: HnswIndex, exact: BruteForceIndex, queries: Float32Array, efSearch: number): number {
+  const count = queries.length / index.dim;
+  const truth = exact.searchBatch(queries, 10);
+  const got = index.searchBatch(queries, 10, { efSearch });
+  let hits = 0;
+  for (let q = 0; q < count; q++) {
+    const want = new Set(truth.get(q).labels);
+    for (const l of got.get(q).labels) if (want.has(l)) hits++;
+  }
+  return hits / (10 * count);
+}
+
 /** Vectors no other point shares: random floats with all their mantissa bits. */
 function distinctVectors(n: number, dim: number, seed: number): Float32Array {
   const rnd = seededRandom(seed);
@@ -116,19 +129,9 @@ describe('remove', () => {
     const exact = new BruteForceIndex({ space: 'l2', dim: d });
     const goneSet = new Set(gone);
     for (let i = 0; i < n; i++) if (!goneSet.has(i)) exact.add(data.subarray(i * d, (i + 1) * d), i);
-    const truth = exact.searchBatch(queries, 10);
-    const recall = (index: HnswIndex): number => {
-      const got = index.searchBatch(queries, 10, { efSearch: 32 });
-      let hits = 0;
-      for (let q = 0; q < 200; q++) {
-        const want = new Set(truth.get(q).labels);
-        for (const l of got.get(q).labels) if (want.has(l)) hits++;
-      }
-      return hits / 2000;
-    };
-    const removedRecall = recall(removed);
+    const removedRecall = recallAt10(removed, exact, queries, 32);
     expect(removedRecall).toBeGreaterThan(0.9);
-    expect(removedRecall).toBeGreaterThanOrEqual(recall(soft) - 0.02);
+    expect(removedRecall).toBeGreaterThanOrEqual(recallAt10(soft, exact, queries, 32) - 0.02);
     expect(removed.store.count).toBe(n - gone.length);
   });
 
@@ -270,14 +273,7 @@ describe('compact: repair or rebuild (rebuildAbove)', () => {
       expect(checkGraphInvariants(index.store)).toEqual([]);
       const exact = new BruteForceIndex({ space: 'l2', dim: d });
       exact.addBatch(data.subarray((n - live) * d), { labels: Array.from({ length: live }, (_, i) => n - live + i) });
-      const truth = exact.searchBatch(queries, 10);
-      const got = index.searchBatch(queries, 10, { efSearch: 48 });
-      let hits = 0;
-      for (let q = 0; q < 100; q++) {
-        const want = new Set(truth.get(q).labels);
-        for (const l of got.get(q).labels) if (want.has(l)) hits++;
-      }
-      expect(hits / 1000).toBeGreaterThan(0.95);
+      expect(recallAt10(index, exact, queries, 48)).toBeGreaterThan(0.95);
     }
   });
 
@@ -389,14 +385,7 @@ describe('compactParallel', () => {
     expect(checkGraphInvariants(index.store)).toEqual([]);
     const exact = new BruteForceIndex({ space: 'l2', dim: d });
     for (let l = 1; l < n; l += 2) exact.add(data.subarray(l * d, (l + 1) * d), l);
-    const truth = exact.searchBatch(queries, 10);
-    const got = index.searchBatch(queries, 10, { efSearch: 48 });
-    let hits = 0;
-    for (let q = 0; q < 100; q++) {
-      const want = new Set(truth.get(q).labels);
-      for (const l of got.get(q).labels) if (want.has(l)) hits++;
-    }
-    expect(hits / 1000).toBeGreaterThan(0.95);
+    expect(recallAt10(index, exact, queries, 48)).toBeGreaterThan(0.95);
   });
 
   it('is compact() with one thread or below rebuildAbove, and checks its options', async () => {
