@@ -90,9 +90,9 @@ export interface CompactOptions {
    * clustered points, cycles of soft-deleting 10% and adding as many,
    * compacted every 5th (a third of the index deleted), recall@10 at
    * efSearch 64 after 20 cycles: 0.960 repaired, 0.983 rebuilt, 0.977 for
-   * a fresh build (full figures: docs/benchmarks.md, churn). Rebuilding costs about a one-thread build of
-   * the points left; repairing with a tenth deleted costs a tenth to a
-   * fifth of that. 0 always rebuilds (when anything is deleted), 1 always
+   * a fresh build (full figures: docs/benchmarks.md, churn). Rebuilding
+   * costs about a one-thread build of the points left; repairing with a
+   * tenth deleted costs a tenth to a fifth of that. 0 always rebuilds (when anything is deleted), 1 always
    * repairs. Default 0.25 (Qdrant's vacuum rebuilds a segment past a fifth).
    */
   rebuildAbove?: number;
@@ -556,6 +556,8 @@ export abstract class BaseIndex {
    * WebAssembly.Memory cannot shrink in place, so the vectors move to a new,
    * smaller one; worker threads that attached drop their view on their
    * next call). A no-op on an index with nothing deleted and no room to spare.
+   * Under Node.js, throws 'INDEX_BUSY' while a parallel call of the index
+   * runs or is queued: await it first.
    */
   compact(options: CompactOptions = {}): void {
     if (this.compactNodes(options)) this.linkAll();

@@ -320,13 +320,13 @@ export class HnswIndex extends PortableHnswIndex {
   }
 
   /**
-   * `compact` (see the portable class); throws 'INDEX_BUSY' while a
-   * parallel call runs or is queued on this index: await it first.
+   * @internal `compact` and `compactParallel` rewrite every buffer: refused
+   * with 'INDEX_BUSY' while a parallel call runs or is queued on this index.
    */
-  override compact(options?: CompactOptions): void {
+  protected override compactNodes(options: CompactOptions): boolean {
     this.parallel.assertNoBuild('compact the index');
     this.parallel.assertWritable('compact the index');
-    super.compact(options);
+    return super.compactNodes(options);
   }
 
   /**
@@ -341,8 +341,6 @@ export class HnswIndex extends PortableHnswIndex {
   async compactParallel(options: CompactParallelOptions = {}): Promise<void> {
     checkKnownKeys('compactParallel', options, ['rebuildAbove', 'threads']);
     const threads = checkThreads(options.threads);
-    this.parallel.assertNoBuild('compact the index');
-    this.parallel.assertWritable('compact the index');
     if (!this.compactNodes({ rebuildAbove: options.rebuildAbove })) return;
     if (threads === 1 || !this.store.shared) this.linkAll();
     else await this.asBuild(false, () => this.linkParallel(0, this.store.count, threads));
