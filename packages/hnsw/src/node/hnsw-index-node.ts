@@ -319,6 +319,13 @@ export class HnswIndex extends PortableHnswIndex {
     super.removeNodes(removed, rebuild);
   }
 
+  /** `HnswIndex.reorder`: refused with 'INDEX_BUSY' while a parallel call runs or is queued on this index. */
+  override reorder(): void {
+    this.parallel.assertNoBuild('reorder the index');
+    this.parallel.assertWritable('reorder the index');
+    super.reorder();
+  }
+
   /**
    * @internal `compact` and `compactParallel` rewrite every buffer: refused
    * with 'INDEX_BUSY' while a parallel call runs or is queued on this index.
