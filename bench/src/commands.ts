@@ -55,17 +55,18 @@ const compareCommand = command({
 [--m 16] [--ef-construction 100] [--ef-search 10,20,40,80,160,320]
 [--kernel auto|simd|js] [--rounds 3] [--target 0.95] [--mnist-dir DIR]
 [--quantization none|int8 (int8: also int8 with and without re-ranking)] [--oversample N[,N...]]
-[--plot FILE (recall vs QPS, .svg and .png)] [--json]`,
+[--reorder on|off (smallworld's build ends with HnswIndex.reorder; on)] [--plot FILE (recall vs QPS, .svg and .png)] [--json]`,
   options: [
     'data', 'n', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'kernel', 'rounds', 'target', 'mnist-dir',
-    'quantization', 'oversample', 'plot', 'json',
+    'quantization', 'oversample', 'reorder', 'plot', 'json',
   ],
   parse(o) {
     const data = choiceOption(o, 'data', DATA_NAMES, 'clustered');
     return {
       data, kernel: choiceOption(o, 'kernel', ['auto', 'simd', 'js'] as const, 'auto'),
       quantization: choiceOption(o, 'quantization', QUANTIZATION_NAMES, 'none'),
-      oversample: intListOption(o, 'oversample', []), plot: pathOption(o, 'plot'),
+      oversample: intListOption(o, 'oversample', []), reorder: choiceOption(o, 'reorder', ['on', 'off'] as const, 'on') === 'on',
+      plot: pathOption(o, 'plot'),
       target: numberOption(o, 'target', data === 'seed' ? 0.8 : 0.95, 0, 1),
       n: intOption(o, 'n', 100000), dim: intOption(o, 'dim', 128), queries: intOption(o, 'queries', 1000), mnistDir: pathOption(o, 'mnist-dir'),
       m: intOption(o, 'm', 16, 2), efConstruction: intOption(o, 'ef-construction', 100),
@@ -77,14 +78,16 @@ const compareCommand = command({
     const bench = await loadBenchData(s.data, s.n, s.dim, s.queries, 10, s.mnistDir);
     const peer = await loadHnswlibNode();
     if (peer === null) throw new SmallworldError('UNSUPPORTED', 'hnswlib-node is not installed: run pnpm install in the repository');
-    const ours = smallworldPeer(s.kernel);
+    const ours = smallworldPeer(s.kernel, undefined, s.reorder);
     // int8: the float32 index, int8 with re-ranking and int8 codes only, beside hnswlib-node, timed interleaved.
     // Several --oversample values search the one re-ranking index at each depth.
-    const reranked = smallworldPeer(s.kernel, { quantization: 'int8', rerank: true, ...(s.oversample.length === 1 ? { oversample: s.oversample[0] } : {}) });
+    const reranked = smallworldPeer(
+      s.kernel, { quantization: 'int8', rerank: true, ...(s.oversample.length === 1 ? { oversample: s.oversample[0] } : {}) }, s.reorder,
+    );
     const int8: Peer[] = s.quantization === 'int8' ? [
       reranked,
       ...(s.oversample.length > 1 ? s.oversample.map((o) => oversampleVariant(reranked, o)) : []),
-      smallworldPeer(s.kernel, { quantization: 'int8', rerank: false }),
+      smallworldPeer(s.kernel, { quantization: 'int8', rerank: false }, s.reorder),
     ] : [];
     const peers = [ours, ...int8, peer];
     const rows = await compare(peers, bench, s);

@@ -32,6 +32,12 @@ export interface Peer {
   /** Adds rows to the index `begin` started, labels `first`, `first + 1`, ... */
   addRows?(rows: Float32Array, first: number): void;
   /**
+   * Completes the build `begin` started, after the last `addRows` (smallworld:
+   * `HnswIndex.reorder`, unless built with `reorder: false`). Timed as part
+   * of the build.
+   */
+  finish?(): void;
+  /**
    * Gets ready to search at `efSearch` (libraries that fix it at load time
    * reload here), so that a timed `searchAll` measures the searches alone;
    * `searchAll` calls it too when needed.
@@ -107,9 +113,13 @@ export type LibraryName = (typeof LIBRARY_NAMES)[number];
 /** Points per `addBatch` call while building, so progress can be shown (no effect on the graph). */
 const BUILD_CHUNK = 10_000;
 
-/** smallworld's HnswIndex with the given distance kernel; `threads` > 1 builds with `addBatchParallel`. */
+/**
+ * smallworld's HnswIndex with the given distance kernel; `threads` > 1
+ * builds with `addBatchParallel`. A build ends with `HnswIndex.reorder`, as
+ * the docs recommend after a bulk build, unless `reorder` is false.
+ */
 export function smallworldPeer(
-  kernel: KernelChoice = 'auto', q: SmallworldQuantization = { quantization: 'none', rerank: false },
+  kernel: KernelChoice = 'auto', q: SmallworldQuantization = { quantization: 'none', rerank: false }, reorder = true,
 ): Peer & { index(): HnswIndex } {
   let index: HnswIndex | null = null;
   const quantization = q.quantization === 'none' ? {}
@@ -125,12 +135,16 @@ export function smallworldPeer(
         else index.addBatch(rows);
         onProgress?.(Math.min(n, first + BUILD_CHUNK), n);
       }
+      if (reorder) index.reorder();
     },
     begin(n, dim, { m, efConstruction, space }) {
       index = new HnswIndex({ space, dim, m, efConstruction, kernel, capacity: n, ...quantization });
     },
     addRows(rows) {
       index!.addBatch(rows);
+    },
+    finish() {
+      if (reorder) index!.reorder();
     },
     searchAll(queries, k, efSearch, out) {
       out.set(index!.searchBatch(queries, k, { efSearch }).labels);
