@@ -11,9 +11,10 @@ function sumLanes(s: v128): f32 {
 }
 
 // Squared L2 distance between the rows at `a` and `b` (`bytes` = padded row
-// size). Four accumulators over 64-byte steps keep four independent add
-// chains in flight; a row of 8 floats more than a multiple of 16 ends with
-// one 32-byte step.
+// size). Four accumulators keep four independent add chains in flight; each
+// 128-byte step adds two products to each (summed off the chain first), which
+// halves the loop's own instructions against 64-byte steps. A row ends with
+// at most one 64-byte and one 32-byte step.
 @inline
 function l2At(a: usize, b: usize, bytes: usize): f32 {
   let s0 = f32x4.splat(0);
@@ -21,7 +22,21 @@ function l2At(a: usize, b: usize, bytes: usize): f32 {
   let s2 = f32x4.splat(0);
   let s3 = f32x4.splat(0);
   let i: usize = 0;
-  for (; i + 64 <= bytes; i += 64) {
+  for (; i + 128 <= bytes; i += 128) {
+    const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
+    const d1 = f32x4.sub(v128.load(a + i, 16), v128.load(b + i, 16));
+    const d2 = f32x4.sub(v128.load(a + i, 32), v128.load(b + i, 32));
+    const d3 = f32x4.sub(v128.load(a + i, 48), v128.load(b + i, 48));
+    const d4 = f32x4.sub(v128.load(a + i, 64), v128.load(b + i, 64));
+    const d5 = f32x4.sub(v128.load(a + i, 80), v128.load(b + i, 80));
+    const d6 = f32x4.sub(v128.load(a + i, 96), v128.load(b + i, 96));
+    const d7 = f32x4.sub(v128.load(a + i, 112), v128.load(b + i, 112));
+    s0 = f32x4.add(s0, f32x4.add(f32x4.mul(d0, d0), f32x4.mul(d4, d4)));
+    s1 = f32x4.add(s1, f32x4.add(f32x4.mul(d1, d1), f32x4.mul(d5, d5)));
+    s2 = f32x4.add(s2, f32x4.add(f32x4.mul(d2, d2), f32x4.mul(d6, d6)));
+    s3 = f32x4.add(s3, f32x4.add(f32x4.mul(d3, d3), f32x4.mul(d7, d7)));
+  }
+  if (i + 64 <= bytes) {
     const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
     const d1 = f32x4.sub(v128.load(a + i, 16), v128.load(b + i, 16));
     const d2 = f32x4.sub(v128.load(a + i, 32), v128.load(b + i, 32));
@@ -30,6 +45,7 @@ function l2At(a: usize, b: usize, bytes: usize): f32 {
     s1 = f32x4.add(s1, f32x4.mul(d1, d1));
     s2 = f32x4.add(s2, f32x4.mul(d2, d2));
     s3 = f32x4.add(s3, f32x4.mul(d3, d3));
+    i += 64;
   }
   if (i < bytes) {
     const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
@@ -40,7 +56,7 @@ function l2At(a: usize, b: usize, bytes: usize): f32 {
   return sumLanes(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
 }
 
-// Dot product of the rows at `a` and `b`, unrolled as `l2At`.
+// Dot product of the rows at `a` and `b`, in the steps of `l2At`.
 @inline
 function dotAt(a: usize, b: usize, bytes: usize): f32 {
   let s0 = f32x4.splat(0);
@@ -48,11 +64,18 @@ function dotAt(a: usize, b: usize, bytes: usize): f32 {
   let s2 = f32x4.splat(0);
   let s3 = f32x4.splat(0);
   let i: usize = 0;
-  for (; i + 64 <= bytes; i += 64) {
+  for (; i + 128 <= bytes; i += 128) {
+    s0 = f32x4.add(s0, f32x4.add(f32x4.mul(v128.load(a + i), v128.load(b + i)), f32x4.mul(v128.load(a + i, 64), v128.load(b + i, 64))));
+    s1 = f32x4.add(s1, f32x4.add(f32x4.mul(v128.load(a + i, 16), v128.load(b + i, 16)), f32x4.mul(v128.load(a + i, 80), v128.load(b + i, 80))));
+    s2 = f32x4.add(s2, f32x4.add(f32x4.mul(v128.load(a + i, 32), v128.load(b + i, 32)), f32x4.mul(v128.load(a + i, 96), v128.load(b + i, 96))));
+    s3 = f32x4.add(s3, f32x4.add(f32x4.mul(v128.load(a + i, 48), v128.load(b + i, 48)), f32x4.mul(v128.load(a + i, 112), v128.load(b + i, 112))));
+  }
+  if (i + 64 <= bytes) {
     s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), v128.load(b + i)));
     s1 = f32x4.add(s1, f32x4.mul(v128.load(a + i, 16), v128.load(b + i, 16)));
     s2 = f32x4.add(s2, f32x4.mul(v128.load(a + i, 32), v128.load(b + i, 32)));
     s3 = f32x4.add(s3, f32x4.mul(v128.load(a + i, 48), v128.load(b + i, 48)));
+    i += 64;
   }
   if (i < bytes) {
     s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), v128.load(b + i)));
