@@ -314,15 +314,13 @@ export class HnswIndex extends PortableHnswIndex {
    * 'INDEX_BUSY' while a parallel call runs or is queued on this index.
    */
   protected override removeNodes(removed: Uint8Array, rebuild = false): void {
-    this.parallel.assertNoBuild('remove points');
-    this.parallel.assertWritable('remove points');
+    this.parallel.assertExclusive('remove points');
     super.removeNodes(removed, rebuild);
   }
 
   /** `HnswIndex.reorder`: refused with 'INDEX_BUSY' while a parallel call runs or is queued on this index. */
   override reorder(): void {
-    this.parallel.assertNoBuild('reorder the index');
-    this.parallel.assertWritable('reorder the index');
+    this.parallel.assertExclusive('reorder the index');
     super.reorder();
   }
 
@@ -331,8 +329,7 @@ export class HnswIndex extends PortableHnswIndex {
    * with 'INDEX_BUSY' while a parallel call runs or is queued on this index.
    */
   protected override compactNodes(options: CompactOptions): boolean {
-    this.parallel.assertNoBuild('compact the index');
-    this.parallel.assertWritable('compact the index');
+    this.parallel.assertExclusive('compact the index');
     return super.compactNodes(options);
   }
 

@@ -80,6 +80,15 @@ export class ParallelState {
     }
   }
 
+  /**
+   * Throws unless nothing parallel runs or is queued on this index: for the
+   * calls that rewrite ids and buffers (hard deletes, compaction, reorder).
+   */
+  assertExclusive(operation: string): void {
+    this.assertNoBuild(operation);
+    this.assertWritable(operation);
+  }
+
   /** Throws unless the index may be written on this thread now. */
   assertWritable(operation: string): void {
     if (this.activeTasks > 0) {
