@@ -57,16 +57,14 @@ export async function compare(peers: Peer[], data: BenchData, options: CompareOp
         buildCpuS.set(peer.name, buildCpuS.get(peer.name)! + cpuS);
       }
     }
-    const finishS = new Map<string, number>();
     for (const peer of peers) {
-      if (peer.finish === undefined) continue;
-      const { seconds, cpuS } = timeBoth(() => peer.finish!());
-      finishS.set(peer.name, seconds);
-      buildS.set(peer.name, buildS.get(peer.name)! + seconds);
-      buildCpuS.set(peer.name, buildCpuS.get(peer.name)! + cpuS);
-    }
-    for (const peer of peers) {
-      const finish = finishS.has(peer.name) ? `; ${finishS.get(peer.name)!.toFixed(2)} s of it after the last add` : '';
+      let finish = '';
+      if (peer.finish !== undefined) {
+        const { seconds, cpuS } = timeBoth(() => peer.finish!());
+        buildS.set(peer.name, buildS.get(peer.name)! + seconds);
+        buildCpuS.set(peer.name, buildCpuS.get(peer.name)! + cpuS);
+        finish = `; ${seconds.toFixed(2)} s of it after the last add`;
+      }
       log(`  ${peer.name}: ${buildS.get(peer.name)!.toFixed(2)} s (CPU ${buildCpuS.get(peer.name)!.toFixed(2)} s${finish})`);
     }
   } else {

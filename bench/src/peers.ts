@@ -124,6 +124,9 @@ export function smallworldPeer(
   let index: HnswIndex | null = null;
   const quantization = q.quantization === 'none' ? {}
     : { quantization: q.quantization, rerank: q.rerank, ...(q.rerank && q.oversample !== undefined ? { oversample: q.oversample } : {}) };
+  const finish = (): void => {
+    if (reorder) index!.reorder();
+  };
   return {
     name: smallworldName(kernel, q),
     async build(data, dim, { m, efConstruction, space, threads = 1, onProgress }) {
@@ -135,7 +138,7 @@ export function smallworldPeer(
         else index.addBatch(rows);
         onProgress?.(Math.min(n, first + BUILD_CHUNK), n);
       }
-      if (reorder) index.reorder();
+      finish();
     },
     begin(n, dim, { m, efConstruction, space }) {
       index = new HnswIndex({ space, dim, m, efConstruction, kernel, capacity: n, ...quantization });
@@ -143,9 +146,7 @@ export function smallworldPeer(
     addRows(rows) {
       index!.addBatch(rows);
     },
-    finish() {
-      if (reorder) index!.reorder();
-    },
+    finish,
     searchAll(queries, k, efSearch, out) {
       out.set(index!.searchBatch(queries, k, { efSearch }).labels);
     },
