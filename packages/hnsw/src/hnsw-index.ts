@@ -154,8 +154,8 @@ export class HnswIndex extends BaseIndex {
    * article's i.i.d. Gaussian rows, with no neighbourhoods to gather,
    * 0.99-1.07x. Call it once after a bulk build (or after many adds);
    * points added later are appended in insertion order, as before. Takes a
-   * pass over the vectors and the links (0.3 s for 100k x 128, 0.5-1.5% of
-   * that build's time), in place: a row of scratch and about 18 bytes per
+   * pass over the vectors and the links (0.2-0.3 s for 100k x 128, under 2%
+   * of that build's time), in place: a row of scratch and about 18 bytes per
    * point. Saved files keep the new order. Under Node.js, throws
    * 'INDEX_BUSY' while a parallel call of the index runs or is queued, and
    * while `save` runs.
