@@ -427,9 +427,11 @@ function greedy(q: usize, ep: i32, epD: f32, fromLevel: i32, toLevel: i32): void
       const count = load<i32>(at);
       for (let j = 0; j < count; j++) store<i32>(batch + (<usize>j << 2), load<i32>(at + (<usize>(j + 1) << 2)));
       if (concurrent) release(lockOf(cur));
+      // One kernel call for the list, as in searchLayer (R's distances are free here).
+      distancesOf(encoding, metric, q, batch, count, vectorBase, rowBytes, rDists);
       for (let j = 0; j < count; j++) {
         const e = load<i32>(batch + (<usize>j << 2));
-        const d = distance(q, row(e));
+        const d = load<f32>(rDists + (<usize>j << 2));
         if (d < curDist) {
           curDist = d;
           cur = e;
