@@ -248,9 +248,15 @@ function resetVisited(): void {
 
 @inline
 function visit(node: i32): bool {
-  const at = visited + (<usize>node << 1);
-  if (load<u16>(at) == epoch) return false;
-  store<u16>(at, epoch);
+  return visitIn(visited, epoch, node);
+}
+
+/** `visit` over the set at `seen` with epoch `tag` (from a hot loop's locals): false if `node` was marked already. */
+@inline
+function visitIn(seen: usize, tag: u16, node: i32): bool {
+  const at = seen + (<usize>node << 1);
+  if (load<u16>(at) == tag) return false;
+  store<u16>(at, tag);
   return true;
 }
 
@@ -363,7 +369,7 @@ function searchLayer(q: usize, ep: i32, epD: f32, ef: i32, level: i32, filter: i
   const locked = concurrent;
   let cs = 0;
   let ws = 0;
-  store<u16>(seen + (<usize>ep << 1), tag);
+  visitIn(seen, tag, ep);
   heapPush(ck, cv, cs++, epD, ep, false);
   let furthest: f32 = Infinity;
   if (filter == 0 || accepts(ep, filter)) {
@@ -383,9 +389,7 @@ function searchLayer(q: usize, ep: i32, epD: f32, ef: i32, level: i32, filter: i
     let warm: u32 = 0;
     for (let j = 1; j <= degree; j++) {
       const e = load<i32>(at + (<usize>j << 2));
-      const mark = seen + (<usize>e << 1);
-      if (load<u16>(mark) != tag) {
-        store<u16>(mark, tag);
+      if (visitIn(seen, tag, e)) {
         // Every row's lines start loading now, while the others are gathered and computed.
         warm += touch(base + <usize>e * bytes, bytes);
         store<i32>(ids + (<usize>(n++) << 2), e);
